@@ -1,0 +1,35 @@
+# samskab: `make reproduce` sets up and reruns the whole study; `make test` sets up and runs the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+JOBS ?=
+ARGS ?=
+
+.PHONY: setup reproduce data test lint benchmark clean-reports
+
+$(STAMP): pyproject.toml requirements/constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+data: setup
+	$(BIN)/samskab data
+
+reproduce: setup
+	$(BIN)/samskab reproduce $(if $(JOBS),--jobs $(JOBS)) $(ARGS)
+
+test: setup
+	$(BIN)/python -m ruff check samskab_analysis tests benchmarks scripts
+	$(BIN)/python -m pytest -n 2 $(ARGS)
+
+lint: setup
+	$(BIN)/python -m ruff check .
+
+benchmark: setup
+	$(BIN)/python benchmarks/bench_runner.py
+
+clean-reports:
+	rm -rf reports/notebooks reports/figures reports/html reports/index.html reports/manifest.json

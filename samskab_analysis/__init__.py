@@ -1,0 +1,20 @@
+"""samskab_analysis: reproducible analysis of the Norwegian follow-up survey on co-creation.
+
+The path through the package is raw -> validated -> processed -> scored -> figure:
+
+* :mod:`samskab_analysis.tables`      reads CSV files robustly (BOM, ``;``, cp1252) without touching them
+* :mod:`samskab_analysis.instrument`  loads and validates the questionnaire (items, scales, levels)
+* :mod:`samskab_analysis.published`   loads the report's published statements, assumptions, design numbers
+* :mod:`samskab_analysis.reconstruct` builds the item x category count table with provenance per cell
+* :mod:`samskab_analysis.scoring`     Likert scores, shares, top-2-box, means and medians
+* :mod:`samskab_analysis.study`       one call that returns everything a notebook needs
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from samskab_analysis.errors import DataValidationError, Problem  # noqa: E402
+from samskab_analysis.study import Study, load_study  # noqa: E402
+
+__all__ = ["DataValidationError", "Problem", "Study", "load_study", "__version__"]

@@ -1,0 +1,73 @@
+"""Command line interface: ``samskab data``, ``samskab reproduce`` and friends."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from samskab_analysis import __version__
+from samskab_analysis.errors import DataValidationError
+from samskab_analysis.paths import DATA_DIR, PROCESSED_DIR
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    """Rebuild data/processed from data/raw."""
+    from samskab_analysis.pipeline import build_processed
+    from samskab_analysis.study import load_study
+
+    study = load_study(args.data_dir, assumptions=args.assumptions)
+    written = build_processed(study, args.out)
+    for name, path in written.items():
+        print(f"{name:>14}: {path}")
+    return 0
+
+
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    """Rebuild processed data and execute every notebook into the reports folder."""
+    from samskab_analysis.runner import reproduce
+
+    return reproduce(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and docs)."""
+    parser = argparse.ArgumentParser(
+        prog="samskab",
+        description="Reproduce the Norwegian follow-up survey on co-creation in libraries "
+        "(Ulrich & Stabell), or run the same analysis on a new cohort.",
+    )
+    parser.add_argument("--version", action="version", version=f"samskab {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    data = sub.add_parser("data", help="rebuild data/processed from data/raw")
+    data.add_argument("--data-dir", type=Path, default=DATA_DIR, help="raw data folder (default: data/raw)")
+    data.add_argument("--assumptions", type=Path, default=None, help="CSV replacing the shipped assumptions")
+    data.add_argument("--out", type=Path, default=PROCESSED_DIR, help="output folder (default: data/processed)")
+    data.set_defaults(func=cmd_data)
+
+    rep = sub.add_parser("reproduce", help="rebuild the data and execute every notebook into reports/")
+    from samskab_analysis.runner import add_arguments
+
+    add_arguments(rep)
+    rep.set_defaults(func=cmd_reproduce)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``samskab`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except DataValidationError as err:
+        print(f"samskab: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
