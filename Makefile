@@ -23,7 +23,7 @@ reproduce: setup
 
 test: setup
 	$(BIN)/python -m ruff check samskab_analysis tests benchmarks scripts
-	$(BIN)/python -m pytest -n 2 $(ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadfile $(ARGS)
 
 lint: setup
 	$(BIN)/python -m ruff check .
