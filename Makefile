@@ -22,7 +22,7 @@ reproduce: setup
 	$(BIN)/samskab reproduce $(if $(JOBS),--jobs $(JOBS)) $(ARGS)
 
 test: setup
-	$(BIN)/python -m ruff check samskab_analysis tests benchmarks scripts
+	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(ARGS)
 
 lint: setup
