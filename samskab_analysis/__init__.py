@@ -14,7 +14,20 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from typing import TYPE_CHECKING  # noqa: E402
+
 from samskab_analysis.errors import DataValidationError, Problem  # noqa: E402
-from samskab_analysis.study import Study, load_study  # noqa: E402
+
+if TYPE_CHECKING:
+    from samskab_analysis.study import Study, load_study
 
 __all__ = ["DataValidationError", "Problem", "Study", "load_study", "__version__"]
+
+
+def __getattr__(name: str) -> object:
+    """Import the study module (pandas) only when used: keeps ``samskab`` CLI start-up fast."""
+    if name in ("Study", "load_study"):
+        from samskab_analysis import study
+
+        return getattr(study, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

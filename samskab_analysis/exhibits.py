@@ -8,6 +8,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from samskab_analysis.intervals import category_intervals, proportion_interval
 from samskab_analysis.ledger import claims_ledger
 from samskab_analysis.paths import REPO_ROOT, resolve
 from samskab_analysis.plotting import plot_item, plot_overview, plot_rows, save_figure
@@ -26,7 +27,9 @@ def split_list(value: str | Sequence[str] | None) -> list[str]:
 def figure_table(study: Study, item_id: str, lang: str = "da", min_count: int = 0) -> pd.DataFrame:
     """The table behind one figure: category, count, percent, provenance and source per cell.
 
-    With *min_count* > 0, counts (and percents) below it are shown as ``<min_count``.
+    ``wilson95`` is the 95 % Wilson interval of the percent (each cell on its own; with N = 10 one
+    respondent more or less moves a share by 10 points). With *min_count* > 0, counts (and percents)
+    below it are shown as ``<min_count``.
     """
     inst = study.instrument
     rows = plot_rows(study, item_id)
@@ -40,6 +43,9 @@ def figure_table(study: Study, item_id: str, lang: str = "da", min_count: int = 
             "source": rows["source"],
         }
     )
+    n = int(rows["count"].sum())
+    bounds = [proportion_interval(int(c), n, "wilson") for c in rows["count"]]
+    table["wilson95"] = [f"{100 * lo:.0f}-{100 * hi:.0f}" for lo, hi in bounds]
     if "count_min" in rows.columns and study.is_published:
         table["range"] = [
             f"{a}-{b}" if a != b else f"{a}" for a, b in zip(rows["count_min"], rows["count_max"], strict=True)
@@ -48,6 +54,7 @@ def figure_table(study: Study, item_id: str, lang: str = "da", min_count: int = 
         small = (table["count"] > 0) & (table["count"] < min_count)
         table["count"] = table["count"].astype(object).where(~small, f"<{min_count}")
         table["percent"] = table["percent"].astype(object).where(~small, "suppressed")
+        table["wilson95"] = table["wilson95"].where(~small, "suppressed")
     return table
 
 
@@ -58,6 +65,11 @@ def item_claims(study: Study, item_id: str) -> pd.DataFrame:
     ledger = claims_ledger(study)
     cols = ["claim_id", "categories", "stated", "reproduced", "cells", "status"]
     return ledger.loc[ledger["item_id"] == item_id, cols].reset_index(drop=True)
+
+
+def item_intervals(study: Study, item_id: str) -> pd.DataFrame:
+    """95 % Wilson interval per category of one item (drawn as whiskers in the item figure)."""
+    return category_intervals(study, item_id, method="wilson")
 
 
 def figure_stem(item_id: str, lang: str) -> str:
@@ -72,12 +84,14 @@ def save_item_figures(
     also_langs: str | Sequence[str],
     output_dir: str | Path,
     formats: str | Sequence[str],
+    show_intervals: bool = True,
 ) -> list[Path]:
     """Draw and save the item figure in *lang* and every language of *also_langs*."""
     out = resolve(output_dir) or Path(output_dir)
     paths = []
+    intervals = item_intervals(study, item_id) if show_intervals else None
     for code in dict.fromkeys([lang, *split_list(also_langs)]):
-        fig = plot_item(study, item_id, code)
+        fig = plot_item(study, item_id, code, intervals=intervals)
         paths += save_figure(fig, figure_stem(item_id, code), out, split_list(formats))
         plt.close(fig)
     return paths
@@ -129,3 +143,10 @@ def design_table(study: Study) -> pd.DataFrame:
     if study.design is None:
         return pd.DataFrame({"key": ["respondents"], "value": [study.n], "unit": ["persons"]})
     return study.design[["key", "value", "unit", "kind", "section_da"]].reset_index(drop=True)
+
+
+def context_table(study: Study) -> pd.DataFrame:
+    """Numbers the report cites from other sources (context, not survey results)."""
+    if study.context is None:
+        return pd.DataFrame(columns=["key", "value", "unit", "year", "reference"])
+    return study.context[["key", "value", "unit", "year", "reference"]].reset_index(drop=True)

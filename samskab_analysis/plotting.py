@@ -7,6 +7,7 @@ Saving is deterministic (fixed SVG hash salt, no dates, glyphs as paths).
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +17,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from samskab_analysis.instrument import Instrument
@@ -29,6 +31,7 @@ STYLE = {
     "observed": {"alpha": 1.0, "hatch": None},
 }
 NO_ANSWER_COLOR = "#cfcfcf"
+INTERVAL_COLOR = "#4d4d4d"
 RC = {
     "svg.hashsalt": "samskab",
     "svg.fonttype": "path",
@@ -133,7 +136,15 @@ def plot_item(
         for yi, cat in zip(y, rows["category_id"], strict=True):
             if cat in lookup.index:
                 lo, hi = 100 * lookup.at[cat, "lower"], 100 * lookup.at[cat, "upper"]
-                ax.plot([lo, hi], [yi + 0.25, yi + 0.25], color="#222222", linewidth=1.1)
+                ax.errorbar(
+                    (lo + hi) / 2,
+                    yi + 0.3,
+                    xerr=(hi - lo) / 2,
+                    fmt="none",
+                    ecolor=INTERVAL_COLOR,
+                    elinewidth=0.9,
+                    capsize=2.5,
+                )
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
     ax.set_xlim(0, 112)
@@ -152,6 +163,8 @@ def plot_item(
         fontsize=8.5,
     )
     handles = provenance_legend(inst, set(rows["provenance"]), lang)
+    if intervals is not None:
+        handles.append(Line2D([], [], color=INTERVAL_COLOR, linewidth=0.9, label=inst.label("interval_wilson", lang)))
     ax.legend(handles=handles, loc="lower right", fontsize=7.5, frameon=True, framealpha=0.9)
     fig.text(0.01, 0.005, inst.label("source_note", lang), fontsize=6.5, color="#555555", ha="left", va="bottom")
     fig.tight_layout(rect=(0, 0.03, 1, 1))
@@ -282,6 +295,8 @@ def save_figure(fig: Figure, stem: str, output_dir: str | Path, formats: Sequenc
     for fmt in formats:
         path = out / f"{stem}.{fmt}"
         metadata = {"Date": None, "Creator": None} if fmt in ("svg", "pdf") else {"Software": None}
-        fig.savefig(path, format=fmt, metadata=metadata, bbox_inches="tight")
+        partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        fig.savefig(partial, format=fmt, metadata=metadata, bbox_inches="tight")
+        os.replace(partial, path)  # atomic: readers never see a half-written file
         paths.append(path)
     return paths

@@ -122,6 +122,20 @@ def load_design(data_dir: str | Path = DATA_DIR) -> pd.DataFrame:
     return frame.set_index("key", drop=False)
 
 
+CONTEXT_COLUMNS = ("key", "value", "unit", "year", "kind", "reference")
+
+
+def load_context(data_dir: str | Path = DATA_DIR) -> pd.DataFrame:
+    """Load context numbers the report cites from other sources (not survey results)."""
+    frame = read_table(published_dir(data_dir) / "context.csv", CONTEXT_COLUMNS, what="context")
+    problems = check_required_values(frame, ["key", "value", "unit", "reference"])
+    problems += check_unique(frame, ["key"])
+    problems += check_parse(frame, "value", parse_float, "a number")
+    problems += check_allowed(frame, "kind", ("stated",))
+    raise_if(problems)
+    return frame.set_index("key", drop=False)
+
+
 def design_int(design: pd.DataFrame, key: str) -> int:
     """A whole-number design value such as ``respondents``."""
     return parse_int(str(design.at[key, "value"]))

@@ -1,72 +1,122 @@
 """Read a new cohort's respondent-level answers (CSV, Excel, SPSS) into category ids of the instrument.
 
-One row per respondent, one column per item. :func:`load_responses` returns a frame indexed by
-respondent id with one column per item id holding the category id of the item's scale (``""`` = no
-answer). Everything else in the file is either recognised (respondent id column, survey-export
-metadata listed in ``data/raw/instrument/export_metadata_columns.csv``) or reported; nothing is
-dropped silently and the file is only read.
+:func:`load_responses` returns a frame indexed by respondent id with one column per item id holding
+the category id of the item's scale (``""`` = no answer). Every column of the file is recognised
+(item, respondent id, survey-export metadata) or reported; nothing is dropped silently and the file
+is only read. All problems are collected and raised together as one
+:class:`~samskab_analysis.errors.DataValidationError` naming file, row, column and allowed values.
 
-Recognised without a column map (case, spaces, ``_``/``-``/``.`` ignored):
+**Where the table starts.** Title rows and blank rows above the header are skipped (a skipped row
+that holds answers is an error); the header is the row in which most columns are recognised.
+Qualtrics exports (names row, question-text row, ``{"ImportId": ...}`` row) are recognised and their
+question-text row is used to match columns. Excel: the sheet with the answers is found among all
+sheets (two sheets that both look like answers need ``sheet=``); an empty header cell merged from
+the row above takes that cell's text; empty columns (``Unnamed: 12``) and blank rows are left out,
+a column with values but no header is an error.
 
-* item ids: ``fig01`` … ``fig17``, ``meeting_place`` (also ``Meeting place``);
-* figure numbers: ``fig1``, ``Fig. 7``, ``Figur 7``, ``Figure 07``, ``F7``;
-* respondent id: ``respondent_id``, ``respondent``, ``id``, ``ResponseId``, ``case_id`` …
+**Columns** (see :mod:`samskab_analysis.column_matching`): column map, respondent id names, item ids and
+figure numbers (``fig01``, ``FIG 1``, ``Figur 1:``), export metadata, then question text
+(``items.csv`` titles, also the Qualtrics question-text row and SPSS variable labels). Question
+numbers such as ``Q1`` are *not* guessed from their number. Two columns for one item, a repeated
+header name and a text matching several items are errors naming both columns / all items.
 
-Question numbers such as ``Q1`` are *not* guessed: survey tools number questions in the order of the
-questionnaire, which differs from the report's figure numbers (the meeting-place item has none), so
-such files need a column map (CSV ``column,item_id``; ``item_id`` may also be ``respondent_id`` or
-``ignore``).
+**Answers**: labels in Danish, Norwegian or English (``scales.csv``; any letter case, stray or
+non-breaking spaces, a leading Excel apostrophe, trailing ``.``), with or without a leading ``i``
+(``meget høj grad``), the scale's numeric codes (``5``, ``5.0``, ``5,0``), category ids, code and label
+together (``5 - I meget høj grad``, ``5: ...``, ``(5) ...``, ``... (5)``; the label decides), and the
+aliases of ``instrument/answer_aliases.csv`` (e.g. ``Ved ikke / ikke relevant`` = don't know;
+``N/A``, ``-``, ``.``, ``99`` = no answer). SPSS: the value label of a code decides when present,
+otherwise the code (user-missing codes are values: ``9`` = don't know, ``99`` = no answer). Anything
+else is an error listing the allowed answers.
 
-Answers may be labels in Danish, Norwegian or English (``label_da/no/en`` of ``scales.csv``) in any
-letter case and with stray or non-breaking spaces, the numeric codes of the scale (``5``, ``5.0``,
-``5,0``), or the category ids. SPSS files: the value label of a code is used when present, otherwise
-the code. User-missing SPSS values are kept as values (``9`` is "don't know", not missing).
+**Respondent ids**: ``1.0`` is read as ``1``; a repeated id is an error naming both rows; an empty id
+keeps the row under the generated id ``row<N>`` (N = its row in the file) with an
+:class:`IngestWarning`; without an id column respondents are numbered ``1``, ``2``, ... in file order.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from samskab_analysis.column_matching import (
+    FIGURE_PATTERN,
+    ID_COLUMN_KEYS,
+    IGNORE,
+    QUESTION_HINT,
+    QUESTION_PATTERN,
+    RESPONDENT_ID,
+    ColumnMatcher,
+    accepted_names,
+    column_key,
+    figure_item,
+    load_metadata,
+    normal_text,
+)
 from samskab_analysis.errors import DataValidationError, Problem, raise_if
 from samskab_analysis.instrument import Instrument
 from samskab_analysis.paths import DATA_DIR, LANGS
-from samskab_analysis.tables import (
-    LINE,
-    check_allowed,
-    check_required_values,
-    check_unique,
-    parse_float,
-    read_table,
+from samskab_analysis.response_files import (
+    EXCEL_SUFFIXES,
+    SPSS_SUFFIXES,
+    TEXT_SUFFIXES,
+    Grid,
+    cell_text,
+    column_ref,
+    read_grids,
 )
+from samskab_analysis.tables import LINE, check_allowed, check_required_values, check_unique, parse_float, read_table
 
-RESPONDENT_ID = "respondent_id"
-IGNORE = "ignore"
-METADATA_FILE = "export_metadata_columns.csv"
-ID_COLUMN_KEYS = (
-    "respondent_id",
-    "respondentid",
-    "respondent",
-    "id",
-    "responseid",
-    "response_id",
-    "respid",
-    "resp_id",
-    "case_id",
-    "caseid",
-)
-FIGURE_PATTERN = re.compile(r"^(?:fig|figur|figure|f)_*0*(\d{1,3})$")
-QUESTION_PATTERN = re.compile(r"^(?:q|question|spm|spørgsmål|spørsmål)_*\d+$")
-QUESTION_HINT = " (question numbers are not guessed: they follow the questionnaire, not the figure numbers)"
-TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
-EXCEL_SUFFIXES = (".xlsx", ".xlsm")
-SPSS_SUFFIXES = (".sav", ".zsav")
-APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
+__all__ = [
+    "EXCEL_SUFFIXES",
+    "FIGURE_PATTERN",
+    "ID_COLUMN_KEYS",
+    "IGNORE",
+    "QUESTION_PATTERN",
+    "RESPONDENT_ID",
+    "SPSS_SUFFIXES",
+    "TEXT_SUFFIXES",
+    "CellProvenance",
+    "IngestWarning",
+    "RawTable",
+    "accepted_names",
+    "allowed_answers",
+    "answer_key",
+    "answer_lookup",
+    "answer_summary",
+    "cell_text",
+    "column_key",
+    "figure_item",
+    "load_answer_aliases",
+    "load_column_map",
+    "load_responses",
+    "normal_text",
+    "parse_answer",
+    "raw_answers",
+    "read_raw",
+]
+
+ALIAS_FILE = "answer_aliases.csv"
+NO_ANSWER = "no_answer"
+HEADER_SEARCH_ROWS = 30
+SHOWN_CELL_PROBLEMS = 10
+IMPORT_ID = re.compile(r"""^\{\s*["']?importid["']?\s*:""", re.IGNORECASE)
+UNNAMED = re.compile(r"^unnamed:?\s*\d+$")
+WHOLE_FLOAT = re.compile(r"^[+-]?\d+[.,]0+$")
+CODE_THEN_LABEL = re.compile(r"^\(?\s*(-?\d{1,3})\s*(?:[).:=\-–—]\s*|\s+)(\D.*)$")
+LABEL_THEN_CODE = re.compile(r"^(\D.*?)\s*[(\[]\s*(-?\d{1,3})\s*[)\]]$")
+LABEL_PREFIXES = ("i ", "to a ", "to ")
+SUBHEADERS = {"response", "open_ended_response", "answer", "svar", "svar_1"}  # SurveyMonkey-style second row
+MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf¦¥¤¸]")
+
+
+class IngestWarning(UserWarning):
+    """A decision taken while reading a respondent file that the user should know about."""
 
 
 class CellProvenance:
@@ -89,7 +139,7 @@ class CellProvenance:
 
 @dataclass
 class RawTable:
-    """A respondent file as text cells, before interpretation."""
+    """The respondent table of a file as text cells, header located, before interpretation."""
 
     file: str
     kind: str
@@ -97,171 +147,374 @@ class RawTable:
     rows: list[list[str]]
     row_numbers: list[int]
     value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    descriptions: dict[str, str] = field(default_factory=dict)
+    header_row: int | None = 1  # None for SPSS (variable names are not a row)
+    positions: list[int] = field(default_factory=list)  # 0-based position of each column in the file
+    preamble: list[tuple[int, list[str]]] = field(default_factory=list)  # rows above the header
+    skipped_rows: list[int] = field(default_factory=list)  # title, description and blank rows
+    empty_columns: list[str] = field(default_factory=list)
+    details: dict[str, str] = field(default_factory=dict)
 
 
-def normal_text(value: object) -> str:
-    """Case-folded text with non-breaking/odd spaces collapsed and curly apostrophes straightened."""
-    text = unicodedata.normalize("NFKC", str(value)).translate(APOSTROPHES)
-    return " ".join(text.split()).casefold()
+# --- answers -------------------------------------------------------------------------------
 
 
-def column_key(name: object) -> str:
-    """A column name reduced for matching: ``'Figur 07'`` -> ``'figur_07'``."""
-    text = normal_text(name).rstrip(".")
-    return re.sub(r"[\s\-.]+", "_", text)
+def answer_key(value: object) -> str:
+    """An answer reduced for matching: case, spacing, a leading ``'``, spaces around ``/``, end punctuation."""
+    text = normal_text(value).lstrip("'").strip()
+    text = re.sub(r"\s*/\s*", " / ", text)
+    stripped = text.strip(" .:;!?")
+    return stripped or text
 
 
-def cell_text(value: object) -> str:
-    """A cell from any reader as text: blank for missing, ``5`` for ``5.0`` floats from SPSS."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if value != value:  # NaN
-            return ""
-        return str(int(value)) if value.is_integer() else repr(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value).strip()
-
-
-# --- reading the three formats -------------------------------------------------------------
-
-
-def encoding_problems(raw: bytes, name: str) -> list[Problem]:
-    """A problem when some lines are UTF-8 and others are not (a file pieced together from two sources)."""
-    if raw.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
-        return []
+def code_text(text: str) -> str | None:
+    """``'5'``, ``'5.0'``, ``'5,0'`` -> ``'5'``; None when *text* is not a whole number."""
     try:
-        raw.decode("utf-8")
-        return []
-    except UnicodeDecodeError:
-        pass
-    utf8_lines, other_lines = [], []
-    for number, line in enumerate(raw.split(b"\n"), start=1):
-        if line.isascii():
-            continue
-        try:
-            line.decode("utf-8")
-            utf8_lines.append(number)
-        except UnicodeDecodeError:
-            other_lines.append(number)
-    if not utf8_lines or not other_lines:
-        return []
-    return [
-        Problem(
-            file=name,
-            row=other_lines[0],
-            message="mixed text encodings: line(s) "
-            + ", ".join(map(str, utf8_lines))
-            + " are UTF-8 but line(s) "
-            + ", ".join(map(str, other_lines))
-            + " are cp1252/latin-1; save the whole file in one encoding (UTF-8 recommended)",
-        )
-    ]
+        number = parse_float(text.strip().lstrip("'"))
+    except ValueError:
+        return None
+    return str(int(number)) if number == number and float(number).is_integer() and abs(number) < 1e15 else None
 
 
-def read_delimited(path: Path) -> RawTable:
-    """CSV/TSV with comma, semicolon or tab; UTF-8 (BOM or not) or cp1252/latin-1."""
-    name = str(path)
-    if path.is_file():
-        raise_if(encoding_problems(path.read_bytes(), name))
-    frame = read_table(path, what="responses")
-    columns = [c for c in frame.columns if c != LINE]
-    rows = [[str(v) for v in values] for values in frame[columns].itertuples(index=False, name=None)]
-    return RawTable(name, "csv", columns, rows, [int(v) for v in frame[LINE]])
-
-
-def read_excel(path: Path, sheet: str | None) -> RawTable:
-    """An .xlsx sheet (default: the first); row numbers are Excel's."""
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    name = str(path)
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as err:
-        raise DataValidationError(Problem(file=name, message=f"not a readable Excel workbook ({err})")) from None
-    try:
-        if sheet is None:
-            sheet_name = book.sheetnames[0]
-        elif str(sheet) in book.sheetnames:
-            sheet_name = str(sheet)
-        else:
-            raise DataValidationError(
-                Problem(file=name, message="no sheet with this name", value=str(sheet), allowed=book.sheetnames)
-            )
-        values = [list(row) for row in book[sheet_name].iter_rows(values_only=True)]
-    finally:
-        book.close()
-    label = f"{name} [sheet {sheet_name}]"
-    numbered = [(i, [cell_text(v) for v in row]) for i, row in enumerate(values, start=1)]
-    numbered = [(i, row) for i, row in numbered if any(row)]
-    if not numbered:
-        raise DataValidationError(Problem(file=label, message="responses sheet is empty"))
-    header_row, header = numbered[0]
-    width = max(len(row) for _, row in numbered)
-    header = header + [""] * (width - len(header))
-    while header and header[-1] == "" and all(len(r) < len(header) or r[len(header) - 1] == "" for _, r in numbered):
-        header.pop()
-    problems = [
-        Problem(file=label, row=header_row, column=f"#{j + 1}", message="column has answers but no header")
-        for j, h in enumerate(header)
-        if h == ""
-    ]
-    raise_if(problems)
-    rows, numbers = [], []
-    for i, row in numbered[1:]:
-        extra = [v for v in row[len(header) :] if v]
-        if extra:
-            problems.append(Problem(file=label, row=i, message="cells to the right of the last header", value=extra))
-        rows.append((row + [""] * len(header))[: len(header)])
-        numbers.append(i)
-    raise_if(problems)
-    return RawTable(label, "xlsx", header, rows, numbers)
-
-
-def read_spss(path: Path) -> RawTable:
-    """An SPSS .sav file; value labels are kept so answers can be read from them; rows are case numbers."""
-    import pyreadstat
-
-    name = str(path)
-    try:
-        frame, meta = pyreadstat.read_sav(str(path), user_missing=True, apply_value_formats=False)
-    except Exception as err:  # noqa: BLE001 - pyreadstat raises its own exception types
-        raise DataValidationError(Problem(file=name, message=f"not a readable SPSS file ({err})")) from None
-    columns = [str(c) for c in frame.columns]
-    rows = [[cell_text(v) for v in values] for values in frame.itertuples(index=False, name=None)]
-    labels = {
-        str(var): {cell_text(code): str(text) for code, text in mapping.items()}
-        for var, mapping in (meta.variable_value_labels or {}).items()
-    }
-    return RawTable(name, "sav", columns, rows, list(range(1, len(rows) + 1)), labels)
-
-
-def read_raw(path: str | Path, sheet: str | None = None) -> RawTable:
-    """Read *path* by its suffix without interpreting the answers."""
-    path = Path(path)
-    name = str(path)
+def load_answer_aliases(instrument: Instrument, data_dir: str | Path = DATA_DIR) -> dict[str, dict[str, str]]:
+    """``{scale_id: {answer key: category id or ''}}`` from ``instrument/answer_aliases.csv`` (validated)."""
+    path = Path(data_dir) / "instrument" / ALIAS_FILE
+    scale_ids = sorted(set(instrument.scales["scale_id"]))
+    out: dict[str, dict[str, str]] = {s: {} for s in scale_ids}
     if not path.is_file():
-        raise DataValidationError(Problem(file=name, message="responses file not found"))
-    suffix = path.suffix.lower()
-    if path.stat().st_size == 0:
-        raise DataValidationError(Problem(file=name, message="responses file is empty"))
-    if suffix in TEXT_SUFFIXES:
-        return read_delimited(path)
-    if suffix in EXCEL_SUFFIXES:
-        return read_excel(path, sheet)
-    if suffix in SPSS_SUFFIXES:
-        return read_spss(path)
-    raise DataValidationError(
-        Problem(
-            file=name,
-            message="unsupported file type (save old .xls files as .xlsx)",
-            value=suffix,
-            allowed=[*TEXT_SUFFIXES, *EXCEL_SUFFIXES, *SPSS_SUFFIXES],
-        )
+        return out
+    frame = read_table(path, ["alias", "scale_id", "category_id", "note"], what="answer aliases")
+    problems = check_required_values(frame, ["alias", "category_id"])
+    problems += check_allowed(frame, "scale_id", scale_ids, optional=True)
+    raise_if(problems)
+    first: dict[tuple[str, str], int] = {}
+    for alias, scale, category, line in zip(
+        frame["alias"], frame["scale_id"], frame["category_id"], frame[LINE], strict=True
+    ):
+        targets = [scale] if scale else scale_ids
+        key = answer_key(alias)
+        for scale_id in targets:
+            allowed = [*instrument.categories(scale_id), NO_ANSWER]
+            if category not in allowed:
+                problems.append(
+                    Problem(
+                        file=str(path),
+                        row=int(line),
+                        column="category_id",
+                        message=f"not a category of scale {scale_id}",
+                        value=category,
+                        allowed=allowed,
+                    )
+                )
+                continue
+            if (scale_id, key) in first:
+                problems.append(
+                    Problem(
+                        file=str(path),
+                        row=int(line),
+                        column="alias",
+                        message=f"alias repeats row {first[scale_id, key]} for scale {scale_id}",
+                        value=alias,
+                    )
+                )
+                continue
+            first[scale_id, key] = int(line)
+            out[scale_id][key] = "" if category == NO_ANSWER else category
+    raise_if(problems)
+    return out
+
+
+def _builtin_lookup(instrument: Instrument, scale_id: str) -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    problems = []
+    for category, row in instrument.scale_rows(scale_id).iterrows():
+        keys = {answer_key(category), answer_key(str(category).replace("_", " ")), str(int(row["code"]))}
+        for lang in LANGS:
+            label = answer_key(row[f"label_{lang}"])
+            keys.add(label)
+            keys |= {label[len(p) :] for p in LABEL_PREFIXES if label.startswith(p) and len(label) > len(p) + 3}
+        for key in keys:
+            if lookup.get(key, category) != category:
+                problems.append(
+                    Problem(
+                        file="scales.csv",
+                        row=int(row[LINE]),
+                        message=f"answer '{key}' would mean both {lookup[key]} and {category} on scale {scale_id}",
+                    )
+                )
+            lookup[key] = category
+    raise_if(problems)
+    return lookup
+
+
+def answer_lookup(
+    instrument: Instrument,
+    scale_id: str,
+    data_dir: str | Path = DATA_DIR,
+    aliases: Mapping[str, Mapping[str, str]] | None = None,
+) -> dict[str, str]:
+    """Every accepted spelling of an answer on *scale_id* (see :func:`answer_key`) -> category id (``''`` = blank)."""
+    lookup = _builtin_lookup(instrument, scale_id)
+    if aliases is None:
+        aliases = load_answer_aliases(instrument, data_dir)
+    problems = []
+    for key, category in aliases.get(scale_id, {}).items():
+        if key in lookup and lookup[key] != category:
+            problems.append(
+                Problem(
+                    file=ALIAS_FILE,
+                    column="alias",
+                    message=f"alias '{key}' contradicts scales.csv, where it means {lookup[key]} on scale {scale_id}",
+                    value=category or NO_ANSWER,
+                )
+            )
+        lookup.setdefault(key, category)
+    raise_if(problems)
+    return lookup
+
+
+def allowed_answers(instrument: Instrument, scale_id: str) -> list[str]:
+    """One line per category for error messages: code / id / labels."""
+    out = []
+    for category, row in instrument.scale_rows(scale_id).iterrows():
+        labels = " / ".join(dict.fromkeys(str(row[f"label_{lang}"]) for lang in LANGS))
+        out.append(f"{int(row['code'])} / {category} / {labels}")
+    return [*out, "blank (no answer)", f"or an alias of instrument/{ALIAS_FILE}"]
+
+
+def parse_text_answer(text: str, lookup: Mapping[str, str]) -> str | None:
+    """Category id of an answer written as text, code, or code and label together; None if unknown."""
+    key = answer_key(text)
+    if key in lookup:
+        return lookup[key]
+    code = code_text(text)
+    if code is not None:
+        return lookup.get(code)
+    for pattern, label_group in ((CODE_THEN_LABEL, 2), (LABEL_THEN_CODE, 1)):
+        match = pattern.match(key)
+        if match:
+            label = answer_key(match.group(label_group))
+            return lookup.get(label)  # the label decides: the code may follow the survey tool's numbering
+    return None
+
+
+def parse_answer(text: str, lookup: Mapping[str, str], value_label: str | None = None) -> str | None:
+    """Category id of one cell (``""`` for blank or a no-answer alias), or None when it is not on the scale.
+
+    An SPSS value label, when the code has one, decides over the code.
+    """
+    if value_label is not None:
+        return parse_text_answer(value_label, lookup)
+    if text.strip() == "" or answer_key(text) == "":
+        return ""
+    return parse_text_answer(text, lookup)
+
+
+# --- locating the table --------------------------------------------------------------------
+
+
+def header_score(row: list[str], matcher: ColumnMatcher) -> int:
+    """How header-like a row is: 2 per item or id column, 1 per metadata column."""
+    score = 0
+    for cell in row:
+        if not cell:
+            continue
+        target = matcher.classify(cell, approximate=False).target
+        score += 0 if target is None else 1 if target == IGNORE else 2
+    return score
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[\W_]+", "", normal_text(text))
+
+
+def is_description_row(row: list[str], header: list[str], matcher: ColumnMatcher) -> bool:
+    """A second header row: Qualtrics ImportIds, metadata names spelled out, or the items' question texts."""
+    if any(IMPORT_ID.match(c) for c in row):
+        return True
+    pairs = [(h, c) for h, c in zip(header, row, strict=False) if h and c]
+    if sum(1 for h, c in pairs if _compact(h) == _compact(c) and not c.isdigit()) >= 2:
+        return True
+    texts = [(matcher.classify(h, approximate=False).target, c) for h, c in pairs]
+    texts = [(t, c) for t, c in texts if t not in (None, IGNORE, RESPONDENT_ID)]
+    if texts and all(column_key(c) in SUBHEADERS for _, c in texts):
+        return True
+    return bool(texts) and all(matcher.by_text(c, approximate=False).target == t for t, c in texts)
+
+
+def header_position(grid: Grid, nonblank: list[int], matcher: ColumnMatcher) -> tuple[int, list[int]]:
+    """Index of the header row in ``grid.rows`` and of the description rows under it."""
+    first = nonblank[:HEADER_SEARCH_ROWS]
+    for p, k in enumerate(first[:8]):
+        if any(IMPORT_ID.match(c) for c in grid.rows[k]):  # Qualtrics: names, question text, ImportId
+            start = max(p - 2, 0)
+            return first[start], first[start + 1 : p + 1]
+    scores = [header_score(grid.rows[k], matcher) for k in first]
+    if max(scores) > 0:
+        position = scores.index(max(scores))
+    else:
+        width = max(sum(1 for c in grid.rows[k] if c) for k in first)
+        position = next(p for p, k in enumerate(first) if sum(1 for c in grid.rows[k] if c) >= max(1, width // 2))
+    header = grid.rows[first[position]]
+    descriptions = []
+    for k in first[position + 1 : position + 3]:
+        if not is_description_row(grid.rows[k], header, matcher):
+            break
+        descriptions.append(k)
+    return first[position], descriptions
+
+
+def fill_merged_header(header: list[str], number: int, grid: Grid) -> list[str]:
+    """Empty header cells inside a merged range take the range's first cell (Excel merged headers)."""
+    out = list(header)
+    by_number = dict(zip(grid.numbers, grid.rows, strict=True))
+    for min_row, min_col, max_row, max_col in grid.merged:
+        if not min_row <= number <= max_row:
+            continue
+        top = by_number.get(min_row, [])
+        value = top[min_col - 1] if min_col - 1 < len(top) else ""
+        for col in range(min_col, max_col + 1):
+            if col - 1 < len(out) and out[col - 1] == "" and value:
+                out[col - 1] = value
+            elif col - 1 >= len(out) and value:
+                out += [""] * (col - len(out))
+                out[col - 1] = value
+    return out
+
+
+def build_table(grid: Grid, matcher: ColumnMatcher) -> RawTable:
+    """Locate header, description and data rows of *grid*; drop empty columns; report headerless values."""
+    nonblank = [k for k, row in enumerate(grid.rows) if any(row)]
+    if not nonblank:
+        raise DataValidationError(Problem(file=grid.file, message="responses file is empty"))
+    if grid.header_given:
+        h, descriptions = 0, []
+    else:
+        h, descriptions = header_position(grid, nonblank, matcher)
+    header_number = grid.numbers[h]
+    header = fill_merged_header(grid.rows[h], header_number, grid) if grid.merged else list(grid.rows[h])
+    above = [k for k in nonblank if k < h]
+    if above and grid.numbers[above[-1]] == header_number - 1:  # a two-row header: empty or generic cells
+        upper = grid.rows[above[-1]]
+        header = [
+            upper[j] if j < len(upper) and upper[j] and (not c or column_key(c) in SUBHEADERS) else c
+            for j, c in enumerate(header)
+        ]
+    header_width = max((j + 1 for j, c in enumerate(header) if c), default=0)
+    header = ["" if UNNAMED.match(normal_text(c)) else c for c in header]
+    last_meta = max([h, *descriptions])
+    data = [k for k in nonblank if k > last_meta]
+    width = max([header_width, *(max((j + 1 for j, c in enumerate(grid.rows[k]) if c), default=0) for k in data)])
+    header = (header + [""] * width)[:width]
+    problems: list[Problem] = []
+    if grid.kind == "csv":
+        for k in data:
+            if len(grid.rows[k]) < header_width:
+                problems.append(
+                    Problem(
+                        file=grid.file,
+                        row=grid.numbers[k],
+                        message=f"has {len(grid.rows[k])} fields but the header (row {header_number}) has "
+                        f"{header_width}: a missing delimiter or a line break outside quotes?",
+                    )
+                )
+    rows = [(grid.rows[k] + [""] * width)[:width] for k in data]
+    keep, empty = [], []
+    for j, name in enumerate(header):
+        if name:
+            keep.append(j)
+            continue
+        filled = [grid.numbers[k] for k, row in zip(data, rows, strict=True) if row[j]]
+        if filled:
+            shown = ", ".join(map(str, filled[:5])) + (", ..." if len(filled) > 5 else "")
+            problems.append(
+                Problem(
+                    file=grid.file,
+                    row=header_number,
+                    column=column_ref(j, grid.kind),
+                    message=f"column has values (row(s) {shown}) but no header; give it a name",
+                )
+            )
+        elif j < header_width:
+            empty.append(column_ref(j, grid.kind))
+    raise_if(problems)
+    description_row = next((k for k in descriptions if not any(IMPORT_ID.match(c) for c in grid.rows[k])), None)
+    texts = dict(grid.descriptions)
+    if description_row is not None:
+        cells = grid.rows[description_row] + [""] * width
+        texts.update({header[j]: cells[j] for j in keep if cells[j]})
+    preamble = [(grid.numbers[k], (grid.rows[k] + [""] * width)[:width]) for k in nonblank if k < h]
+    blank = [grid.numbers[k] for k in range(len(grid.rows)) if k not in set(nonblank) and h < k]
+    skipped = sorted([n for n, _ in preamble] + [grid.numbers[k] for k in descriptions])
+    return RawTable(
+        file=grid.file,
+        kind=grid.kind,
+        columns=[header[j] for j in keep],
+        rows=[[row[j] for j in keep] for row in rows],
+        row_numbers=[grid.numbers[k] for k in data],
+        value_labels=grid.value_labels,
+        descriptions=texts,
+        header_row=None if grid.header_given else header_number,
+        positions=keep,
+        preamble=[(n, [cells[j] for j in keep]) for n, cells in preamble],
+        skipped_rows=skipped,
+        empty_columns=empty,
+        details={**grid.details, "blank_rows": ", ".join(map(str, blank))} if blank else dict(grid.details),
     )
+
+
+def choose_grid(grids: list[Grid], sheet: str | None, matcher: ColumnMatcher, name: str) -> Grid:
+    """The grid (Excel sheet) holding the answers: the named sheet, else the one with the best header."""
+    if sheet is not None and str(sheet) != "":
+        for grid in grids:
+            if grid.details.get("sheet") == str(sheet):
+                return grid
+        if len(grids) == 1 and "sheet" not in grids[0].details:
+            return grids[0]  # a sheet name given for a CSV / SPSS file is irrelevant
+        raise DataValidationError(
+            Problem(
+                file=name,
+                message="no sheet with this name",
+                value=str(sheet),
+                allowed=[g.details.get("sheet", "") for g in grids],
+            )
+        )
+    if len(grids) == 1:
+        return grids[0]
+    scores = []
+    for grid in grids:
+        rows = [r for r in grid.rows if any(r)][:HEADER_SEARCH_ROWS]
+        scores.append(max((header_score(r, matcher) for r in rows), default=-1))
+    best = max(scores)
+    full = len(matcher.instrument.item_ids)  # score of a header naming at least half of the items
+    candidates = [g for g, s in zip(grids, scores, strict=True) if s == best or (s >= full and best >= full)]
+    if best >= full and len(candidates) > 1:
+        raise DataValidationError(
+            Problem(
+                file=name,
+                message="several sheets look like answers; choose one (sheet=... / --sheet)",
+                value=", ".join(g.details["sheet"] for g in candidates),
+                allowed=[g.details["sheet"] for g in grids],
+            )
+        )
+    if best <= 0:
+        return next((g for g in grids if any(any(r) for r in g.rows)), grids[0])
+    return candidates[0]
+
+
+def read_raw(
+    path: str | Path,
+    sheet: str | None = None,
+    matcher: ColumnMatcher | None = None,
+    instrument: Instrument | None = None,
+) -> RawTable:
+    """Read *path* by its suffix and locate its table, without interpreting the answers."""
+    if matcher is None:
+        from samskab_analysis.instrument import load_instrument
+
+        matcher = ColumnMatcher(instrument or load_instrument(), {}, load_metadata())
+    grid = choose_grid(read_grids(path), sheet, matcher, str(path))
+    return build_table(grid, matcher)
 
 
 # --- columns -------------------------------------------------------------------------------
@@ -269,9 +522,7 @@ def read_raw(path: str | Path, sheet: str | None = None) -> RawTable:
 
 def load_metadata_columns(data_dir: str | Path = DATA_DIR) -> set[str]:
     """Column keys of survey-export metadata that are ignored (``instrument/export_metadata_columns.csv``)."""
-    frame = read_table(Path(data_dir) / "instrument" / METADATA_FILE, ["column", "source", "note"], what="metadata")
-    raise_if(check_required_values(frame, ["column"]))
-    return {column_key(c) for c in frame["column"]}
+    return load_metadata(data_dir)[0]
 
 
 def load_column_map(column_map: str | Path | Mapping[str, str], instrument: Instrument) -> dict[str, str]:
@@ -289,31 +540,7 @@ def load_column_map(column_map: str | Path | Mapping[str, str], instrument: Inst
     problems += check_unique(frame[frame["item_id"] != IGNORE], ["item_id"])
     raise_if(problems)
     mapping = dict(zip(frame["column"].map(str.strip), frame["item_id"].map(str.strip), strict=True))
-    mapping = {str(k): v for k, v in mapping.items()}
-    return mapping
-
-
-def item_aliases(instrument: Instrument) -> dict[str, str]:
-    """Column keys recognised without a map -> item id (ids and figure-number patterns)."""
-    aliases = {column_key(i): i for i in instrument.item_ids}
-    return aliases
-
-
-def figure_item(key: str, instrument: Instrument) -> str | None:
-    """The item of a figure-number column key (``fig7``, ``figur_07``, ``f7``), else None."""
-    match = FIGURE_PATTERN.match(key)
-    if not match:
-        return None
-    hits = instrument.items.index[instrument.items["figure"] == int(match.group(1))]
-    return str(hits[0]) if len(hits) == 1 else None
-
-
-def accepted_names(item_id: str, instrument: Instrument) -> list[str]:
-    """Column names that are recognised for *item_id* without a map (for error messages)."""
-    figure = instrument.items.at[item_id, "figure"]
-    if pd.isna(figure):
-        return [item_id, item_id.replace("_", " ").capitalize()]
-    return list(dict.fromkeys([item_id, f"fig{int(figure)}", f"Figur {int(figure)}", f"F{int(figure)}"]))
+    return {str(k): v for k, v in mapping.items()}
 
 
 @dataclass
@@ -323,23 +550,20 @@ class ColumnPlan:
     items: dict[str, str]  # item id -> file column
     id_column: str | None
     ignored: list[str]
+    how: dict[str, str] = field(default_factory=dict)  # item id -> how its column was recognised
 
 
 def plan_columns(
     raw: RawTable,
-    instrument: Instrument,
-    mapping: Mapping[str, str],
-    metadata: set[str],
+    matcher: ColumnMatcher,
     map_name: str,
 ) -> tuple[ColumnPlan, list[Problem]]:
-    """Assign every column of *raw*; problems for unknown, doubled and missing columns."""
+    """Assign every column of *raw*; problems for unknown, doubled, ambiguous and missing columns."""
+    instrument = matcher.instrument
     problems: list[Problem] = []
-    by_name = {c: c for c in raw.columns}
-    by_key = {column_key(c): c for c in raw.columns}
-    mapped: dict[str, str] = {}
-    for line, (source, target) in enumerate(mapping.items(), start=2):
-        column = by_name.get(source) or by_key.get(column_key(source))
-        if column is None:
+    keys = {column_key(c) for c in raw.columns}
+    for line, source in enumerate(matcher.mapping, start=2):
+        if source not in raw.columns and column_key(source) not in keys:
             problems.append(
                 Problem(
                     file=map_name,
@@ -350,161 +574,113 @@ def plan_columns(
                     allowed=raw.columns,
                 )
             )
-        else:
-            mapped[column] = target
-    aliases = item_aliases(instrument)
-    items: dict[str, str] = {}
-    id_column: str | None = None
-    ignored: list[str] = []
-    seen_headers: set[str] = set()
-    for column in raw.columns:
+    plan = ColumnPlan({}, None, [])
+    first_seen: dict[str, int] = {}
+    row = raw.header_row
+    for j, column in enumerate(raw.columns):
+        ref = column_ref(raw.positions[j] if raw.positions else j, raw.kind)
         key = column_key(column)
-        if key in seen_headers and column not in mapped:
-            problems.append(Problem(file=raw.file, row=1, column=column, message="column name appears twice"))
+        if key in first_seen:
+            other = first_seen[key]
+            problems.append(
+                Problem(
+                    file=raw.file,
+                    row=row,
+                    column=column,
+                    message=f"column name appears twice: {column_ref(raw.positions[other], raw.kind)} "
+                    f"('{raw.columns[other]}') and {ref} ('{column}'); rename or remove one",
+                )
+            )
             continue
-        seen_headers.add(key)
-        target = mapped.get(column)
-        if target is None:
-            if id_column is None and key in ID_COLUMN_KEYS:
-                target = RESPONDENT_ID
-            else:
-                target = aliases.get(key) or figure_item(key, instrument)
-            if target is None and key in metadata:
-                target = IGNORE
-        if target is None:
+        first_seen[key] = j
+        match = matcher.classify(column, raw.descriptions.get(column, ""))
+        target = match.target
+        if target is None and match.how == "ambiguous":
+            problems.append(
+                Problem(
+                    file=raw.file,
+                    row=row,
+                    column=column,
+                    message=f"{ref}: question text matches several items ({', '.join(match.candidates)}); "
+                    "name the column in a column map",
+                    allowed=list(match.candidates),
+                )
+            )
+        elif target is None:
             hint = QUESTION_HINT if QUESTION_PATTERN.match(key) else ""
             problems.append(
                 Problem(
                     file=raw.file,
-                    row=1,
+                    row=row,
                     column=column,
-                    message="unknown column: not an item id, a figure number, a respondent id or known survey-export "
-                    "metadata; name it in a column map (item id or 'ignore')" + hint,
+                    message="unknown column: not an item id, a figure number, an item's question text, a respondent "
+                    "id or known survey-export metadata; name it in a column map (item id or 'ignore')" + hint,
                     allowed=instrument.item_ids,
                 )
             )
         elif target == IGNORE:
-            ignored.append(column)
+            plan.ignored.append(column)
         elif target == RESPONDENT_ID:
-            if id_column is not None:
+            if plan.id_column is not None:
                 problems.append(
-                    Problem(file=raw.file, row=1, column=column, message=f"second respondent id column ({id_column})")
+                    Problem(
+                        file=raw.file,
+                        row=row,
+                        column=column,
+                        message=f"second respondent id column (first: '{plan.id_column}'); map one of them to 'ignore'",
+                    )
                 )
-            id_column = column
-        elif target in items:
+            else:
+                plan.id_column = column
+        elif target in plan.items:
             problems.append(
                 Problem(
                     file=raw.file,
-                    row=1,
+                    row=row,
                     column=column,
-                    message=f"gives item {target} a second time (already column '{items[target]}')",
+                    message=f"gives item {target} a second time (already column '{plan.items[target]}'); "
+                    "map one of them to 'ignore'",
                 )
             )
         else:
-            items[target] = column
+            plan.items[target] = column
+            plan.how[target] = match.how
     for item_id in instrument.item_ids:
-        if item_id not in items:
+        if item_id not in plan.items:
             problems.append(
                 Problem(
                     file=raw.file,
-                    row=1,
+                    row=row,
                     message=f"missing item {item_id} ({instrument.exhibit_name(item_id, 'en')}): no column for it "
                     "(add an empty column if the question was not asked, or map the column)",
                     allowed=accepted_names(item_id, instrument),
                 )
             )
-    return ColumnPlan(items, id_column, ignored), problems
+    return plan, problems
 
 
-# --- answers -------------------------------------------------------------------------------
+# --- rows ----------------------------------------------------------------------------------
 
 
-def code_text(text: str) -> str | None:
-    """``'5'``, ``'5.0'``, ``'5,0'`` -> ``'5'``; None when *text* is not a whole number."""
-    try:
-        number = parse_float(text)
-    except ValueError:
-        return None
-    return str(int(number)) if number == number and float(number).is_integer() else None
+def id_text(value: str) -> str:
+    """A respondent id as text: ``'1.0'`` -> ``'1'``; leading zeros and other text kept."""
+    text = " ".join(str(value).replace("\u00a0", " ").split()).lstrip("'") if value else ""
+    return text.split(".")[0].split(",")[0] if WHOLE_FLOAT.match(text) else text
 
 
-def answer_lookup(instrument: Instrument, scale_id: str) -> dict[str, str]:
-    """Every accepted spelling of an answer on *scale_id* (normalised) -> category id."""
-    lookup: dict[str, str] = {}
-    problems = []
-    for category, row in instrument.scale_rows(scale_id).iterrows():
-        keys = {normal_text(category), normal_text(str(category).replace("_", " ")), str(int(row["code"]))}
-        keys |= {normal_text(row[f"label_{lang}"]) for lang in LANGS}
-        for key in keys:
-            if lookup.get(key, category) != category:
-                problems.append(
-                    Problem(
-                        file="scales.csv",
-                        row=int(row[LINE]),
-                        message=f"answer '{key}' would mean both {lookup[key]} and {category} on scale {scale_id}",
-                    )
-                )
-            lookup[key] = category
-    raise_if(problems)
-    return lookup
-
-
-def allowed_answers(instrument: Instrument, scale_id: str) -> list[str]:
-    """One line per category for error messages: code / id / labels."""
-    out = []
-    for category, row in instrument.scale_rows(scale_id).iterrows():
-        labels = " / ".join(dict.fromkeys(str(row[f"label_{lang}"]) for lang in LANGS))
-        out.append(f"{int(row['code'])} / {category} / {labels}")
-    return [*out, "blank (no answer)"]
-
-
-def parse_answer(text: str, lookup: Mapping[str, str], value_label: str | None = None) -> str | None:
-    """Category id of one cell (``""`` for blank), or None when it is not on the scale."""
-    if text == "" and value_label is None:
-        return ""
-    if value_label is not None and normal_text(value_label) in lookup:
-        return lookup[normal_text(value_label)]
-    code = code_text(text)
-    if code is not None:
-        return lookup.get(code)
-    return lookup.get(normal_text(text))
-
-
-def load_responses(
-    path: str | Path,
-    instrument: Instrument,
-    *,
-    column_map: str | Path | Mapping[str, str] | None = None,
-    sheet: str | None = None,
-    data_dir: str | Path = DATA_DIR,
-) -> pd.DataFrame:
-    """Answers of a cohort as category ids, indexed by respondent id, one column per item id.
-
-    ``""`` means no answer. ``frame.attrs`` keeps the provenance: ``source`` (file), ``format``,
-    ``columns`` (item id -> file column), ``id_column``, ``ignored_columns`` and ``provenance``
-    (:class:`CellProvenance`: the file row of each respondent and each cell as written, see :func:`raw_answers`).
-    Raises :class:`DataValidationError` listing every problem found.
-    """
-    raw = read_raw(path, sheet)
+def respondent_ids(raw: RawTable, plan: ColumnPlan) -> tuple[list[str], dict[str, int], list[Problem]]:
+    """Ids per row (generated for empty cells), the generated ones, and duplicate problems naming both rows."""
     problems: list[Problem] = []
-    mapping: dict[str, str] = {}
-    map_name = "column map"
-    if column_map is not None and str(column_map) != "":
-        mapping = load_column_map(column_map, instrument)
-        map_name = str(column_map) if not isinstance(column_map, Mapping) else map_name
-    plan, column_problems = plan_columns(raw, instrument, mapping, load_metadata_columns(data_dir), map_name)
-    problems += column_problems
-    if not raw.rows:
-        problems.append(Problem(file=raw.file, message="has a header but no respondent rows"))
-        raise DataValidationError(problems)
-    position = {c: j for j, c in enumerate(raw.columns)}
-    ids, first_row = [], {}
-    for i, (row, number) in enumerate(zip(raw.rows, raw.row_numbers, strict=True), start=1):
-        rid = cell_text(row[position[plan.id_column]]) if plan.id_column else str(i)
-        rid = code_text(rid) or rid
+    if plan.id_column is None:
+        return [str(i) for i in range(1, len(raw.rows) + 1)], {}, problems
+    position = raw.columns.index(plan.id_column)
+    ids, generated, first_row = [], {}, {}
+    for row, number in zip(raw.rows, raw.row_numbers, strict=True):
+        rid = id_text(row[position])
         if rid == "":
-            problems.append(Problem(file=raw.file, row=number, column=plan.id_column, message="respondent id is empty"))
-        elif rid in first_row:
+            rid = f"row{number}"
+            generated[rid] = number
+        if rid in first_row:
             problems.append(
                 Problem(
                     file=raw.file,
@@ -517,6 +693,83 @@ def load_responses(
         else:
             first_row[rid] = number
         ids.append(rid)
+    return ids, generated, problems
+
+
+def preamble_problems(raw: RawTable, plan: ColumnPlan, readers: dict[str, dict[str, str]], instrument) -> list[Problem]:
+    """Rows skipped above the header must not hold answers (they would be lost)."""
+    problems = []
+    position = {c: j for j, c in enumerate(raw.columns)}
+    for number, cells in raw.preamble:
+        hits = [
+            item
+            for item, column in plan.items.items()
+            if cells[position[column]]
+            and parse_answer(cells[position[column]], readers[instrument.items.at[item, "scale_id"]]) not in (None, "")
+        ]
+        if len(hits) >= 2:
+            problems.append(
+                Problem(
+                    file=raw.file,
+                    row=number,
+                    message=f"row is above the header (row {raw.header_row}) but holds answers "
+                    f"({', '.join(hits[:5])}{', ...' if len(hits) > 5 else ''}); is the header in the right place?",
+                )
+            )
+    return problems
+
+
+def answer_problem(raw: RawTable, number: int, column: str, item_id: str, rid: str, shown: str, allowed) -> Problem:
+    """The error for one answer outside the scale (with a hint for text read in the wrong encoding)."""
+    hint = (
+        " - this looks like UTF-8 text read as cp1252 (mojibake): re-export as UTF-8" if MOJIBAKE.search(shown) else ""
+    )
+    return Problem(
+        file=raw.file,
+        row=number,
+        column=column,
+        message=f"answer outside the scale of {item_id} (respondent '{rid}'){hint}",
+        value=shown,
+        allowed=allowed,
+    )
+
+
+def load_responses(
+    path: str | Path,
+    instrument: Instrument,
+    *,
+    column_map: str | Path | Mapping[str, str] | None = None,
+    sheet: str | None = None,
+    data_dir: str | Path = DATA_DIR,
+) -> pd.DataFrame:
+    """Answers of a cohort as category ids, indexed by respondent id, one column per item id.
+
+    ``""`` means no answer. ``frame.attrs`` keeps the provenance: ``source`` (file, with the sheet),
+    ``format``, ``columns`` (item id -> file column), ``matched_by`` (item id -> how its column was
+    recognised), ``id_column``, ``ignored_columns``, ``header_row``, ``skipped_rows`` (title / second header
+    rows), ``generated_ids``, ``details`` (encoding, delimiter, sheet, blank rows) and ``provenance``
+    (:class:`CellProvenance`: the file row of each respondent and each cell as written, see :func:`raw_answers`).
+    Raises :class:`DataValidationError` listing every problem found; warns (:class:`IngestWarning`) about
+    generated ids, approximate question-text matches and respondents without any answer.
+    """
+    mapping: dict[str, str] = {}
+    map_name = "column map"
+    if column_map is not None and str(column_map) != "":
+        mapping = load_column_map(column_map, instrument)
+        map_name = str(column_map) if not isinstance(column_map, Mapping) else map_name
+    matcher = ColumnMatcher(instrument, mapping, load_metadata(data_dir))
+    aliases = load_answer_aliases(instrument, data_dir)
+    scale_ids = sorted(set(instrument.scales["scale_id"]))
+    readers = {s: answer_lookup(instrument, s, aliases=aliases) for s in scale_ids}
+    raw = build_table(choose_grid(read_grids(path), sheet, matcher, str(path)), matcher)
+    plan, problems = plan_columns(raw, matcher, map_name)
+    if not raw.rows:
+        problems.append(Problem(file=raw.file, message="has a header but no respondent rows"))
+        raise DataValidationError(problems)
+    problems += preamble_problems(raw, plan, readers, instrument)
+    ids, generated, id_problems = respondent_ids(raw, plan)
+    problems += id_problems
+    position = {c: j for j, c in enumerate(raw.columns)}
     answers: dict[str, list[str]] = {}
     raw_cells: dict[str, dict[str, str]] = {}
     for item_id in instrument.item_ids:
@@ -524,43 +777,92 @@ def load_responses(
         if column is None:
             continue
         scale_id = instrument.items.at[item_id, "scale_id"]
-        lookup = answer_lookup(instrument, scale_id)
+        lookup = readers[scale_id]
         labels = raw.value_labels.get(column, {})
-        values, cells = [], {}
+        cache: dict[str, str | None] = {}
+        values, cells, bad = [], {}, []
+        j = position[column]
         for rid, row, number in zip(ids, raw.rows, raw.row_numbers, strict=True):
-            text = row[position[column]]
+            text = row[j]
             label = labels.get(text)
-            category = parse_answer(text, lookup, label)
+            if text not in cache:
+                cache[text] = parse_answer(text, lookup, label)
+            category = cache[text]
             shown = text if label is None else f"{text} (value label '{label}')"
             cells[rid] = shown
             if category is None:
-                problems.append(
-                    Problem(
-                        file=raw.file,
-                        row=number,
-                        column=column,
-                        message=f"answer outside the scale of {item_id} (respondent '{rid}')",
-                        value=shown,
-                        allowed=allowed_answers(instrument, scale_id),
-                    )
-                )
+                bad.append((number, rid, shown))
                 category = ""
             values.append(category)
+        allowed = allowed_answers(instrument, scale_id)
+        problems += [answer_problem(raw, n, column, item_id, r, s, allowed) for n, r, s in bad[:SHOWN_CELL_PROBLEMS]]
+        if len(bad) > SHOWN_CELL_PROBLEMS:
+            rest = bad[SHOWN_CELL_PROBLEMS:]
+            distinct = list(dict.fromkeys(s for _, _, s in rest))
+            problems.append(
+                Problem(
+                    file=raw.file,
+                    row=f"{rest[0][0]}-{rest[-1][0]}",
+                    column=column,
+                    message=f"{len(rest)} more answers outside the scale of {item_id} (distinct values: "
+                    + ", ".join(repr(v) for v in distinct[:10])
+                    + (", ..." if len(distinct) > 10 else "")
+                    + ")",
+                    allowed=allowed,
+                )
+            )
         answers[item_id] = values
         raw_cells[item_id] = cells
     raise_if(problems)
     frame = pd.DataFrame(answers, index=pd.Index(ids, name=RESPONDENT_ID, dtype=object), dtype=object)
+    warn_about(frame, raw, plan, generated)
     frame.attrs.update(
         {
             "source": raw.file,
             "format": raw.kind,
             "columns": dict(plan.items),
+            "matched_by": dict(plan.how),
             "id_column": plan.id_column or "",
             "ignored_columns": list(plan.ignored),
+            "header_row": raw.header_row,
+            "skipped_rows": list(raw.skipped_rows),
+            "empty_columns": list(raw.empty_columns),
+            "generated_ids": dict(generated),
+            "details": dict(raw.details),
             "provenance": CellProvenance(raw_cells, dict(zip(ids, raw.row_numbers, strict=True))),
         }
     )
     return frame
+
+
+def warn_about(frame: pd.DataFrame, raw: RawTable, plan: ColumnPlan, generated: dict[str, int]) -> None:
+    """Warn about decisions the user should check (nothing is dropped)."""
+    if generated:
+        rows = ", ".join(map(str, generated.values()))
+        warnings.warn(
+            IngestWarning(f"{raw.file}: respondent id empty on row(s) {rows}; kept with generated ids row<N>"),
+            stacklevel=3,
+        )
+    approximate = [f"{plan.items[i]!r} -> {i}" for i, how in plan.how.items() if "approximate" in how]
+    if approximate:
+        warnings.warn(
+            IngestWarning(
+                f"{raw.file}: columns matched to items by similar (not identical) question text: "
+                + "; ".join(approximate)
+            ),
+            stacklevel=3,
+        )
+    if len(frame.columns):
+        empty = frame.index[(frame == "").all(axis=1)]
+        if len(empty):
+            numbers = [str(raw.row_numbers[frame.index.get_loc(r)]) for r in empty[:10]]
+            warnings.warn(
+                IngestWarning(
+                    f"{raw.file}: {len(empty)} respondent(s) answered no item (row(s) {', '.join(numbers)}"
+                    f"{', ...' if len(empty) > 10 else ''}); they are kept and count as 'no answer'"
+                ),
+                stacklevel=3,
+            )
 
 
 def raw_answers(responses: pd.DataFrame) -> pd.DataFrame:

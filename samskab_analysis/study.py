@@ -17,6 +17,7 @@ from samskab_analysis.published import (
     assumptions_from_mapping,
     design_int,
     load_assumptions,
+    load_context,
     load_design,
     load_errata,
     load_statements,
@@ -39,6 +40,7 @@ class Study:
     statements: pd.DataFrame | None = None
     assumptions: pd.DataFrame | None = None
     errata: pd.DataFrame | None = None
+    context: pd.DataFrame | None = None
     responses: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
@@ -73,7 +75,7 @@ def load_study(
     if responses is not None:
         from samskab_analysis.respondents import load_responses
 
-        answers = load_responses(responses, instrument, column_map=column_map, sheet=sheet)
+        answers = load_responses(responses, instrument, column_map=column_map, sheet=sheet, data_dir=data_dir)
         counts = with_scale_info(counts_from_responses(answers, instrument), instrument)
         return Study(instrument, counts, label=Path(responses).name, n=len(answers), responses=answers)
 
@@ -100,4 +102,5 @@ def load_study(
         statements=statements,
         assumptions=chosen,
         errata=errata,
+        context=load_context(data_dir),
     )

@@ -17,8 +17,9 @@ from samskab_analysis.cohorts import (
     ordinal_logit,
     side_by_side,
 )
+from samskab_analysis.execute import run_job
 from samskab_analysis.paths import DATA_DIR, REPO_ROOT, REPORTS_DIR
-from samskab_analysis.runner import Job, RunConfig, plan_jobs, run_job
+from samskab_analysis.runner import Job, RunConfig, plan_jobs
 from samskab_analysis.study import load_study
 
 EXAMPLES = DATA_DIR / "examples"
@@ -126,8 +127,8 @@ def test_rendered_cohort_notebooks_hold_no_respondent_rows(tmp_path, stem):
         "min_count": 3,
     }
     job = Job(stem, REPO_ROOT / "notebooks" / f"{stem}.ipynb", params, stem)
-    name, _seconds, error = run_job(job, tmp_path)
-    assert error is None
+    result = run_job(job, tmp_path)
+    assert result.error is None
     needles = respondent_strings()
     outputs = [tmp_path / "notebooks" / f"{stem}.ipynb", tmp_path / "html" / f"{stem}.html"]
     outputs += list((tmp_path / "figures").glob("*.svg"))

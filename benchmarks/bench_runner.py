@@ -1,0 +1,134 @@
+"""Benchmark ``samskab reproduce`` against a plain papermill loop and against the plotting floor.
+
+Times, in one run on this machine:
+
+(a) a serial loop of the ``papermill`` command line over every planned notebook, same parameters;
+(b) ``samskab reproduce`` from clean (a fresh temporary output folder);
+(c) ``samskab reproduce`` again with nothing changed (the no-op check);
+(d) every item figure and the overview drawn and saved in one Python process (the floor).
+
+Prints the ratios a/b and b/d and (c) in seconds, and writes them to ``benchmarks/RESULTS.md``.
+Usage: ``python benchmarks/bench_runner.py [--only figure,overview] [--jobs N] [--results PATH]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+ENV = {**os.environ, "PYTHONHASHSEED": "0", "JUPYTER_PLATFORM_DIRS": "1", "MPLBACKEND": "Agg"}
+
+FLOOR = """
+import sys
+from samskab_analysis import load_study
+from samskab_analysis.exhibits import save_item_figures, save_overview_figures
+out = sys.argv[1]
+study = load_study()
+for item_id in study.instrument.item_ids:
+    save_item_figures(study, item_id, "da", "no,en", out, "svg,png")
+save_overview_figures(study, "da", "no,en", out, "svg,png")
+"""
+
+
+def timed(cmd: list[str], **kwargs: object) -> float:
+    """Wall-clock seconds of a command (which must succeed)."""
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, cwd=REPO, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
+    return time.perf_counter() - start
+
+
+def planned(out: Path, only: str) -> list[tuple[Path, str, dict]]:
+    """(notebook, job name, declared parameters) of every job ``samskab reproduce`` would run."""
+    import papermill as pm
+
+    from samskab_analysis.runner import RunConfig, plan_jobs
+
+    jobs = plan_jobs(RunConfig(out_dir=out, only=tuple(x for x in only.split(",") if x)))
+    declared = {job.notebook: pm.inspect_notebook(str(job.notebook)) for job in jobs}
+    return [(j.notebook, j.name, {k: v for k, v in j.parameters.items() if k in declared[j.notebook]}) for j in jobs]
+
+
+def papermill_loop(jobs: list[tuple[Path, str, dict]], out: Path) -> float:
+    """(a): one ``papermill`` process per notebook, one after the other."""
+    (out / "notebooks").mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    for notebook, name, params in jobs:
+        cmd = [str(BIN / "papermill"), str(notebook), str(out / "notebooks" / f"{name}.ipynb"), "--cwd", str(REPO)]
+        subprocess.run(
+            [*cmd, "-y", json.dumps(params)],
+            check=True,
+            cwd=REPO,
+            env=ENV,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the four timings and report them."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="", help="restrict to these notebook stems (as samskab reproduce --only)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel notebooks for (b)")
+    parser.add_argument("--results", type=Path, default=REPO / "benchmarks" / "RESULTS.md", help="markdown output")
+    parser.add_argument("--skip-a", action="store_true", help="skip the slow papermill loop")
+    args = parser.parse_args(argv)
+    tmp = Path(tempfile.mkdtemp(prefix="samskab-bench-"))
+    try:
+        jobs = planned(tmp / "a", args.only)
+        print(f"{len(jobs)} notebooks, {os.cpu_count()} cores, --jobs {args.jobs}", flush=True)
+        reproduce = [str(BIN / "samskab"), "reproduce", "--out", str(tmp / "b"), "--jobs", str(args.jobs)]
+        if args.only:
+            reproduce += ["--only", args.only]
+        times: dict[str, float] = {}
+        times["a"] = float("nan") if args.skip_a else papermill_loop(jobs, tmp / "a")
+        print(f"(a) papermill CLI loop:      {times['a']:7.1f} s", flush=True)
+        times["b"] = timed(reproduce)
+        print(f"(b) samskab reproduce clean: {times['b']:7.1f} s", flush=True)
+        times["c"] = min(timed(reproduce) for _ in range(3))
+        print(f"(c) samskab reproduce no-op: {times['c']:7.2f} s (best of 3)", flush=True)
+        times["d"] = timed([sys.executable, "-c", FLOOR, str(tmp / "d")])
+        print(f"(d) figures in one process:  {times['d']:7.1f} s", flush=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    a_b, b_d = times["a"] / times["b"], times["b"] / times["d"]
+    print(f"a/b = {a_b:.1f}x faster than the papermill loop; b/d = {b_d:.1f}x the single-process floor")
+    lines = [
+        "# Runner benchmark",
+        "",
+        f"Measured {dt.date.today().isoformat()} with `python benchmarks/bench_runner.py"
+        + (f" --only {args.only}" if args.only else "")
+        + f"` on {platform.machine()} Linux, {os.cpu_count()} cores, Python {platform.python_version()};"
+        f" {len(jobs)} notebooks, `--jobs {args.jobs}`.",
+        "",
+        "| | what | wall-clock |",
+        "|---|---|---|",
+        f"| (a) | serial loop of the `papermill` CLI over the same notebooks and parameters | {times['a']:.1f} s |",
+        f"| (b) | `samskab reproduce` from clean (fresh output folder) | {times['b']:.1f} s |",
+        f"| (c) | `samskab reproduce` with nothing changed (best of 3) | {times['c']:.2f} s |",
+        f"| (d) | every item figure + overview drawn and saved in one Python process (floor) | {times['d']:.1f} s |",
+        "",
+        f"a/b = **{a_b:.1f}x** faster than the papermill loop; b/d = **{b_d:.1f}x** the single-process floor;"
+        f" no-op rerun **{times['c']:.2f} s**.",
+        "",
+        "(d) covers only the figure and overview notebooks' drawing; (a) and (b) run every planned notebook.",
+        "",
+    ]
+    args.results.write_text("\n".join(lines), encoding="utf-8")
+    print(f"written {args.results}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
