@@ -325,7 +325,7 @@ def write_index(config, jobs, out_dir: Path, manifest: dict | None = None) -> Pa
     ledger_link = (
         f'<a href="{href(processed / "claims_ledger.csv", out_dir)}">claims_ledger.csv</a>' if ledger else "(none)"
     )
-    manifest_link = '<a href="manifest.json">manifest.json</a> · ' if (out_dir / "manifest.json").is_file() else ""
+    manifest_link = ""  # the manifest is a local cache (not committed): the data hashes below stand in for it
     page = f"""<!doctype html>
 <html lang="{esc(config.lang)}">
 <head>
