@@ -56,6 +56,7 @@ def cohort_pair(
     *,
     column_map: str | Path | None = None,
     compare_column_map: str | Path | None = None,
+    sheet: str | None = None,
 ) -> tuple[Study, Study]:
     """The two studies to compare, earlier/baseline first.
 
@@ -63,7 +64,7 @@ def cohort_pair(
     ``"published"``; when None it is the shipped synthetic example for the published run and the
     published study for a cohort run. The published study always comes first.
     """
-    run = load_study(data_dir, responses, column_map=column_map)
+    run = load_study(data_dir, responses, column_map=column_map, sheet=sheet)
     other = compare_with if compare_with not in (None, "") else (SYNTHETIC_EXAMPLE if run.is_published else PUBLISHED)
     if str(other) == PUBLISHED:
         second = load_study(data_dir)

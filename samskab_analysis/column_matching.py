@@ -148,6 +148,11 @@ def load_metadata(data_dir: str | Path = DATA_DIR) -> tuple[set[str], list[re.Pa
     return keys, patterns
 
 
+def load_metadata_columns(data_dir: str | Path = DATA_DIR) -> set[str]:
+    """Column keys of survey-export metadata that are ignored (``instrument/export_metadata_columns.csv``)."""
+    return load_metadata(data_dir)[0]
+
+
 class ColumnMatcher:
     """Classifies column names (and question texts) of one export against the instrument."""
 

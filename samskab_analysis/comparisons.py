@@ -1,63 +1,74 @@
 """The report's comparisons between two items, tested (definitions in ``data/raw/analysis/comparisons.csv``).
 
-Both items of a comparison were answered by the same respondents, so the right tests are paired:
+Both items of a comparison were answered by the same respondents, so the tests are paired: the exact sign and
+Wilcoxon signed-rank tests of :mod:`samskab_analysis.exact_tests`.
 
-* **sign test** -- :func:`statsmodels.stats.descriptivestats.sign_test` on the differences; pairs with a
-  zero difference are dropped; exact binomial p-value;
-* **Wilcoxon signed-rank** -- :func:`scipy.stats.wilcoxon` with ``zero_method="wilcox"`` (zero differences
-  dropped, as in the sign test) and ``method="auto"``: for up to 13 non-zero differences with ties SciPy
-  enumerates all sign flips (an exact permutation p-value that respects the ties); without ties it uses the
-  exact null distribution.  All differences zero gives p = 1.
+**Published marginals.**  The pairing of the two items' answers is unknown, so the p-values are reported as
+ranges over every pairing consistent with the two published distributions (:mod:`samskab_analysis.pairings`).
+Cells that the report leaves open take their default (assumed) counts; the ``*_all`` columns repeat the
+minimum/maximum over every consistent completion of both items too (``completions`` = number of combinations
+of the two items' count tables), which answers how the conclusion changes over the whole assumption space.
 
-**Published marginals.**  The report gives each item's answer distribution, not who answered what, so the
-pairing of the two items' answers is unknown.  A pairing is a permutation of one item's answer vector against
-the other's sorted vector; two pairings that give the same multiset of (a, b) answer pairs give the same
-tests, so the distinct pairings are exactly the item-a x item-b contingency tables with the two published
-distributions as margins (:func:`joint_tables`).  With N = 10 they are enumerated completely: row by row,
-merging partial tables that leave the same answers of b unpaired and have produced the same differences so far
-(:func:`difference_multisets`; the count of pairings per multiset of differences is kept).  The p-values are
-reported as the minimum and maximum over all pairings, together with the comonotone pairing (both sorted
-ascending, unscored answers last) and the counter-monotone pairing (a ascending, b descending, unscored answers
-last).  Inside the enumeration the p-values come from :func:`sign_p` (exact binomial) and :func:`wilcoxon_p`
-(all sign flips enumerated), which reproduce statsmodels' and SciPy's values (``tests/test_comparisons.py``)
-and are cached per multiset of differences.  Cells that the report leaves open take their default (assumed)
-counts; the ``*_all`` columns repeat the minimum/maximum over every consistent completion of both items too
-(``completions`` = number of combinations of the two items' count tables), which answers how the conclusion
-changes over the whole assumption space.
-
-An unpaired Mann-Whitney U test (U from :func:`scipy.stats.mannwhitneyu`; exact permutation p-value with ties,
-:func:`mannwhitney_exact_p`) is reported for contrast only: it treats the two items as independent samples,
+An unpaired Mann-Whitney U test is reported for contrast only: it treats the two items as independent samples,
 which they are not.
 
 **Respondent-level data** has the real pairs: one exact p-value per test, no ranges.
+
+This module loads the comparisons, builds the comparison table and writes the plain-language conclusions.
+The test and pairing functions are re-exported here for existing imports.
 """
 
 from __future__ import annotations
 
-import itertools
-import math
-import warnings
-from collections import defaultdict
-from collections.abc import Iterator
-from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.stats.descriptivestats import sign_test
 
 from samskab_analysis.errors import Problem, raise_if
+from samskab_analysis.exact_tests import mannwhitney_exact_p, paired_tests, sign_p, unpaired_test, wilcoxon_p
 from samskab_analysis.indices import analysis_dir, parse_identifier
 from samskab_analysis.instrument import Instrument
+from samskab_analysis.pairings import (
+    MAX_ASSUMPTION_TABLES,
+    assumption_range,
+    difference_multisets,
+    expand,
+    joint_tables,
+    pairing_range,
+)
 from samskab_analysis.paths import DATA_DIR
-from samskab_analysis.sensitivity import default_table, item_completions, item_statistics, scale_scores
+from samskab_analysis.sensitivity import default_table, item_statistics, scale_scores
 from samskab_analysis.study import Study
 from samskab_analysis.tables import LINE, check_allowed, check_parse, check_required_values, check_unique, read_table
 
+__all__ = [
+    "COMPARISON_COLUMNS",
+    "DIRECTIONS",
+    "MAX_ASSUMPTION_TABLES",
+    "VIEWS",
+    "assumption_range",
+    "compare",
+    "comparison_table",
+    "comparison_views",
+    "conclusion_sentence",
+    "conclusions",
+    "difference_multisets",
+    "expand",
+    "item_scores",
+    "joint_tables",
+    "load_comparisons",
+    "mannwhitney_exact_p",
+    "paired_tests",
+    "pairing_range",
+    "sign_p",
+    "unpaired_test",
+    "verdict",
+    "wilcoxon_p",
+]
+
 COMPARISON_COLUMNS = ("comparison_id", "item_a", "item_b", "label_en", "report_claim_en", "expected_direction")
 DIRECTIONS = ("a>b", "a<b", "none")
-MAX_ASSUMPTION_TABLES = 2_000_000
 
 
 def load_comparisons(
@@ -97,296 +108,6 @@ def load_comparisons(
             )
     raise_if(problems)
     return frame
-
-
-# --- paired tests on real pairs -------------------------------------------------------------------------
-
-
-def paired_tests(x: np.ndarray, y: np.ndarray) -> dict[str, object]:
-    """Sign test and Wilcoxon signed-rank test of the paired scores *x* and *y* (same respondents, same order).
-
-    NaN in either (unscored: don't know, no answer) drops that pair.  Zero differences are dropped by both
-    tests.  Returns n_pairs, n_positive, n_negative, n_zero, mean_diff, median_diff, sign_statistic (M of
-    statsmodels: (n_positive - n_negative) / 2), sign_p (exact binomial, two-sided), wilcoxon_statistic
-    (SciPy: the smaller of the positive- and negative-rank sums), wilcoxon_p (two-sided) and
-    wilcoxon_method (how the p-value was obtained).
-    """
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    if x.shape != y.shape or x.ndim != 1:
-        raise ValueError(f"x and y must be 1-D arrays of the same length (got shapes {x.shape} and {y.shape})")
-    keep = ~(np.isnan(x) | np.isnan(y))
-    d = x[keep] - y[keep]
-    nonzero = d[d != 0]
-    out: dict[str, object] = {
-        "n_pairs": int(len(d)),
-        "n_positive": int((d > 0).sum()),
-        "n_negative": int((d < 0).sum()),
-        "n_zero": int((d == 0).sum()),
-        "mean_diff": float(d.mean()) if len(d) else float("nan"),
-        "median_diff": float(np.median(d)) if len(d) else float("nan"),
-    }
-    if len(nonzero) == 0:
-        out.update(
-            sign_statistic=0.0,
-            sign_p=1.0,
-            wilcoxon_statistic=0.0,
-            wilcoxon_p=1.0,
-            wilcoxon_method="no non-zero differences: p = 1",
-        )
-        return out
-    m_stat, sign_p = sign_test(d, mu0=0)
-    ties = len(np.unique(np.abs(nonzero))) < len(nonzero)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = stats.wilcoxon(d, zero_method="wilcox", alternative="two-sided", method="auto")
-    if len(nonzero) > 13 and (ties or len(nonzero) < len(d)):
-        how = "normal approximation with tie correction (more than 13 non-zero differences with ties)"
-    elif ties or len(nonzero) < len(d):
-        how = "exact: all sign flips enumerated (ties or zeros present)"
-    elif len(nonzero) <= 50:
-        how = "exact null distribution"
-    else:
-        how = "normal approximation"
-    out.update(
-        sign_statistic=float(m_stat),
-        sign_p=float(sign_p),
-        wilcoxon_statistic=float(result.statistic),
-        wilcoxon_p=float(min(1.0, result.pvalue)),
-        wilcoxon_method=how + "; zero differences dropped",
-    )
-    return out
-
-
-def mannwhitney_exact_p(x: np.ndarray, y: np.ndarray) -> float:
-    """Two-sided exact permutation p-value of the Mann-Whitney U test, ties included (mid-ranks).
-
-    Counts every split of the pooled values into samples of the two sizes by a recursion over tie groups
-    (choosing t of a group of size g happens C(g, t) ways), so it is exact and fast; it equals
-    :func:`scipy.stats.mannwhitneyu` with ``method=PermutationMethod(n_resamples=np.inf)``.
-    """
-    pooled = np.concatenate([x, y])
-    n1 = len(x)
-    ranks = stats.rankdata(pooled)
-    values, inverse, sizes = np.unique(pooled, return_inverse=True, return_counts=True)
-    twice_mid = [round(2 * ranks[inverse == g][0]) for g in range(len(values))]
-    ways: dict[tuple[int, int], int] = {(0, 0): 1}
-    for size, mid in zip(sizes, twice_mid, strict=True):
-        step: dict[tuple[int, int], int] = defaultdict(int)
-        for (k, total), w in ways.items():
-            for t in range(min(int(size), n1 - k) + 1):
-                step[(k + t, total + mid * t)] += w * math.comb(int(size), t)
-        ways = step
-    observed = round(2 * ranks[:n1].sum())
-    splits = math.comb(len(pooled), n1)
-    less = sum(w for (k, total), w in ways.items() if k == n1 and total <= observed) / splits
-    greater = sum(w for (k, total), w in ways.items() if k == n1 and total >= observed) / splits
-    return float(min(1.0, 2 * min(less, greater)))
-
-
-def unpaired_test(x: np.ndarray, y: np.ndarray) -> dict[str, object]:
-    """Mann-Whitney U of *x* vs *y* as if they were independent samples (NaN dropped), exact p-value.
-
-    U is SciPy's statistic for *x*; the p-value is :func:`mannwhitney_exact_p`.
-    """
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    x, y = x[~np.isnan(x)], y[~np.isnan(y)]
-    if len(x) == 0 or len(y) == 0:
-        return {"mannwhitney_u": float("nan"), "mannwhitney_p": float("nan")}
-    u = float(stats.mannwhitneyu(x, y, alternative="two-sided", method="asymptotic").statistic)
-    return {"mannwhitney_u": u, "mannwhitney_p": mannwhitney_exact_p(x, y)}
-
-
-# --- fast exact p-values for the enumeration -----------------------------------------------------------
-
-
-@cache
-def _flips(m: int) -> np.ndarray:
-    return np.array(list(itertools.product((0, 1), repeat=m)), dtype=float).reshape(-1, m)
-
-
-@cache
-def sign_p(n_positive: int, n_negative: int) -> float:
-    """Two-sided exact sign-test p-value (binomial, p = 1/2) for the given counts of +/- differences."""
-    n = n_positive + n_negative
-    if n == 0:
-        return 1.0
-    return float(stats.binomtest(min(n_positive, n_negative), n, 0.5).pvalue)
-
-
-def _midranks(values: np.ndarray) -> np.ndarray:
-    """Ranks 1..m with ties given their mean rank (as :func:`scipy.stats.rankdata`)."""
-    _, inverse, sizes = np.unique(values, return_inverse=True, return_counts=True)
-    ends = np.cumsum(sizes)
-    return ((ends - (sizes - 1) / 2)[inverse]).astype(float)
-
-
-@cache
-def wilcoxon_p(differences: tuple[float, ...]) -> float:
-    """Two-sided Wilcoxon signed-rank p-value by enumerating all sign flips (zeros dropped, mid-ranks for ties).
-
-    Equals :func:`scipy.stats.wilcoxon` (``zero_method="wilcox"``, ``method="auto"``) for up to 13 non-zero
-    differences; used inside the pairing enumeration because it is much faster.
-    """
-    d = np.array([v for v in differences if v != 0], dtype=float)
-    m = len(d)
-    if m == 0:
-        return 1.0
-    if m > 16:
-        raise ValueError("exact sign-flip enumeration is limited to 16 non-zero differences")
-    ranks = _midranks(np.abs(d))
-    t_plus = ranks[d > 0].sum()
-    total = ranks.sum()
-    low = min(t_plus, total - t_plus)
-    null = _flips(m) @ ranks
-    return float(min(1.0, 2 * np.mean(null <= low + 1e-9)))
-
-
-# --- pairings consistent with two marginals ------------------------------------------------------------
-
-
-@cache
-def _row_splits(total: int, caps: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
-    """Ways to put *total* answers into columns with room *caps*."""
-    if len(caps) == 1:
-        return ((total,),) if total <= caps[0] else ()
-    out = []
-    for first in range(min(total, caps[0]) + 1):
-        rest = total - first
-        if rest <= sum(caps[1:]):
-            out += [(first, *tail) for tail in _row_splits(rest, caps[1:])]
-    return tuple(out)
-
-
-def joint_tables(counts_a: np.ndarray, counts_b: np.ndarray) -> Iterator[np.ndarray]:
-    """Every contingency table (rows: a's categories, columns: b's) with margins *counts_a* and *counts_b*.
-
-    Each table is one distinct pairing of the two items' answers (a multiset of (a, b) answer pairs).
-    """
-    rows_a = [int(c) for c in counts_a]
-    caps_b = tuple(int(c) for c in counts_b)
-    if sum(rows_a) != sum(caps_b):
-        raise ValueError("the two items have different numbers of respondents")
-
-    def fill(row: int, caps: tuple[int, ...]) -> Iterator[list[tuple[int, ...]]]:
-        if row == len(rows_a):
-            yield []
-            return
-        for split in _row_splits(rows_a[row], caps):
-            remaining = tuple(c - s for c, s in zip(caps, split, strict=True))
-            for rest in fill(row + 1, remaining):
-                yield [split, *rest]
-
-    for rows in fill(0, caps_b):
-        yield np.array(rows, dtype=int).reshape(len(rows_a), len(caps_b))
-
-
-def difference_multisets(
-    counts_a: np.ndarray, scores_a: np.ndarray, counts_b: np.ndarray, scores_b: np.ndarray
-) -> dict[tuple[float, ...], int]:
-    """Multisets of score differences a - b over all pairings, with the number of pairings giving each.
-
-    Same result as looping over :func:`joint_tables`, but built row by row while merging pairings that
-    have the same remaining answers and the same differences so far, which keeps it fast.  Pairs with an
-    unscored answer (NaN) contribute no difference.
-    """
-    rows = [i for i, c in enumerate(counts_a) if c > 0]
-    cols = [j for j, c in enumerate(counts_b) if c > 0]
-    diff = np.subtract.outer(np.asarray(scores_a, float)[rows], np.asarray(scores_b, float)[cols])
-    values = sorted({float(v) for v in diff[~np.isnan(diff)]})
-    slot = [[values.index(float(v)) if not np.isnan(v) else -1 for v in line] for line in diff]
-    states: dict[tuple[tuple[int, ...], tuple[int, ...]], int] = {
-        (tuple(int(counts_b[j]) for j in cols), (0,) * len(values)): 1
-    }
-    for r, i in enumerate(rows):
-        step: dict[tuple[tuple[int, ...], tuple[int, ...]], int] = defaultdict(int)
-        for (caps, key), ways in states.items():
-            for split in _row_splits(int(counts_a[i]), caps):
-                new_key = list(key)
-                for c, k in enumerate(split):
-                    if k and slot[r][c] >= 0:
-                        new_key[slot[r][c]] += k
-                remaining = tuple(a - b for a, b in zip(caps, split, strict=True))
-                step[(remaining, tuple(new_key))] += ways
-        states = step
-    out: dict[tuple[float, ...], int] = defaultdict(int)
-    for (_, key), ways in states.items():
-        out[tuple(v for v, k in zip(values, key, strict=True) for _ in range(k))] += ways
-    return dict(out)
-
-
-@cache
-def _pvalues(diffs: tuple[float, ...]) -> tuple[float, float]:
-    pos = sum(1 for v in diffs if v > 0)
-    neg = sum(1 for v in diffs if v < 0)
-    return sign_p(pos, neg), wilcoxon_p(diffs)
-
-
-@lru_cache(maxsize=8192)
-def _pairing_summary(
-    counts_a: tuple[int, ...], scores_a: tuple[float, ...], counts_b: tuple[int, ...], scores_b: tuple[float, ...]
-) -> dict[str, float]:
-    multisets = difference_multisets(np.array(counts_a), np.array(scores_a), np.array(counts_b), np.array(scores_b))
-    sign_values, wilcoxon_values = zip(*(_pvalues(d) for d in multisets), strict=True)
-    return {
-        "pairings": sum(multisets.values()),
-        "sign_p_min": min(sign_values),
-        "sign_p_max": max(sign_values),
-        "wilcoxon_p_min": min(wilcoxon_values),
-        "wilcoxon_p_max": max(wilcoxon_values),
-    }
-
-
-def expand(counts: np.ndarray, scores: np.ndarray, descending: bool = False) -> np.ndarray:
-    """Answer vector (scores, NaN = unscored) from category counts, sorted, unscored answers last."""
-    values = np.repeat(scores, np.asarray(counts, dtype=int))
-    scored = np.sort(values[~np.isnan(values)])
-    if descending:
-        scored = scored[::-1]
-    return np.concatenate([scored, values[np.isnan(values)]])
-
-
-def pairing_range(counts_a: np.ndarray, scores_a: np.ndarray, counts_b: np.ndarray, scores_b: np.ndarray) -> dict:
-    """Sign and Wilcoxon p-values over every pairing consistent with the two distributions.
-
-    Returns pairings (number of distinct pairings), sign_p_min/max, wilcoxon_p_min/max, and the p-values of
-    the comonotone (``*_comonotone``) and counter-monotone (``*_countermonotone``) pairings.
-    """
-    key = (
-        tuple(int(c) for c in counts_a),
-        tuple(float(s) for s in scores_a),
-        tuple(int(c) for c in counts_b),
-        tuple(float(s) for s in scores_b),
-    )
-    out = dict(_pairing_summary(*key))
-    xa = expand(counts_a, scores_a)
-    for name, xb in (("comonotone", expand(counts_b, scores_b)), ("countermonotone", expand(counts_b, scores_b, True))):
-        keep = ~(np.isnan(xa) | np.isnan(xb))
-        s, w = _pvalues(tuple(sorted((xa[keep] - xb[keep]).tolist())))
-        out[f"sign_p_{name}"] = s
-        out[f"wilcoxon_p_{name}"] = w
-    return out
-
-
-def assumption_range(study: Study, item_a: str, item_b: str) -> dict[str, float]:
-    """Min/max sign and Wilcoxon p-values over every consistent completion of both items and every pairing."""
-    scores_a, _ = scale_scores(study, item_a)
-    scores_b, _ = scale_scores(study, item_b)
-    tables_a, tables_b = item_completions(study, item_a), item_completions(study, item_b)
-    combos = len(tables_a) * len(tables_b)
-    if combos > MAX_ASSUMPTION_TABLES:
-        nan = float("nan")
-        return {"completions": combos, "sign_p_min_all": nan, "sign_p_max_all": nan, "wilcoxon_p_min_all": nan,
-                "wilcoxon_p_max_all": nan}  # fmt: skip
-    result = {"sign_p_min_all": 1.0, "sign_p_max_all": 0.0, "wilcoxon_p_min_all": 1.0, "wilcoxon_p_max_all": 0.0}
-    for ta in tables_a:
-        for tb in tables_b:
-            part = _pairing_summary(tuple(ta.tolist()), tuple(scores_a), tuple(tb.tolist()), tuple(scores_b))
-            for test in ("sign", "wilcoxon"):
-                result[f"{test}_p_min_all"] = min(result[f"{test}_p_min_all"], part[f"{test}_p_min"])
-                result[f"{test}_p_max_all"] = max(result[f"{test}_p_max_all"], part[f"{test}_p_max"])
-    return {"completions": combos, **result}
 
 
 # --- the comparison table --------------------------------------------------------------------------------

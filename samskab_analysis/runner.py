@@ -75,6 +75,7 @@ class RunConfig:
     only: tuple[str, ...] = ()
     assumptions: Path | None = None
     column_map: Path | None = None
+    sheet: str | None = None
     min_count: int = 0
     exhibits: Path = EXHIBITS_FILE
 
@@ -199,6 +200,7 @@ def common_parameters(config: RunConfig) -> dict[str, object]:
         "formats": ",".join(config.formats),
         "assumptions": rel(config.assumptions),
         "column_map": rel(config.column_map),
+        "sheet": config.sheet,
         "min_count": config.min_count,
     }
 
@@ -343,7 +345,13 @@ def prepare_data(config: RunConfig) -> dict[str, Path]:
     from samskab_analysis.pipeline import build_processed
     from samskab_analysis.study import load_study
 
-    study = load_study(config.data_dir, config.responses, assumptions=config.assumptions, column_map=config.column_map)
+    study = load_study(
+        config.data_dir,
+        config.responses,
+        assumptions=config.assumptions,
+        column_map=config.column_map,
+        sheet=config.sheet,
+    )
     return build_processed(study, config.processed_dir)
 
 
@@ -468,6 +476,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, default=None, help="respondent-level file of a new cohort")
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="raw data folder (instrument etc.)")
     parser.add_argument("--column-map", type=Path, default=None, help="CSV mapping file columns to item ids")
+    parser.add_argument("--sheet", default=None, help="Excel sheet holding the answers (default: found automatically)")
     parser.add_argument("--assumptions", type=Path, default=None, help="CSV replacing the shipped assumptions")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: reports/)")
     parser.add_argument("--lang", choices=LANGS, default="da", help="language of figures (default: da)")
@@ -504,6 +513,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         only=tuple(x for x in args.only.split(",") if x),
         assumptions=args.assumptions.resolve() if args.assumptions else None,
         column_map=args.column_map.resolve() if args.column_map else None,
+        sheet=args.sheet,
         min_count=args.min_count,
         exhibits=Path(getattr(args, "exhibits", EXHIBITS_FILE)).resolve(),
     )

@@ -141,3 +141,21 @@ def test_figures_are_byte_identical_across_processes(tmp_path):
     assert {"fig07_da.svg", "fig07_en.png", "overview_da.svg"} <= set(_digests(first))
     committed = REPO_ROOT / "reports" / "figures" / "fig07_da.svg"
     assert (first / "fig07_da.svg").read_bytes() == committed.read_bytes()
+
+
+def test_sheet_option_reaches_the_notebooks():
+    from samskab_analysis.cli import build_parser
+    from samskab_analysis.runner import config_from_args, plan_jobs
+
+    args = build_parser().parse_args(
+        ["reproduce", "--data", "data/raw/examples/samskab_synthetic_cohort_da.xlsx", "--sheet", "Svar"]
+    )
+    config = config_from_args(args)
+    jobs = plan_jobs(config)
+    assert {j.parameters["sheet"] for j in jobs} == {"Svar"}
+    assert {j.stem for j in jobs} >= {"figure", "overview", "microdata", "cohorts", "uncertainty"}
+    assert "reconstruction" not in {j.stem for j in jobs}  # published-only notebook
+    for stem in ("figure", "overview", "uncertainty", "cohorts", "microdata", "corpus", "typology"):
+        nb = nbformat.read(NOTEBOOK_DIR / f"{stem}.ipynb", as_version=4)
+        params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+        assert "sheet = None" in params.source, stem
