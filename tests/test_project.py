@@ -159,3 +159,17 @@ def test_sheet_option_reaches_the_notebooks():
         nb = nbformat.read(NOTEBOOK_DIR / f"{stem}.ipynb", as_version=4)
         params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
         assert "sheet = None" in params.source, stem
+
+
+def test_stream_chunks_are_coalesced():
+    from samskab_analysis.execute import coalesce_streams
+
+    outputs = [
+        {"output_type": "stream", "name": "stdout", "text": "a\n"},
+        {"output_type": "stream", "name": "stdout", "text": ["b", "\n"]},
+        {"output_type": "display_data", "data": {}},
+        {"output_type": "stream", "name": "stdout", "text": "c"},
+    ]
+    merged = coalesce_streams(outputs)
+    assert [o["output_type"] for o in merged] == ["stream", "display_data", "stream"]
+    assert merged[0]["text"] == "a\nb\n"
