@@ -173,3 +173,30 @@ def test_stream_chunks_are_coalesced():
     merged = coalesce_streams(outputs)
     assert [o["output_type"] for o in merged] == ["stream", "display_data", "stream"]
     assert merged[0]["text"] == "a\nb\n"
+
+
+def test_executed_notebook_is_byte_identical_across_runs(tmp_path):
+    """Executing the same figure notebook twice gives the same .ipynb, HTML and figure files."""
+    import shutil
+
+    from samskab_analysis.execute import run_job
+    from samskab_analysis.runner import RunConfig, plan_jobs
+
+    out = tmp_path / "out"
+    config = RunConfig(out_dir=out, only=("fig06",), langs=("da",))
+    (job,) = plan_jobs(config)
+    snapshots = []
+    for run in range(2):
+        assert run_job(job, out).error is None
+        shutil.copytree(out, tmp_path / f"run{run}")
+        snapshots.append(_tree_digests(tmp_path / f"run{run}"))
+    assert snapshots[0] == snapshots[1]
+    assert {"notebooks/figure_fig06.ipynb", "figures/fig06_da.svg"} <= set(snapshots[0])
+
+
+def _tree_digests(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
