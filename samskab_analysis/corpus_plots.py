@@ -124,7 +124,8 @@ def plot_typology(corpus: Corpus, study: Study, lang: str = "da") -> Figure:
         for _, row in corpus.crosswalk[corpus.crosswalk["typology_type"] == type_id].iterrows():
             item_id = row["item_id"]
             share = summary.at[item_id, "top_box_share"] if item_id in summary.index else float("nan")
-            lines.append(f"★ {inst.exhibit_name(item_id, lang)}: {corpus.label('top2', lang)} {100 * share:.0f} %")
+            top2 = f"{corpus.label('top2', lang)} {100 * share:.0f} % (N = {study.n})"
+            lines.append(f"★ {inst.exhibit_name(item_id, lang)}: {top2}")
         for _, act in corpus.activities[corpus.activities["typology_type"] == type_id].iterrows():
             lines.append("• " + act["name_da"])
         if lines:

@@ -145,9 +145,10 @@ def plot_sensitivity(study: Study, table: pd.DataFrame, lang: str = "da", data_d
         y = [ypos[i] for i in item_ids]
         _ranges(ax, y, part["default"].to_numpy(), part["min"].to_numpy(), part["max"].to_numpy())
         ax.set_xlim(0, 100)
-        ax.set_xlabel(textwrap.fill(_label(labels, key, lang), 48))
+        ax.set_xlabel(textwrap.fill(_label(labels, key, lang), 34), fontsize=9)
         ax.grid(axis="y", visible=False)
-    fig.suptitle(_label(labels, "ranges_title", lang), x=0.01, ha="left", fontweight="bold", fontsize=10)
+    title = f"{_label(labels, 'ranges_title', lang)}  (N = {study.n})"
+    fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=10)
     handles = _range_legend(labels, lang, study.is_published)
     axes[0].legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize=7.5)
     fig.tight_layout()
@@ -174,7 +175,7 @@ def plot_indices(study: Study, table: pd.DataFrame, lang: str = "da", data_dir: 
     ax.set_xlim(0, 100)
     ax.set_xlabel(_label(labels, "index_axis", lang))
     ax.grid(axis="y", visible=False)
-    ax.set_title(_label(labels, "indices_title", lang), loc="left", fontweight="bold")
+    ax.set_title(f"{_label(labels, 'indices_title', lang)}  (N = {study.n})", loc="left", fontweight="bold")
     handles = _range_legend(labels, lang, study.is_published)
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.4, -0.16), ncol=2, fontsize=7.5)
     fig.tight_layout()
