@@ -368,26 +368,37 @@ def pool_context() -> mp.context.BaseContext:
     return mp.get_context("fork" if "fork" in mp.get_all_start_methods() and sys.platform != "darwin" else "spawn")
 
 
-def execute_jobs(todo: list, out_dir: Path, workers: int, on_result=None) -> dict[str, JobResult]:
+def execute_jobs(
+    todo: list, out_dir: Path, workers: int, on_result=None, engine: str = "kernel"
+) -> dict[str, JobResult]:
     """Run *todo* (``[(job, hash), ...]``) in parallel with progress display; returns results by job name.
 
-    ``on_result(job, result)`` is called in this process as soon as each job has finished.
+    ``on_result(job, result)`` is called in this process as soon as each job has finished.  *engine* is
+    ``kernel`` (a fresh Jupyter kernel per notebook) or ``fork`` (:mod:`samskab_analysis.fork_engine`).
     """
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
     from samskab_analysis.progress import Progress
 
-    ctx = pool_context()
+    if engine == "fork" and (not hasattr(os, "fork") or "forkserver" not in mp.get_all_start_methods()):
+        raise SystemExit("samskab reproduce: --engine fork needs os.fork (Linux); use --engine kernel")
+    # fork engine: workers from a fresh server process, not copies of this one (its imports, matplotlib state)
+    ctx = pool_context() if engine == "kernel" else mp.get_context("forkserver")
     events = ctx.Queue()
     workers = max(1, min(workers, len(todo)))
     results: dict[str, JobResult] = {}
     progress = Progress(len(todo), workers)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=init_worker, initargs=(events,))
+    initializer, run = init_worker, run_job
+    if engine == "fork":
+        from samskab_analysis import fork_engine
+
+        initializer, run = fork_engine.init_worker, fork_engine.run_job
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=initializer, initargs=(events,))
     try:
         # a worker pre-starts the kernel of its next notebook, except for the last ones (nothing follows)
         futures = {
-            pool.submit(run_job, job, out_dir, index < len(todo) - workers): job for index, (job, _) in enumerate(todo)
+            pool.submit(run, job, out_dir, index < len(todo) - workers): job for index, (job, _) in enumerate(todo)
         }
         pending = set(futures)
         while pending:

@@ -34,7 +34,7 @@ LIBRARY_DIR = REPO_ROOT / "samskab_analysis"
 #: Bump when the runner's outputs change in a way that needs every notebook re-executed.
 RUN_FORMAT = 2
 #: Modules of the runner itself, never imported by notebooks: editing them does not rerun notebooks.
-RUNNER_MODULES = frozenset({"runner.py", "execute.py", "progress.py", "report.py", "cli.py"})
+RUNNER_MODULES = frozenset({"runner.py", "execute.py", "fork_engine.py", "progress.py", "report.py", "cli.py"})
 APPLIES_TO = ("both", "published", "respondents")
 EXHIBIT_COLUMNS = ("notebook", "per_item", "applies_to", "title")
 
@@ -78,6 +78,7 @@ class RunConfig:
     sheet: str | None = None
     min_count: int = 0
     exhibits: Path = EXHIBITS_FILE
+    engine: str = field(default_factory=lambda: default_engine())
 
     @property
     def published(self) -> bool:
@@ -90,6 +91,13 @@ class RunConfig:
         if self.published and Path(self.out_dir).resolve() == REPORTS_DIR.resolve():
             return PROCESSED_DIR
         return Path(self.out_dir) / "processed"
+
+
+def default_engine() -> str:
+    """``fork`` where the OS can fork from a forkserver (Linux), else ``kernel``."""
+    import multiprocessing as mp
+
+    return "fork" if hasattr(os, "fork") and "forkserver" in mp.get_all_start_methods() else "kernel"
 
 
 def rel(path: Path | None) -> str | None:
@@ -240,8 +248,15 @@ def file_digests(paths: Iterable[Path]) -> dict[str, str]:
 
 
 def data_files(config: RunConfig) -> list[Path]:
-    """Every input data file: the raw data folder plus the optional responses, assumptions and column map."""
-    files = [p for p in Path(config.data_dir).rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    """Every input data file: the raw data folder plus the optional responses, assumptions and column map.
+
+    Documentation (``*.md``) is not data: editing a codebook does not rerun the notebooks.
+    """
+    files = [
+        p
+        for p in Path(config.data_dir).rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix.lower() != ".md"
+    ]
     files += [Path(p) for p in (config.responses, config.assumptions, config.column_map) if p is not None]
     return files
 
@@ -423,7 +438,7 @@ def run(config: RunConfig) -> int:
             update_manifest(out_dir, {job.name: entry}, top)
 
         history = {**load_manifest(REPORTS_DIR).get("jobs", {}), **previous}  # type: ignore[dict-item]
-        execute_jobs(schedule(todo, history), out_dir, config.jobs, on_result=record)
+        execute_jobs(schedule(todo, history), out_dir, config.jobs, on_result=record, engine=config.engine)
     if not config.only:  # forget jobs that are no longer planned (e.g. a notebook removed from exhibits.csv)
         planned = {job.name for job in jobs}
         changes.update({name: None for name in previous if name not in planned})
@@ -494,6 +509,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=EXHIBITS_FILE,
         help="list of notebooks to run (default: notebooks/exhibits.csv)",
     )
+    parser.add_argument(
+        "--engine",
+        choices=("kernel", "fork"),
+        default=default_engine(),
+        help="fork (default where the OS can fork): libraries imported once per worker, one forked process per "
+        "notebook, outputs identical to kernel; kernel: a fresh Jupyter kernel per notebook",
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
@@ -516,6 +538,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         sheet=args.sheet,
         min_count=args.min_count,
         exhibits=Path(getattr(args, "exhibits", EXHIBITS_FILE)).resolve(),
+        engine=getattr(args, "engine", default_engine()),
     )
 
 
