@@ -299,6 +299,15 @@ def failure_message(err: Exception, nb_path: Path | None) -> str:
     return f"{where} (`{first[:80]}`): {err.ename}: {err.evalue}"
 
 
+def failed_job(job, partial: Path, out_dir: Path, message: str, start: float) -> JobResult:
+    """Keep the partly executed notebook under ``failed/`` and report the failure."""
+    if partial.is_file():
+        failed = out_dir / "failed" / f"{job.name}.ipynb"
+        failed.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(partial), failed)
+    return JobResult(job.name, time.perf_counter() - start, message)
+
+
 def run_job(job, out_dir: Path, prestart_next: bool = False) -> JobResult:
     """Execute one notebook (in a worker process) and write its notebook, HTML and figures."""
     import nbformat
@@ -343,11 +352,7 @@ def run_job(job, out_dir: Path, prestart_next: bool = False) -> JobResult:
         stderr = kernel_messages(kernel.log_path) if kernel else []
         if stderr and not isinstance(err, pm.PapermillExecutionError):
             message += "\n  kernel stderr:\n    " + "\n    ".join(stderr[-15:])
-        if partial.is_file():
-            failed = out_dir / "failed" / f"{job.name}.ipynb"
-            failed.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(partial), failed)
-        return JobResult(job.name, time.perf_counter() - start, message)
+        return failed_job(job, partial, out_dir, message, start)
     finally:
         stop_kernel(kernel)
         notes = kernel_messages(kernel.log_path) if kernel else []

@@ -15,7 +15,6 @@ from __future__ import annotations
 import io
 import os
 import pickle
-import shutil
 import sys
 import tempfile
 import time
@@ -339,12 +338,7 @@ def execute_in_child(job, out_dir: Path, send, start: float) -> JobResult:
             on_cell_start=on_cell_start,
         )
     except Exception as err:  # noqa: BLE001 - report the failure of this notebook
-        message = execute.failure_message(err, partial)
-        if partial.is_file():
-            failed = out_dir / "failed" / f"{job.name}.ipynb"
-            failed.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(partial), failed)
-        return JobResult(job.name, time.perf_counter() - start, message)
+        return execute.failed_job(job, partial, out_dir, execute.failure_message(err, partial), start)
     finally:
         sys.stdout, sys.stderr = real
     execute.strip_volatile(nb)

@@ -239,16 +239,12 @@ def broken_files(header: list[str], rows: list[list[str]]) -> dict[str, bytes]:
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Write (or with --check compare) the example files."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="only compare with the files on disk")
-    args = parser.parse_args(argv)
-    files = build_files(load_instrument(DATA_DIR))
+def write_or_check(files: dict[str, bytes], out_dir: Path, check: bool) -> int:
+    """Write *files* under *out_dir* (only those that changed), or with *check* just compare. Returns 0/1."""
     differ = []
     for name, data in sorted(files.items()):
-        path = OUT / name
-        if args.check:
+        path = out_dir / name
+        if check:
             if not path.is_file() or path.read_bytes() != data:
                 differ.append(name)
             continue
@@ -260,6 +256,14 @@ def main(argv: list[str] | None = None) -> int:
         print("differ from the generator: " + ", ".join(differ))
         return 1
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write (or with --check compare) the example files."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only compare with the files on disk")
+    args = parser.parse_args(argv)
+    return write_or_check(build_files(load_instrument(DATA_DIR)), OUT, args.check)
 
 
 if __name__ == "__main__":

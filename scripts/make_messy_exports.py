@@ -364,22 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only compare with the files on disk")
     args = parser.parse_args(argv)
-    files = build_files(load_instrument(DATA_DIR))
-    differ = []
-    for name, data in sorted(files.items()):
-        path = OUT / name
-        if args.check:
-            if not path.is_file() or path.read_bytes() != data:
-                differ.append(name)
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.is_file() or path.read_bytes() != data:
-            path.write_bytes(data)
-            print(f"wrote {path.relative_to(ROOT)}")
-    if differ:
-        print("differ from the generator: " + ", ".join(differ))
-        return 1
-    return 0
+    return base.write_or_check(build_files(load_instrument(DATA_DIR)), OUT, args.check)
 
 
 if __name__ == "__main__":
