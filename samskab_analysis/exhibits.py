@@ -85,13 +85,14 @@ def save_item_figures(
     output_dir: str | Path,
     formats: str | Sequence[str],
     show_intervals: bool = True,
+    min_count: int = 0,
 ) -> list[Path]:
     """Draw and save the item figure in *lang* and every language of *also_langs*."""
     out = resolve(output_dir) or Path(output_dir)
     paths = []
     intervals = item_intervals(study, item_id) if show_intervals else None
     for code in dict.fromkeys([lang, *split_list(also_langs)]):
-        fig = plot_item(study, item_id, code, intervals=intervals)
+        fig = plot_item(study, item_id, code, intervals=intervals, min_count=min_count)
         paths += save_figure(fig, figure_stem(item_id, code), out, split_list(formats))
         plt.close(fig)
     return paths

@@ -92,10 +92,13 @@ def plot_item(
     *,
     intervals: pd.DataFrame | None = None,
     ax: plt.Axes | None = None,
+    min_count: int = 0,
 ) -> Figure:
     """The report-style bar chart of one question: share per category, N, provenance marks.
 
     *intervals* (optional) has ``category_id``, ``lower`` and ``upper`` (shares) drawn as error bars.
+    With *min_count* > 0 (privacy), a cell with 1 to min_count - 1 answers gets no bar, no interval and
+    the label ``< min_count``.
     """
     apply_style()
     inst = study.instrument
@@ -107,7 +110,11 @@ def plot_item(
     labels = [inst.category_label(inst.items.at[item_id, "scale_id"], c, lang) for c in rows["category_id"]]
     y = list(range(len(rows)))
     n = int(rows["count"].sum())
+    small = {c for c, k in zip(rows["category_id"], rows["count"], strict=True) if 0 < k < min_count}
     for yi, (_, row) in zip(y, rows.iterrows(), strict=True):
+        if row["category_id"] in small:
+            ax.text(1.2, yi, f"< {min_count}", va="center", fontsize=8.5, color="#555555")
+            continue
         style = STYLE[row["provenance"]]
         color = category_color(inst, item_id, row["category_id"])
         ax.barh(
@@ -134,7 +141,7 @@ def plot_item(
     if intervals is not None:
         lookup = intervals.set_index("category_id")
         for yi, cat in zip(y, rows["category_id"], strict=True):
-            if cat in lookup.index:
+            if cat in lookup.index and cat not in small:
                 lo, hi = 100 * lookup.at[cat, "lower"], 100 * lookup.at[cat, "upper"]
                 ax.errorbar(
                     (lo + hi) / 2,
