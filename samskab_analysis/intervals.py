@@ -36,24 +36,17 @@ METHODS = (*SINGLE_METHODS, *MULTINOMIAL_METHODS)
 TOP2 = "top2"
 
 
-def _check_method(method: str) -> None:
-    if method not in METHODS:
+def _check_method(method: str, allowed=METHODS, message: str = "unknown interval method") -> None:
+    """Raise a clear error when *method* is not one of *allowed*."""
+    if method not in allowed:
         raise DataValidationError(
-            Problem(file="method parameter", message="unknown interval method", value=method, allowed=list(METHODS))
+            Problem(file="method parameter", message=message, value=method, allowed=list(allowed))
         )
 
 
 def proportion_interval(count: int, n: int, method: str = "wilson", alpha: float = 0.05) -> tuple[float, float]:
     """Interval for one share *count*/*n*: ``"clopper-pearson"`` (exact) or ``"wilson"``."""
-    if method not in SINGLE_METHODS:
-        raise DataValidationError(
-            Problem(
-                file="method parameter",
-                message="not a single-share method",
-                value=method,
-                allowed=list(SINGLE_METHODS),
-            )
-        )
+    _check_method(method, SINGLE_METHODS, "not a single-share method")
     if n <= 0:
         return float("nan"), float("nan")
     lo, hi = proportion_confint(int(count), int(n), alpha=alpha, method=SINGLE_METHODS[method])
@@ -78,14 +71,7 @@ def multinomial_intervals(
         return np.clip(bounds, 0.0, 1.0), "goodman", goodman_note
     if method != "sison-glaz":
         _check_method(method)
-        raise DataValidationError(
-            Problem(
-                file="method parameter",
-                message="not a multinomial method",
-                value=method,
-                allowed=list(MULTINOMIAL_METHODS),
-            )
-        )
+        _check_method(method, MULTINOMIAL_METHODS, "not a multinomial method")
     reason = ""
     try:
         with warnings.catch_warnings():

@@ -118,10 +118,9 @@ def csv_bytes(header: list[str], rows: list[list[str]], delimiter: str = ",", en
     return buffer.getvalue().encode(encoding)
 
 
-def xlsx_bytes(sheets: dict[str, list[list[object]]]) -> bytes:
-    """An .xlsx workbook with fixed document dates and zip entry times (byte-stable)."""
+def workbook(sheets: dict[str, list[list[object]]]) -> object:
+    """An openpyxl workbook with one sheet per entry of *sheets* (rows as lists)."""
     from openpyxl import Workbook
-    from openpyxl.writer.excel import ExcelWriter
 
     book = Workbook()
     book.remove(book.active)
@@ -129,9 +128,16 @@ def xlsx_bytes(sheets: dict[str, list[list[object]]]) -> bytes:
         sheet = book.create_sheet(name)
         for row in rows:
             sheet.append(row)
+    return book
+
+
+def stable_xlsx(book: object, creator: str = "scripts/make_example_cohort.py (synthetic data)") -> bytes:
+    """Save an openpyxl workbook with fixed document dates and zip entry times (byte-stable)."""
+    from openpyxl.writer.excel import ExcelWriter
+
     book.properties.created = FIXED_TIME
     book.properties.modified = FIXED_TIME
-    book.properties.creator = "scripts/make_example_cohort.py (synthetic data)"
+    book.properties.creator = creator
     first = io.BytesIO()
     with zipfile.ZipFile(first, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(book, archive).save()
@@ -142,6 +148,11 @@ def xlsx_bytes(sheets: dict[str, list[list[object]]]) -> bytes:
             entry.compress_type = zipfile.ZIP_DEFLATED
             target.writestr(entry, source.read(info.filename))
     return stable.getvalue()
+
+
+def xlsx_bytes(sheets: dict[str, list[list[object]]]) -> bytes:
+    """An .xlsx workbook with fixed document dates and zip entry times (byte-stable)."""
+    return stable_xlsx(workbook(sheets))
 
 
 def sav_bytes(frame: pd.DataFrame, value_labels: dict[str, dict[float, str]], label: str) -> bytes:

@@ -17,10 +17,8 @@ from real people; every file name contains ``synthetic``. See ``data/raw/example
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 import tempfile
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -69,34 +67,11 @@ def code(instrument: Instrument, item_id: str, category: str) -> int | None:
 
 
 def stable_xlsx(book: object) -> bytes:
-    """Save an openpyxl workbook with fixed dates and zip entry times (byte-stable)."""
-    from openpyxl.writer.excel import ExcelWriter
-
-    book.properties.created = base.FIXED_TIME
-    book.properties.modified = base.FIXED_TIME
-    book.properties.creator = "scripts/make_messy_exports.py (synthetic data)"
-    first = io.BytesIO()
-    with zipfile.ZipFile(first, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(book, archive).save()
-    stable = io.BytesIO()
-    with zipfile.ZipFile(first) as source, zipfile.ZipFile(stable, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=base.FIXED_TIME.timetuple()[:6])
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(entry, source.read(info.filename))
-    return stable.getvalue()
+    """Save an openpyxl workbook byte-stably (see ``make_example_cohort.stable_xlsx``)."""
+    return base.stable_xlsx(book, creator="scripts/make_messy_exports.py (synthetic data)")
 
 
-def workbook(sheets: dict[str, list[list[object]]]) -> object:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    book.remove(book.active)
-    for name, rows in sheets.items():
-        sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-    return book
+workbook = base.workbook
 
 
 def spss(frame: pd.DataFrame, **options: object) -> bytes:
