@@ -1,11 +1,16 @@
 """One entry point for notebooks: the instrument plus the count table of a study.
 
 * published study (default): counts reconstructed from the report's statements (N from design.csv)
-* a new cohort: counts aggregated from respondent-level data (``responses=PATH``)
+* a new cohort: counts aggregated from respondent-level data (``responses=PATH``); within a
+  ``samskab reproduce --data`` run the validated answers are read from the run's cache
+  (:func:`cohort_answers`), so the file is parsed once per run, not once per notebook
 """
 
 from __future__ import annotations
 
+import os
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,9 +75,7 @@ def load_study(
     data_dir = Path(data_dir)
     instrument = load_instrument(data_dir)
     if responses is not None:
-        from samskab_analysis.ingest.responses import load_responses
-
-        answers = load_responses(responses, instrument, column_map=column_map, sheet=sheet, data_dir=data_dir)
+        answers = cohort_answers(responses, instrument, column_map=column_map, sheet=sheet, data_dir=data_dir)
         counts = with_scale_info(counts_from_responses(answers, instrument), instrument)
         return Study(instrument, counts, label=Path(responses).name, n=len(answers), responses=answers)
 
@@ -101,3 +104,36 @@ def load_study(
         errata=errata,
         context=load_context(data_dir),
     )
+
+
+def cohort_answers(
+    responses: str | Path,
+    instrument: Instrument,
+    *,
+    column_map: str | Path | Mapping[str, str] | None = None,
+    sheet: str | None = None,
+    data_dir: str | Path = DATA_DIR,
+) -> pd.DataFrame:
+    """:func:`~samskab_analysis.ingest.responses.load_responses`, through the run's answers cache.
+
+    When the environment variable ``SAMSKAB_ANSWERS_CACHE`` names a folder (``samskab reproduce --data``
+    sets it to ``<run>/processed/cache``), the validated answers are stored there under the sha256 of the
+    file, column map, sheet, instrument and ingest code (:mod:`samskab_analysis.ingest.cache`) the first time
+    and loaded from there afterwards, with the same warnings.  Without it the file is simply read.
+    """
+    from samskab_analysis.ingest.cache import CACHE_ENV, answers_key, cache_path, load_answers, save_answers
+    from samskab_analysis.ingest.responses import IngestWarning, load_responses
+
+    folder = os.environ.get(CACHE_ENV, "")
+    if not folder or not Path(responses).is_file():
+        return load_responses(responses, instrument, column_map=column_map, sheet=sheet, data_dir=data_dir)
+    path = cache_path(folder, answers_key(responses, data_dir, column_map, sheet))
+    if path.is_file():
+        return load_answers(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        answers = load_responses(responses, instrument, column_map=column_map, sheet=sheet, data_dir=data_dir)
+    for warning in caught:
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    save_answers(answers, path, [str(w.message) for w in caught if issubclass(w.category, IngestWarning)])
+    return answers

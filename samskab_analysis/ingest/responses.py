@@ -331,7 +331,7 @@ def answer_summary(responses: pd.DataFrame, instrument: Instrument) -> pd.DataFr
     for item_id in [i for i in instrument.item_ids if i in responses.columns]:
         scale = instrument.scale_rows(instrument.items.at[item_id, "scale_id"])
         values = responses[item_id].fillna("")
-        substantive = values.map(lambda v, s=scale: bool(v) and bool(s.at[v, "substantive"]))
+        substantive = values.map(scale["substantive"].astype(bool).to_dict()).fillna(False).astype(bool)
         blank = values == ""
         rows.append(
             {

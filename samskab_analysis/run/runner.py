@@ -34,10 +34,19 @@ from samskab_analysis.run.plan import EXHIBITS_FILE, Job, RunConfig, default_eng
 
 
 def prepare_data(config: RunConfig) -> dict[str, Path]:
-    """Rebuild the processed tables (data/processed for the published study)."""
+    """Rebuild the processed tables (data/processed for the published study).
+
+    For a cohort run the validated answers are cached in ``<processed>/cache`` for the run's notebooks
+    (:func:`samskab_analysis.study.cohort_answers`): the respondent file is parsed once per run.
+    """
+    from samskab_analysis.ingest.cache import CACHE_ENV
     from samskab_analysis.run.processed import build_processed
     from samskab_analysis.study import load_study
 
+    if config.responses is not None:
+        os.environ[CACHE_ENV] = str(Path(config.processed_dir) / "cache")
+    else:
+        os.environ.pop(CACHE_ENV, None)
     study = load_study(
         config.data_dir,
         config.responses,

@@ -8,7 +8,7 @@ respondent-level data and treat both kinds of cohort alike.
 * **Mann-Whitney U** (scipy, two-sided): exact p-value when there are no ties, otherwise the normal
   approximation with tie correction (``method`` says which).
 * **Ordinal logit** (statsmodels ``OrderedModel``, cumulative logit with a dummy for the second
-  cohort): the coefficient is the log odds of answering higher in the second cohort. It is reported only
+  cohort, fitted on the aggregated count table with frequency weights): the coefficient is the log odds of answering higher in the second cohort. It is reported only
   when the optimiser converged and the estimate is finite; otherwise ``ologit_status`` says why (for
   example complete separation, where one cohort's answers all lie above the other's).
 
@@ -137,10 +137,43 @@ def mann_whitney(x: np.ndarray, y: np.ndarray) -> dict[str, object]:
     return {"mw_u": float(result.statistic), "mw_p": float(result.pvalue), "mw_method": method}
 
 
-def ordinal_logit(x: np.ndarray, y: np.ndarray) -> dict[str, object]:
-    """Cumulative logit of the score on a dummy for the second cohort; failures are reported, not hidden."""
-    from statsmodels.miscmodels.ordinal_model import OrderedModel
+def _weighted_ordered_model(levels: np.ndarray, group: np.ndarray, weights: np.ndarray):
+    """statsmodels' OrderedModel on distinct (answer, cohort) rows with frequency *weights*.
 
+    The likelihood is the weighted sum of the rows' log-likelihoods, which equals that of the data expanded
+    to one row per respondent; the fit's objective, start values and Hessian are those statsmodels uses for
+    the expanded data (it divides the objective by the number of rows, so ``loglike`` is rescaled by
+    rows / N), so the estimates agree with the expanded fit while the cost no longer grows with N.
+    """
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+    from statsmodels.tools.numdiff import approx_hess
+
+    class WeightedOrderedModel(OrderedModel):
+        def total(self, params: np.ndarray) -> float:
+            return float((weights * self.loglikeobs(params)).sum())
+
+        def loglike(self, params: np.ndarray) -> float:
+            return self.total(params) * len(weights) / weights.sum()
+
+        def hessian(self, params: np.ndarray) -> np.ndarray:
+            return approx_hess(params, self.total)
+
+        @property
+        def start_params(self) -> np.ndarray:
+            freq = np.bincount(self.endog, weights=weights, minlength=self.k_levels) / weights.sum()
+            start_ppf = self.distr.ppf(np.clip(freq.cumsum(), 0, 1))
+            return np.concatenate((np.zeros(self.k_vars), self.transform_reverse_threshold_params(start_ppf)))
+
+    endog = pd.Series(pd.Categorical(levels, categories=sorted(set(levels.tolist())), ordered=True))
+    return WeightedOrderedModel(endog, pd.DataFrame({"second_cohort": group}), distr="logit")
+
+
+def ordinal_logit(x: np.ndarray, y: np.ndarray) -> dict[str, object]:
+    """Cumulative logit of the score on a dummy for the second cohort; failures are reported, not hidden.
+
+    Fitted on the distinct (score, cohort) pairs with their counts as frequency weights (same estimates as
+    one row per respondent, at a cost independent of N).
+    """
     empty = {"ologit_coef": np.nan, "ologit_se": np.nan, "ologit_p": np.nan}
     values = np.concatenate([x, y])
     if len(x) == 0 or len(y) == 0:
@@ -148,12 +181,13 @@ def ordinal_logit(x: np.ndarray, y: np.ndarray) -> dict[str, object]:
     levels = sorted(set(values.tolist()))
     if len(levels) < 2:
         return {**empty, "ologit_status": "skipped: only one answer category observed"}
-    endog = pd.Series(pd.Categorical(values, categories=levels, ordered=True))
-    exog = pd.DataFrame({"second_cohort": np.r_[np.zeros(len(x)), np.ones(len(y))]})
+    group = np.r_[np.zeros(len(x)), np.ones(len(y))]
+    cells, weights = np.unique(np.column_stack([values, group]), axis=0, return_counts=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            fit = OrderedModel(endog, exog, distr="logit").fit(method="bfgs", disp=False, maxiter=500)
+            model = _weighted_ordered_model(cells[:, 0], cells[:, 1], weights.astype(float))
+            fit = model.fit(method="bfgs", disp=False, maxiter=500)
         except (ValueError, np.linalg.LinAlgError) as err:
             return {**empty, "ologit_status": f"failed: {type(err).__name__}"}
     coef = float(fit.params["second_cohort"])

@@ -128,7 +128,7 @@ def item_scores(study: Study, item_id: str) -> np.ndarray:
     if item_id not in study.responses.columns:
         return np.full(len(study.responses), np.nan)
     answers = study.responses[item_id].astype("string").fillna("").str.strip()
-    return np.array([float(scale.at[a, "score"]) if a in scale.index else np.nan for a in answers], dtype=float)
+    return answers.map(scale["score"].astype(float).to_dict()).to_numpy(dtype=float, na_value=np.nan)
 
 
 def _direction(diff: float) -> str:
@@ -330,7 +330,7 @@ VIEWS = {
                                    "wilcoxon_p_min", "wilcoxon_p_max"],
     "extreme pairings": ["comparison_id", "sign_p_comonotone", "wilcoxon_p_comonotone", "sign_p_countermonotone",
                          "wilcoxon_p_countermonotone"],
-    "unpaired (for contrast only)": ["comparison_id", "mannwhitney_u", "mannwhitney_p"],
+    "unpaired (for contrast only)": ["comparison_id", "mannwhitney_u", "mannwhitney_p", "mannwhitney_method"],
     "over every count table the report allows": ["comparison_id", "completions", "sign_p_min_all", "sign_p_max_all",
                                                  "wilcoxon_p_min_all", "wilcoxon_p_max_all"],
 }  # fmt: skip

@@ -6,8 +6,11 @@
   dropped, as in the sign test) and ``method="auto"``: for up to 13 non-zero differences with ties SciPy
   enumerates all sign flips (an exact permutation p-value that respects the ties); without ties it uses the
   exact null distribution.  All differences zero gives p = 1.
-* **Mann-Whitney U** (unpaired, for contrast only) -- U from :func:`scipy.stats.mannwhitneyu`, exact
-  permutation p-value with ties (:func:`mannwhitney_exact_p`).
+* **Mann-Whitney U** (unpaired, for contrast only) -- exact permutation p-value with ties
+  (:func:`mannwhitney_exact_p`, a recursion over tie groups; SciPy's ``method="exact"`` ignores ties) while
+  n1 * n2 <= ``MANNWHITNEY_EXACT_MAX_PRODUCT`` = 900 (e.g. 30 per group); beyond that
+  :func:`scipy.stats.mannwhitneyu` with ``method="asymptotic"`` (normal approximation with tie correction
+  and continuity correction), so its cost is bounded for any N; ``mannwhitney_method`` says which.
 
 :func:`sign_p` and :func:`wilcoxon_p` are fast cached exact p-values used inside the pairing enumeration
 (:mod:`~samskab_analysis.stats.pairings`); they match statsmodels' and SciPy's values (tests/test_comparisons.py).
@@ -24,6 +27,8 @@ from functools import cache
 import numpy as np
 from scipy import stats
 from statsmodels.stats.descriptivestats import sign_test
+
+MANNWHITNEY_EXACT_MAX_PRODUCT = 900
 
 # --- paired tests on real pairs -------------------------------------------------------------------------
 
@@ -110,18 +115,30 @@ def mannwhitney_exact_p(x: np.ndarray, y: np.ndarray) -> float:
     return float(min(1.0, 2 * min(less, greater)))
 
 
-def unpaired_test(x: np.ndarray, y: np.ndarray) -> dict[str, object]:
-    """Mann-Whitney U of *x* vs *y* as if they were independent samples (NaN dropped), exact p-value.
+def mannwhitney_test(x: np.ndarray, y: np.ndarray) -> tuple[float, float, str]:
+    """(U of *x*, two-sided p, method) of the Mann-Whitney U test; exact with ties while cheap, else asymptotic."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        asymptotic = stats.mannwhitneyu(x, y, alternative="two-sided", method="asymptotic")
+    if len(x) * len(y) <= MANNWHITNEY_EXACT_MAX_PRODUCT:
+        return float(asymptotic.statistic), mannwhitney_exact_p(x, y), "exact permutation (ties included)"
+    how = f"normal approximation with tie correction (n1 * n2 > {MANNWHITNEY_EXACT_MAX_PRODUCT})"
+    return float(asymptotic.statistic), float(asymptotic.pvalue), how
 
-    U is SciPy's statistic for *x*; the p-value is :func:`mannwhitney_exact_p`.
+
+def unpaired_test(x: np.ndarray, y: np.ndarray) -> dict[str, object]:
+    """Mann-Whitney U of *x* vs *y* as if they were independent samples (NaN dropped), size-chosen p-value.
+
+    U is SciPy's statistic for *x*; the p-value is exact (:func:`mannwhitney_exact_p`) up to
+    ``MANNWHITNEY_EXACT_MAX_PRODUCT``, asymptotic beyond; ``mannwhitney_method`` says which.
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     x, y = x[~np.isnan(x)], y[~np.isnan(y)]
     if len(x) == 0 or len(y) == 0:
-        return {"mannwhitney_u": float("nan"), "mannwhitney_p": float("nan")}
-    u = float(stats.mannwhitneyu(x, y, alternative="two-sided", method="asymptotic").statistic)
-    return {"mannwhitney_u": u, "mannwhitney_p": mannwhitney_exact_p(x, y)}
+        return {"mannwhitney_u": float("nan"), "mannwhitney_p": float("nan"), "mannwhitney_method": "no answers"}
+    u, p, how = mannwhitney_test(x, y)
+    return {"mannwhitney_u": u, "mannwhitney_p": p, "mannwhitney_method": how}
 
 
 # --- fast exact p-values for the enumeration -----------------------------------------------------------

@@ -4,7 +4,8 @@
   conservative) and Wilson score (``"wilson"``, closer to nominal on average), both from
   :func:`statsmodels.stats.proportion.proportion_confint`.
 * A whole answer distribution at once: simultaneous multinomial intervals (``"goodman"`` and
-  ``"sison-glaz"``) from :func:`statsmodels.stats.proportion.multinomial_proportions_confint`.
+  ``"sison-glaz"``) from :func:`statsmodels.stats.proportion.multinomial_proportions_confint` (Sison-Glaz
+  through the same computation vectorised in :mod:`samskab_analysis.stats.sison_glaz`: fast for any N).
   Both rest on approximations that are outside their stated validity range here (Goodman: a
   chi-squared approximation meant for counts of at least 5; Sison-Glaz: an Edgeworth expansion meant
   for 7 or more categories).  Every row carries a ``note`` saying so.  When Sison-Glaz degenerates --
@@ -28,6 +29,7 @@ from statsmodels.stats.proportion import multinomial_proportions_confint, propor
 from samskab_analysis.data.count_table import NO_ANSWER
 from samskab_analysis.data.errors import DataValidationError, Problem
 from samskab_analysis.stats.sensitivity import set_count_range
+from samskab_analysis.stats.sison_glaz import sison_glaz_intervals
 from samskab_analysis.study import Study
 
 SINGLE_METHODS = {"clopper-pearson": "beta", "wilson": "wilson"}
@@ -76,7 +78,7 @@ def multinomial_intervals(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            bounds = np.asarray(multinomial_proportions_confint(counts, alpha=alpha, method="sison-glaz"), dtype=float)
+            bounds = np.asarray(sison_glaz_intervals(counts, alpha), dtype=float)
     except Exception as exc:  # noqa: BLE001 - statsmodels signals a failed search with a bare Exception
         bounds, reason = None, f"failed ({type(exc).__name__}: {exc})"
     if bounds is not None:

@@ -45,7 +45,7 @@ def item_scores(responses: pd.DataFrame, instrument: Instrument, *, pomp: bool =
     for item_id in [i for i in instrument.item_ids if i in responses.columns]:
         scores = scale_scores(instrument, item_id)
         low, high = min(scores.values()), max(scores.values())
-        raw = responses[item_id].map(lambda v, s=scores: s.get(v, np.nan)).astype(float)
+        raw = responses[item_id].map(scores).astype(float)  # a dict: unscored and blank answers give NaN
         out[item_id] = (raw - low) / (high - low) if pomp else raw
     return pd.DataFrame(out, index=responses.index)
 
