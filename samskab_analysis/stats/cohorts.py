@@ -8,7 +8,8 @@ respondent-level data and treat both kinds of cohort alike.
 * **Mann-Whitney U** (scipy, two-sided): exact p-value when there are no ties, otherwise the normal
   approximation with tie correction (``method`` says which).
 * **Ordinal logit** (statsmodels ``OrderedModel``, cumulative logit with a dummy for the second
-  cohort, fitted on the aggregated count table with frequency weights): the coefficient is the log odds of answering higher in the second cohort. It is reported only
+  cohort, fitted on the aggregated count table with frequency weights, so its cost does not grow with N):
+  the coefficient is the log odds of answering higher in the second cohort. It is reported only
   when the optimiser converged and the estimate is finite; otherwise ``ologit_status`` says why (for
   example complete separation, where one cohort's answers all lie above the other's).
 
