@@ -79,6 +79,9 @@ class RunConfig:
     min_count: int = 0
     exhibits: Path = EXHIBITS_FILE
     engine: str = field(default_factory=lambda: default_engine())
+    #: Every ``--data`` file when more than one is given (the waves, in order); ``responses`` is the last.
+    waves: tuple[Path, ...] = ()
+    wave_labels: tuple[str, ...] = ()
 
     @property
     def published(self) -> bool:
@@ -210,7 +213,17 @@ def common_parameters(config: RunConfig) -> dict[str, object]:
         "column_map": rel(config.column_map),
         "sheet": config.sheet,
         "min_count": config.min_count,
-    }
+    } | wave_parameters(config)
+
+
+def wave_parameters(config: RunConfig) -> dict[str, object]:
+    """``waves`` / ``wave_labels`` (``|``-separated) for a run with several ``--data`` files, else nothing.
+
+    A run with one ``--data`` file (or none) passes exactly the parameters it always did.
+    """
+    if len(config.waves) < 2:
+        return {}
+    return {"waves": "|".join(str(rel(p)) for p in config.waves), "wave_labels": "|".join(config.wave_labels) or None}
 
 
 def plan_jobs(config: RunConfig) -> list[Job]:
@@ -258,6 +271,7 @@ def data_files(config: RunConfig) -> list[Path]:
         if p.is_file() and "__pycache__" not in p.parts and p.suffix.lower() != ".md"
     ]
     files += [Path(p) for p in (config.responses, config.assumptions, config.column_map) if p is not None]
+    files += [Path(p) for p in config.waves if Path(p) != config.responses]
     return files
 
 
@@ -488,7 +502,15 @@ def print_summary(todo, fresh, failures, out_dir: Path, index: Path, seconds: fl
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``samskab reproduce``."""
-    parser.add_argument("--data", type=Path, default=None, help="respondent-level file of a new cohort")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        action="append",
+        default=None,
+        help="respondent-level file of a new cohort; repeat for several waves (in time order: the last one is "
+        "analysed by every notebook, all of them side by side in the waves notebook)",
+    )
+    parser.add_argument("--wave-labels", default="", help="comma-separated labels of the --data waves, in order")
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="raw data folder (instrument etc.)")
     parser.add_argument("--column-map", type=Path, default=None, help="CSV mapping file columns to item ids")
     parser.add_argument("--sheet", default=None, help="Excel sheet holding the answers (default: found automatically)")
@@ -520,8 +542,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
     """Build a :class:`RunConfig` from parsed CLI arguments."""
-    responses = args.data.resolve() if args.data else None
-    out = args.out or (REPORTS_DIR if responses is None else REPORTS_DIR / "cohorts" / responses.stem)
+    data = [Path(p) for p in ([args.data] if isinstance(args.data, (str, Path)) else args.data or [])]
+    responses = data[-1].resolve() if data else None
+    waves = tuple(p.resolve() for p in data) if len(data) > 1 else ()
+    wave_labels = tuple(x.strip() for x in getattr(args, "wave_labels", "").split(",") if x.strip())
+    if wave_labels and len(wave_labels) != len(data):
+        raise DataValidationError(
+            Problem(file="--wave-labels", message=f"{len(wave_labels)} labels for {len(data)} --data files",
+                    value=",".join(wave_labels))
+        )
+    default_out = REPORTS_DIR / "cohorts" / (("waves-" if waves else "") + responses.stem) if responses else REPORTS_DIR
+    out = args.out or default_out
     langs = tuple(dict.fromkeys([args.lang, *[x for x in args.langs.split(",") if x]]))
     return RunConfig(
         data_dir=args.data_dir.resolve(),
@@ -539,6 +570,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         min_count=args.min_count,
         exhibits=Path(getattr(args, "exhibits", EXHIBITS_FILE)).resolve(),
         engine=getattr(args, "engine", default_engine()),
+        waves=waves,
+        wave_labels=wave_labels if waves else (),
     )
 
 
