@@ -54,7 +54,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_archive(args: argparse.Namespace) -> int:
     """Write the replication package."""
-    from samskab_analysis.run.archive import write_archive
+    from samskab_analysis.archive import write_archive
 
     path = write_archive(args.out, zip_file=not args.folder)
     print(f"archive: {path}")

@@ -70,7 +70,7 @@ def codes_table(instrument: Instrument) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(CODE_COLUMNS))
 
 
-def _csv_text(header: list[str], rows: list[list[object]]) -> str:
+def csv_text(header: list[str], rows: list[list[object]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
@@ -123,8 +123,8 @@ def write_datapackage(instrument: Instrument, out_dir: Path, lang: str = "en") -
         "codes": out_dir / "codes.csv",
         "datapackage": out_dir / "datapackage.json",
     }
-    files["respondents"].write_text(_csv_text([ID_FIELD, *instrument.item_ids], []), encoding="utf-8", newline="")
-    files["codes"].write_text(_csv_text(list(CODE_COLUMNS), codes.values.tolist()), encoding="utf-8", newline="")
+    files["respondents"].write_text(csv_text([ID_FIELD, *instrument.item_ids], []), encoding="utf-8", newline="")
+    files["codes"].write_text(csv_text(list(CODE_COLUMNS), codes.values.tolist()), encoding="utf-8", newline="")
     files["datapackage"].write_text(
         json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8", newline="\n"
     )
