@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from samskab_analysis import __version__
-from samskab_analysis.errors import DataValidationError
+from samskab_analysis.data.errors import DataValidationError
 from samskab_analysis.paths import DATA_DIR, PROCESSED_DIR
 
 
 def cmd_data(args: argparse.Namespace) -> int:
     """Rebuild data/processed from data/raw."""
-    from samskab_analysis.pipeline import build_processed
+    from samskab_analysis.run.processed import build_processed
     from samskab_analysis.study import load_study
 
     study = load_study(args.data_dir, assumptions=args.assumptions)
@@ -26,7 +26,7 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
     """Rebuild processed data and execute every notebook into the reports folder."""
-    from samskab_analysis.runner import reproduce
+    from samskab_analysis.run.runner import reproduce
 
     return reproduce(args)
 
@@ -54,7 +54,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_archive(args: argparse.Namespace) -> int:
     """Write the replication package."""
-    from samskab_analysis.archive import write_archive
+    from samskab_analysis.run.archive import write_archive
 
     path = write_archive(args.out, zip_file=not args.folder)
     print(f"archive: {path}")
@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     data.set_defaults(func=cmd_data)
 
     rep = sub.add_parser("reproduce", help="rebuild the data and execute every notebook into reports/")
-    from samskab_analysis.runner import add_arguments
+    from samskab_analysis.run.runner import add_arguments
 
     add_arguments(rep)
     rep.set_defaults(func=cmd_reproduce)

@@ -13,7 +13,7 @@ import csv
 import io
 from pathlib import Path
 
-from samskab_analysis.instrument import Instrument
+from samskab_analysis.data.instrument import Instrument
 
 METADATA = ("id", "token", "submitdate", "lastpage", "startlanguage", "seed", "startdate", "datestamp", "ipaddr",
             "refurl")

@@ -11,10 +11,10 @@ import jsonschema
 import pytest
 import yaml
 
-from samskab_analysis.archive import MANIFEST, collect, data_availability, package_name, write_archive
 from samskab_analysis.cli import main
-from samskab_analysis.errors import DataValidationError
+from samskab_analysis.data.errors import DataValidationError
 from samskab_analysis.paths import REPO_ROOT
+from samskab_analysis.run.archive import MANIFEST, collect, data_availability, package_name, write_archive
 
 #: The parts of the Citation File Format 1.2.0 schema this repository uses (required keys, types, SPDX licence).
 CFF_SCHEMA = {

@@ -10,7 +10,8 @@ import pytest
 from limesurvey_export import METADATA, answer_rows, write_export
 
 from samskab_analysis.cli import main
-from samskab_analysis.errors import DataValidationError
+from samskab_analysis.data.errors import DataValidationError
+from samskab_analysis.data.instrument import load_instrument
 from samskab_analysis.fielding import safe_out_dir
 from samskab_analysis.fielding.datapackage import respondent_schema
 from samskab_analysis.fielding.export import export_instrument, parse_formats
@@ -18,9 +19,8 @@ from samskab_analysis.fielding.limesurvey import COLUMNS, structure_rows
 from samskab_analysis.fielding.questionnaire import fixed_dates, questionnaire_html
 from samskab_analysis.fielding.texts import load_fielding_labels
 from samskab_analysis.fielding.validate import validate_file
-from samskab_analysis.instrument import load_instrument
+from samskab_analysis.ingest.counts import counts_from_responses
 from samskab_analysis.paths import DATA_DIR, NOTEBOOK_DIR, REPO_ROOT
-from samskab_analysis.scoring import counts_from_responses
 from samskab_analysis.study import load_study
 
 N = 40

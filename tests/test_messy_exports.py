@@ -9,16 +9,16 @@ import warnings
 import pandas as pd
 import pytest
 
-from samskab_analysis.errors import DataValidationError
-from samskab_analysis.instrument import load_instrument
-from samskab_analysis.paths import DATA_DIR, REPO_ROOT
-from samskab_analysis.respondents import (
+from samskab_analysis.data.errors import DataValidationError
+from samskab_analysis.data.instrument import load_instrument
+from samskab_analysis.ingest.responses import (
     IngestWarning,
     answer_lookup,
     load_answer_aliases,
     load_responses,
     parse_answer,
 )
+from samskab_analysis.paths import DATA_DIR, REPO_ROOT
 from samskab_analysis.study import load_study
 
 EXAMPLES = DATA_DIR / "examples"

@@ -12,8 +12,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from samskab_analysis.paths import PROCESSED_DIR, REPORTS_DIR
-from samskab_analysis.report import job_figures, lang_css, provenance_badge, split_figure, write_index
-from samskab_analysis.runner import RunConfig, plan_jobs
+from samskab_analysis.run.plan import RunConfig, plan_jobs
+from samskab_analysis.run.report import job_figures, lang_css, provenance_badge, split_figure, write_index
 
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>'
 

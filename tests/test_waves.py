@@ -7,9 +7,11 @@ import pytest
 from limesurvey_export import write_export
 
 from samskab_analysis.cli import build_parser
-from samskab_analysis.errors import DataValidationError
-from samskab_analysis.intervals import proportion_interval
-from samskab_analysis.planning import (
+from samskab_analysis.data.errors import DataValidationError
+from samskab_analysis.run.plan import common_parameters, plan_jobs
+from samskab_analysis.run.runner import config_from_args
+from samskab_analysis.stats.intervals import proportion_interval
+from samskab_analysis.stats.planning import (
     baseline_distribution,
     clopper_pearson_halfwidth,
     detectable_shift,
@@ -17,8 +19,7 @@ from samskab_analysis.planning import (
     n_for_halfwidth,
     width_table,
 )
-from samskab_analysis.runner import common_parameters, config_from_args, plan_jobs
-from samskab_analysis.waves import changes, consecutive_tests, load_waves, shares_table, wave_shares
+from samskab_analysis.stats.waves import changes, consecutive_tests, load_waves, shares_table, wave_shares
 
 EXAMPLE = "data/raw/examples/samskab_synthetic_cohort_no.csv"
 EXAMPLE_XLSX = "data/raw/examples/samskab_synthetic_cohort_da.xlsx"

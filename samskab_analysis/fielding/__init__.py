@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from samskab_analysis.errors import DataValidationError, Problem
+from samskab_analysis.data.errors import DataValidationError, Problem
 from samskab_analysis.paths import DATA_DIR, NOTEBOOK_DIR, REPO_ROOT, REPORTS_DIR
 
 FORMATS = ("limesurvey", "html", "pdf", "datapackage")

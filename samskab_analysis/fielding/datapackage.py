@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from samskab_analysis.instrument import Instrument
+from samskab_analysis.data.instrument import Instrument
 from samskab_analysis.paths import LANGS
 
 ID_FIELD = "respondent_id"

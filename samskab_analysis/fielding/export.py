@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from samskab_analysis.errors import DataValidationError, Problem
+from samskab_analysis.data.errors import DataValidationError, Problem
+from samskab_analysis.data.instrument import load_instrument
 from samskab_analysis.fielding import FORMATS, default_instrument_dir, safe_out_dir
 from samskab_analysis.fielding.datapackage import write_datapackage
 from samskab_analysis.fielding.limesurvey import write_structure
 from samskab_analysis.fielding.questionnaire import write_html, write_pdf
 from samskab_analysis.fielding.texts import load_fielding_labels
-from samskab_analysis.instrument import load_instrument
 from samskab_analysis.paths import DATA_DIR, LANGS
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from samskab_analysis.instrument import Instrument
+from samskab_analysis.data.instrument import Instrument
 
 FIXED_DATE = b"D:20000101000000+00'00'"
 CHROMIUM_ARGS = (

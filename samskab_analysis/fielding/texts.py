@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from samskab_analysis.errors import raise_if
+from samskab_analysis.data.csv_reader import check_required_values, check_unique, read_table
+from samskab_analysis.data.errors import raise_if
 from samskab_analysis.paths import DATA_DIR, LANGS
-from samskab_analysis.tables import check_required_values, check_unique, read_table
 
 LABELS_FILE = "fielding_labels.csv"
 

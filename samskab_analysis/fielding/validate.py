@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from samskab_analysis.errors import DataValidationError, Problem
+from samskab_analysis.data.errors import DataValidationError, Problem
+from samskab_analysis.data.instrument import Instrument, load_instrument
 from samskab_analysis.fielding.datapackage import ID_FIELD, respondent_schema
-from samskab_analysis.instrument import Instrument, load_instrument
+from samskab_analysis.ingest.responses import load_responses
 from samskab_analysis.paths import DATA_DIR
-from samskab_analysis.respondents import load_responses
 
 
 def _header(path: Path) -> list[str] | None:
