@@ -161,3 +161,18 @@ def test_validate_reports_file_row_column(tmp_path, capsys):
     path.write_text("\n".join(",".join(r) for r in (header, good)) + "\n", encoding="utf-8")
     assert main(["validate", str(path)]) == 0
     assert "valid (1 respondents, 18 items)" in capsys.readouterr().out
+
+
+def test_pdf_is_printed_deterministically(tmp_path):
+    from samskab_analysis.fielding.questionnaire import chromium_path
+
+    pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
+    if chromium_path() is None:
+        pytest.skip("Chromium not installed (run .ci/install-system-deps)")
+    first, messages = export_instrument("en", tmp_path / "a", ("pdf",))
+    second, _ = export_instrument("en", tmp_path / "b", ("pdf",))
+    if "pdf" not in first:
+        pytest.skip(messages[0])
+    data = first["pdf"].read_bytes()
+    assert data.startswith(b"%PDF-") and data == second["pdf"].read_bytes()
+    assert b"D:20000101000000" in data
