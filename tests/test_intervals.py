@@ -102,14 +102,10 @@ def test_sison_glaz_falls_back_to_goodman_with_a_flag(counts: list[int], reason:
 
 
 def test_sison_glaz_failure_never_crashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = intervals.multinomial_proportions_confint
+    def broken(counts: np.ndarray, alpha: float = 0.05) -> np.ndarray:
+        raise Exception("Couldn't find a value for `c`")  # what statsmodels raises
 
-    def broken(counts: np.ndarray, alpha: float = 0.05, method: str = "goodman") -> np.ndarray:
-        if method == "sison-glaz":
-            raise Exception("Couldn't find a value for `c`")  # what statsmodels raises
-        return real(counts, alpha=alpha, method=method)
-
-    monkeypatch.setattr(intervals, "multinomial_proportions_confint", broken)
+    monkeypatch.setattr(intervals, "sison_glaz_intervals", broken)
     bounds, used, note = multinomial_intervals([3, 5, 2], "sison-glaz")
     assert used == "goodman"
     assert note.startswith("sison-glaz failed (Exception: Couldn't find")

@@ -1,8 +1,9 @@
 """Several waves of the same questionnaire side by side: the published study and any number of cohorts.
 
 Per item and wave the top-box share ("high" + "very high", or "yes") of all respondents with its exact
-(Clopper-Pearson) 95 % interval; between consecutive waves an exact Mann-Whitney test of the scored answers
-(:func:`~samskab_analysis.exact_tests.unpaired_test`, ties by mid-ranks), with Holm's correction over every
+(Clopper-Pearson) 95 % interval; between consecutive waves a Mann-Whitney test of the scored answers
+(:func:`~samskab_analysis.exact_tests.unpaired_test`, ties by mid-ranks: exact while cheap, the normal
+approximation for large waves; column ``test`` says which), with Holm's correction over every
 item and every consecutive pair of the run (one family); a table of what changed. With ``min_count`` a count
 below it is shown as ``<k`` and its share, interval and change are not printed, in every wave.
 """
@@ -138,7 +139,7 @@ def shares_table(shares: pd.DataFrame, min_count: int = 0) -> pd.DataFrame:
 
 
 def consecutive_tests(waves: Sequence[Wave]) -> pd.DataFrame:
-    """Exact Mann-Whitney test per item between each pair of consecutive waves, Holm-corrected over all."""
+    """Mann-Whitney test per item between each pair of consecutive waves (size-chosen), Holm-corrected over all."""
     rows = []
     for a, b in zip(waves, waves[1:], strict=False):
         for item_id in a.study.instrument.item_ids:
@@ -155,6 +156,7 @@ def consecutive_tests(waves: Sequence[Wave]) -> pd.DataFrame:
                     "mean_to": float(np.mean(y)) if len(y) else np.nan,
                     "mw_u": test["mannwhitney_u"],
                     "p": test["mannwhitney_p"],
+                    "mw_method": test["mannwhitney_method"],
                 }
             )
     table = pd.DataFrame(rows)
@@ -194,6 +196,7 @@ def changes(
                 "diff_pp": "suppressed" if hidden else f"{100 * (after['share'] - before['share']):+.0f}",
                 "p": f"{test.p:.3f}" if pd.notna(test.p) else "n/a",
                 "p_holm": f"{test.p_holm:.3f}" if pd.notna(test.p_holm) else "n/a",
+                "test": "exact" if str(test.mw_method).startswith("exact") else "asymptotic",
                 "verdict": verdict,
             }
         )
