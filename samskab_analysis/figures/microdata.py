@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
+from matplotlib import cbook
 
 from samskab_analysis.data.instrument import Instrument
 from samskab_analysis.figures.exhibits import split_list
@@ -20,6 +22,19 @@ from samskab_analysis.stats.microdata import (
 )
 
 
+def box_stats(data: list[np.ndarray]) -> list[dict]:
+    """Box-plot statistics as ``ax.boxplot`` computes them, each outlier value listed once.
+
+    A large cohort has thousands of respondents beyond the whiskers but only a few distinct index scores:
+    drawing every one of them would draw per-respondent points on top of each other (same picture, far
+    more work and a far larger SVG).
+    """
+    stats = cbook.boxplot_stats(data)
+    for entry in stats:
+        entry["fliers"] = np.unique(entry["fliers"])
+    return stats
+
+
 def plot_respondent_indices(values: pd.DataFrame, labels: dict[str, str], min_count: int = 0) -> plt.Figure:
     """Box plot of respondent index scores (0..1) per index with N; indices with N < *min_count* are left out."""
 
@@ -29,8 +44,8 @@ def plot_respondent_indices(values: pd.DataFrame, labels: dict[str, str], min_co
     data = [values[c].dropna().to_numpy() for c in columns]
     names = [f"{labels.get(c, c)} (N = {len(d)})" for c, d in zip(columns, data, strict=True)]
     if data:
-        ax.boxplot(
-            data,
+        ax.bxp(
+            box_stats(data),
             orientation="horizontal",
             widths=0.55,
             patch_artist=True,
