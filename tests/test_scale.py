@@ -188,3 +188,26 @@ def test_answers_cache_round_trip(tmp_path, monkeypatch, study: Study) -> None:
     pd.testing.assert_frame_equal(cohort_answers(EXAMPLE, inst), first)
     assert answers_key(EXAMPLE, DATA_DIR, {"fig01": "fig01"}) != key
     assert answers_key(EXAMPLE, DATA_DIR, sheet="Svar") != key
+
+
+def test_spearman_from_joint_tables_equals_pandas() -> None:
+    from samskab_analysis.stats.microdata import spearman_matrix
+
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame(rng.integers(1, 6, size=(500, 5)).astype(float), columns=list("abcde"))
+    frame = frame.mask(rng.random(frame.shape) < 0.1)
+    frame["d"] = 3.0  # no variation: undefined
+    frame.loc[2:, "e"] = np.nan  # two pairs only: below min_periods
+    expected = frame.corr(method="spearman", min_periods=3)
+    pd.testing.assert_frame_equal(spearman_matrix(frame, 3), expected, rtol=0, atol=1e-12)
+
+
+def test_box_stats_lists_each_outlier_once() -> None:
+    from matplotlib import cbook
+
+    from samskab_analysis.figures.microdata import box_stats
+
+    data = [np.r_[np.linspace(0.45, 0.55, 1000), np.full(30, 0.0), np.full(20, 1.0)]]
+    ours, theirs = box_stats(data)[0], cbook.boxplot_stats(data)[0]
+    assert list(ours["fliers"]) == [0.0, 1.0] and len(theirs["fliers"]) == 50
+    assert {k: v for k, v in ours.items() if k != "fliers"} == {k: v for k, v in theirs.items() if k != "fliers"}

@@ -182,12 +182,14 @@ def ordinal_logit(x: np.ndarray, y: np.ndarray) -> dict[str, object]:
     levels = sorted(set(values.tolist()))
     if len(levels) < 2:
         return {**empty, "ologit_status": "skipped: only one answer category observed"}
-    group = np.r_[np.zeros(len(x)), np.ones(len(y))]
-    cells, weights = np.unique(np.column_stack([values, group]), axis=0, return_counts=True)
+    # the count table: one row per (score, cohort) that occurs, its count as the weight
+    scores = np.asarray(levels, dtype=float)
+    table = np.stack([np.bincount(np.searchsorted(scores, v), minlength=len(scores)) for v in (x, y)], axis=1)
+    score_of, cohort_of = np.nonzero(table)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            model = _weighted_ordered_model(cells[:, 0], cells[:, 1], weights.astype(float))
+            model = _weighted_ordered_model(scores[score_of], cohort_of.astype(float), table[score_of, cohort_of] * 1.0)
             fit = model.fit(method="bfgs", disp=False, maxiter=500)
         except (ValueError, np.linalg.LinAlgError) as err:
             return {**empty, "ologit_status": f"failed: {type(err).__name__}"}
