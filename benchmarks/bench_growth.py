@@ -89,6 +89,19 @@ def table(published: Usage, rows: list[tuple[int, float, Usage]]) -> list[str]:
     return lines
 
 
+def record(published: Usage, rows: list[tuple[int, float, Usage]], jobs: int) -> None:
+    """Write the table to benchmarks/RESULTS.md (its section) and the README (between the growth markers)."""
+    when = (
+        f"Measured {dt.date.today().isoformat()} with `python benchmarks/bench_growth.py --jobs {jobs}` on"
+        f" {platform.machine()} Linux, {os.cpu_count()} cores, Python {platform.python_version()}; one run,"
+        " wall-clock seconds from clean; CPU s sums every process of the run; peak memory is the largest summed"
+        " proportional set size of all the run's processes (sampled every 0.1 s)."
+    )
+    body = [when, "", *table(published, rows)]
+    replace_section(HERE / "RESULTS.md", "growth", ["## Growth with the cohort size", "", *body])
+    replace_section(REPO / "README.md", "growth", body)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Measure, print and record."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -115,22 +128,11 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
             shutil.rmtree(tmp / f"run_{n}", ignore_errors=True)
+            if not args.no_write:  # after every size, so a long run leaves the sizes it finished
+                record(published, rows, args.jobs)
+        print("\n".join(table(published, rows)))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    lines = table(published, rows)
-    print("\n".join(lines))
-    if args.no_write:
-        return 0
-    when = (
-        f"Measured {dt.date.today().isoformat()} with `python benchmarks/bench_growth.py --jobs {args.jobs}` on"
-        f" {platform.machine()} Linux, {os.cpu_count()} cores, Python {platform.python_version()}; one run,"
-        " wall-clock seconds from clean; CPU s sums every process of the run; peak memory is the largest summed"
-        " proportional set size of all the run's processes (sampled every 0.1 s)."
-    )
-    body = [when, "", *lines]
-    replace_section(HERE / "RESULTS.md", "growth", ["## Growth with the cohort size", "", *body])
-    replace_section(REPO / "README.md", "growth", body)
-    print("written benchmarks/RESULTS.md and README.md")
     return 0
 
 
