@@ -76,15 +76,15 @@ def reproduce(out: Path, jobs: int, data: Path | None = None) -> Usage:
 def table(published: Usage, rows: list[tuple[int, float, Usage]]) -> list[str]:
     """The results as markdown table lines."""
     lines = [
-        "| N | ingest s | reproduce s | CPU s | s / respondent | ratio to published | peak memory (PSS) |",
+        "| N | ingest s | reproduce s | CPU s | s / respondent | ratio to published (wall / CPU) | peak memory (PSS) |",
         "|---:|---:|---:|---:|---:|---:|---:|",
-        f"| published (N = 10) | – | {published.wall:.1f} | {published.cpu:.1f} | – | 1.0 |"
+        f"| published (N = 10) | – | {published.wall:.1f} | {published.cpu:.1f} | – | 1.00 / 1.00 |"
         f" {published.peak_pss_mb:.0f} MB |",
     ]
     for n, ingest, usage in rows:
         lines.append(
             f"| {n:,} | {ingest:.2f} | {usage.wall:.1f} | {usage.cpu:.1f} | {usage.wall / n:.2g} |"
-            f" {usage.wall / published.wall:.2f} | {usage.peak_pss_mb:.0f} MB |"
+            f" {usage.wall / published.wall:.2f} / {usage.cpu / published.cpu:.2f} | {usage.peak_pss_mb:.0f} MB |"
         )
     return lines
 
