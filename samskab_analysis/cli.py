@@ -31,6 +31,13 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     return reproduce(args)
 
 
+def cmd_site(args: argparse.Namespace) -> int:
+    """Rebuild reports/site (and reports/pdf) from the executed notebooks."""
+    from samskab_analysis.site import cmd_site as run_site
+
+    return run_site(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
     parser = argparse.ArgumentParser(
@@ -52,6 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_arguments(rep)
     rep.set_defaults(func=cmd_reproduce)
+
+    site = sub.add_parser("site", help="rebuild the report's site (da/no/en) and PDFs from the executed notebooks")
+    from samskab_analysis.site import add_arguments as site_arguments
+
+    site_arguments(site)
+    site.set_defaults(func=cmd_site)
     return parser
 
 

@@ -183,15 +183,13 @@ def preload() -> None:
 
 
 def warm_up() -> None:
-    """Load once what every child would otherwise load again: the HTML templates, fonts, the SVG/PNG writers.
+    """Load once what every child would otherwise load again: fonts, the SVG/PNG writers.
 
-    Uses a figure outside pyplot (no figure numbers, no pyplot state) and an empty notebook.
+    Uses a figure outside pyplot (no figure numbers, no pyplot state).
     """
-    import nbformat
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    execute.html_exporter().from_notebook_node(nbformat.v4.new_notebook())
     figure = Figure(figsize=(2, 1))
     FigureCanvasAgg(figure)
     axes = figure.subplots()
@@ -342,9 +340,7 @@ def execute_in_child(job, out_dir: Path, send, start: float) -> JobResult:
     finally:
         sys.stdout, sys.stderr = real
     execute.strip_volatile(nb)
-    paths = {"notebook": out_dir / "notebooks" / f"{job.name}.ipynb", "html": out_dir / "html" / f"{job.name}.html"}
-    execute.write_atomic(paths["notebook"], nbformat.writes(nb).encode("utf-8") + b"\n")
-    execute.export_html(nb, paths["html"])
+    execute.write_atomic(out_dir / "notebooks" / f"{job.name}.ipynb", nbformat.writes(nb).encode("utf-8") + b"\n")
     partial.unlink(missing_ok=True)
     (out_dir / "failed" / f"{job.name}.ipynb").unlink(missing_ok=True)
     figures = execute.saved_figures(nb, job.name, job.item_id, out_dir / "figures")

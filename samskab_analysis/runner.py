@@ -34,7 +34,9 @@ LIBRARY_DIR = REPO_ROOT / "samskab_analysis"
 #: Bump when the runner's outputs change in a way that needs every notebook re-executed.
 RUN_FORMAT = 2
 #: Modules of the runner itself, never imported by notebooks: editing them does not rerun notebooks.
-RUNNER_MODULES = frozenset({"runner.py", "execute.py", "fork_engine.py", "progress.py", "report.py", "cli.py"})
+RUNNER_MODULES = frozenset(
+    {"runner.py", "execute.py", "fork_engine.py", "progress.py", "site.py", "site_pdf.py", "cli.py"}
+)
 APPLIES_TO = ("both", "published", "respondents")
 EXHIBIT_COLUMNS = ("notebook", "per_item", "applies_to", "title")
 
@@ -79,6 +81,8 @@ class RunConfig:
     min_count: int = 0
     exhibits: Path = EXHIBITS_FILE
     engine: str = field(default_factory=lambda: default_engine())
+    site: bool = True
+    pdf: bool = True
 
     @property
     def published(self) -> bool:
@@ -282,11 +286,8 @@ def job_hash(job: Job, shared: str) -> str:
 
 
 def output_paths(job: Job, out_dir: Path) -> dict[str, Path]:
-    """Where a job's executed notebook and HTML go."""
-    return {
-        "notebook": out_dir / "notebooks" / f"{job.name}.ipynb",
-        "html": out_dir / "html" / f"{job.name}.html",
-    }
+    """Where a job's executed notebook goes (the site renders it: :mod:`samskab_analysis.site`)."""
+    return {"notebook": out_dir / "notebooks" / f"{job.name}.ipynb"}
 
 
 def is_up_to_date(job: Job, digest: str, entry: dict[str, object] | None, out_dir: Path) -> bool:
@@ -416,7 +417,7 @@ def run(config: RunConfig) -> int:
             todo.append((job, digest))
     processed = [REPO_ROOT / p for p in manifest.get("processed", [])]  # type: ignore[union-attr]
     stale_data = manifest.get("inputs") != shared or not processed or not all(p.is_file() for p in processed)
-    top: dict[str, object] = {"format": RUN_FORMAT, "version": __version__}
+    top: dict[str, object] = {"format": RUN_FORMAT, "version": __version__, "responses": rel(config.responses)}
     if todo or config.force or stale_data:
         written = prepare_data(config)
         top.update(inputs=shared, data=data, processed=sorted(rel(p) for p in written.values()))
@@ -443,10 +444,15 @@ def run(config: RunConfig) -> int:
         planned = {job.name for job in jobs}
         changes.update({name: None for name in previous if name not in planned})
     manifest = update_manifest(out_dir, changes, top)
-    from samskab_analysis.report import write_index
+    from samskab_analysis.site import build_for_run
 
     all_jobs = plan_jobs(RunConfig(**{**config.__dict__, "only": ()})) if config.only else jobs
-    index = write_index(config, all_jobs, out_dir, manifest)
+    index = out_dir / "index.html"
+    if config.site:
+        try:
+            index = build_for_run(config, all_jobs, manifest, pdf=config.pdf)
+        except RuntimeError as err:  # sphinx-build's messages are already printed
+            failures["site"] = str(err)
     print_summary(todo, fresh, failures, out_dir, index, time.perf_counter() - started, config.jobs)
     return 1 if failures else 0
 
@@ -478,8 +484,8 @@ def print_summary(todo, fresh, failures, out_dir: Path, index: Path, seconds: fl
         print(f"  executed:   {grouped(ran)}")
     if fresh:
         print(f"  up to date: {grouped(fresh)}" + ("" if todo else "  (use --force to rerun)"))
-    print(f"  report:     {shown(index)}")
-    print(f"  notebooks:  {shown(out_dir / 'notebooks')}/ (executed) and {shown(out_dir / 'html')}/ (HTML)")
+    print(f"  report:     {shown(index)} -> {shown(out_dir / 'site')}/<da|no|en>/, PDFs in {shown(out_dir / 'pdf')}/")
+    print(f"  notebooks:  {shown(out_dir / 'notebooks')}/ (executed)")
     print(f"  figures:    {shown(out_dir / 'figures')}/")
     for name, error in sorted(failures.items()):
         print(f"FAILED {name}: {error}", file=sys.stderr)
@@ -509,6 +515,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=EXHIBITS_FILE,
         help="list of notebooks to run (default: notebooks/exhibits.csv)",
     )
+    parser.add_argument("--no-site", action="store_true", help="do not build the site (reports/site) at the end")
+    parser.add_argument("--no-pdf", action="store_true", help="build the site but not the PDFs")
     parser.add_argument(
         "--engine",
         choices=("kernel", "fork"),
@@ -539,6 +547,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         min_count=args.min_count,
         exhibits=Path(getattr(args, "exhibits", EXHIBITS_FILE)).resolve(),
         engine=getattr(args, "engine", default_engine()),
+        site=not getattr(args, "no_site", False),
+        pdf=not getattr(args, "no_pdf", False),
     )
 
 
