@@ -241,7 +241,9 @@ class Context:
         if self.config.published:
             return self.say("data_published")
         text = self.say("data_cohort", label=self.config.label)
-        return text + (f' <span class="badge synthetic">{esc(self.say("synthetic"))}</span>' if self.config.synthetic else "")
+        return text + (
+            f' <span class="badge synthetic">{esc(self.say("synthetic"))}</span>' if self.config.synthetic else ""
+        )
 
 
 def md_escape(text: str) -> str:
@@ -296,7 +298,7 @@ def header_markdown(ctx: Context, page: Page) -> str:
     elif (Path(ctx.config.processed_dir) / "counts.csv").is_file():
         rel = os.path.relpath(Path(ctx.config.processed_dir) / "counts.csv", Path(ctx.config.out_dir))
         links.append(f'<a href="{up}{esc(Path(rel).as_posix())}">{esc(say("link_counts"))}</a>')
-    links.append(f'<span>{esc(say("produced_by", version=__version__, commit=ctx.commit))}</span>')
+    links.append(f"<span>{esc(say('produced_by', version=__version__, commit=ctx.commit))}</span>")
     lines.append(f'<p class="samskab-links">{" ".join(links)}</p>')
     lines.append("")
     if ctx.lang != "en":
@@ -317,7 +319,9 @@ def exhibit_notebook(ctx: Context, page: Page) -> str:
             if first_markdown or ctx.lang != "en":  # the title is generated; prose is kept in the English site
                 first_markdown = False
                 continue
-            cell["source"] = demote_title("".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"])
+            cell["source"] = demote_title(
+                "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            )
         elif cell["cell_type"] == "code":
             tags = [t for t in cell.get("metadata", {}).get("tags", []) if t not in ("hide-input", "remove-cell")]
             cell.setdefault("metadata", {})["tags"] = [*tags, "hide-input"]
@@ -353,8 +357,15 @@ def landing_markdown(ctx: Context, design: dict[str, str]) -> str:
     lines.append("")
     if ctx.config.published:
         lines += [
-            md_escape(say("landing_study", invited=design.get("invited", "?"), n=ctx.n,
-                          rate=design.get("response_rate", "?"), items=len(inst.item_ids))),
+            md_escape(
+                say(
+                    "landing_study",
+                    invited=design.get("invited", "?"),
+                    n=ctx.n,
+                    rate=design.get("response_rate", "?"),
+                    items=len(inst.item_ids),
+                )
+            ),
             "",
             md_escape(say("landing_reconstructed")),
             "",
@@ -363,9 +374,17 @@ def landing_markdown(ctx: Context, design: dict[str, str]) -> str:
         lines += [md_escape(say("landing_cohort", label=ctx.config.label, n=ctx.n, items=len(inst.item_ids))), ""]
         if ctx.config.synthetic:
             lines += [f"**{md_escape(say('synthetic_note'))}**", ""]
-    lines += [f"## {md_escape(say('rerun_heading'))}", "", md_escape(say("rerun_text")), "",
-              "```bash", "make reproduce        # samskab reproduce", "samskab site          # "
-              + say("rerun_site_comment"), "```", ""]
+    lines += [
+        f"## {md_escape(say('rerun_heading'))}",
+        "",
+        md_escape(say("rerun_text")),
+        "",
+        "```bash",
+        "make reproduce        # samskab reproduce",
+        "samskab site          # " + say("rerun_site_comment"),
+        "```",
+        "",
+    ]
     pdf = f"{ctx.up(0)}pdf/samskab_{ctx.lang}.pdf"
     lines += [f'<p class="samskab-links"><a href="{pdf}">{esc(say("link_pdf"))}</a></p>', ""]
     levels = level_rows(ctx)
@@ -450,14 +469,29 @@ def data_markdown(ctx: Context, hashes: dict[str, str]) -> str:
     say = ctx.say
     lines = [f"# {md_escape(say('nav_data'))}", ""]
     if ctx.config.published:
-        lines += [f"## {md_escape(say('ledger_heading'))}", "", md_escape(say("ledger_intro")), "", "```{raw} html",
-                  ledger_html(ctx), "```", ""]
-    lines += [f"## {md_escape(say('hashes_heading'))}", "",
-              md_escape(say("produced_by", version=__version__, commit=ctx.commit)), "", "```{raw} html",
-              '<div class="samskab-table"><table class="samskab"><thead><tr>'
-              f"<th>{esc(say('col_file'))}</th><th>sha256</th></tr></thead><tbody>"
-              + "".join(f"<tr><td>{esc(p)}</td><td><code>{esc(s)}</code></td></tr>" for p, s in hashes.items())
-              + "</tbody></table></div>", "```", ""]
+        lines += [
+            f"## {md_escape(say('ledger_heading'))}",
+            "",
+            md_escape(say("ledger_intro")),
+            "",
+            "```{raw} html",
+            ledger_html(ctx),
+            "```",
+            "",
+        ]
+    lines += [
+        f"## {md_escape(say('hashes_heading'))}",
+        "",
+        md_escape(say("produced_by", version=__version__, commit=ctx.commit)),
+        "",
+        "```{raw} html",
+        '<div class="samskab-table"><table class="samskab"><thead><tr>'
+        f"<th>{esc(say('col_file'))}</th><th>sha256</th></tr></thead><tbody>"
+        + "".join(f"<tr><td>{esc(p)}</td><td><code>{esc(s)}</code></td></tr>" for p, s in hashes.items())
+        + "</tbody></table></div>",
+        "```",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -496,8 +530,17 @@ def write_sources(config: SiteConfig, lang: str, pages: list[Page], shared: dict
         if path.is_file() and "__pycache__" not in path.parts:
             put(path.relative_to(TEMPLATE_DIR).as_posix(), path.read_bytes())
     say = Strings(shared["strings"], lang)
-    ctx = Context(config, lang, say, shared["instrument"], shared["counts"], shared["n"], shared["commit"], pages,
-                  shared["item_csv"])
+    ctx = Context(
+        config,
+        lang,
+        say,
+        shared["instrument"],
+        shared["counts"],
+        shared["n"],
+        shared["commit"],
+        pages,
+        shared["item_csv"],
+    )
     put("site.json", site_json(ctx, shared["strings"]))
     put("index.md", landing_markdown(ctx, shared["design"]))
     results_doc = "/exhibits/results.ipynb" if any(p.stem == "results" for p in pages) else None
@@ -523,12 +566,17 @@ def sphinx_build(builder: str, src: Path, out: Path, doctrees: Path, epoch: str)
     return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
 
 
+def unused_static(rel: Path) -> bool:
+    """Theme files a reader's browser never loads: source maps, gettext catalogs, Jinja macro files."""
+    return rel.suffix == ".map" or (rel.parts[0] == "_static" and ("locales" in rel.parts or rel.suffix == ".html"))
+
+
 def mirror(source: Path, target: Path) -> None:
     """Make *target* a copy of *source*, rewriting only changed files (quiet git, stable mtimes)."""
     wanted = {
         p.relative_to(source)
         for p in source.rglob("*")
-        if p.is_file() and p.suffix != ".map" and "locales" not in p.relative_to(source).parts[:2]
+        if p.is_file() and not unused_static(p.relative_to(source))
     }
     for rel in sorted(wanted):
         write_if_changed(target / rel, (source / rel).read_bytes())
@@ -600,8 +648,7 @@ def build_site(config: SiteConfig, jobs: Iterable, manifest: dict) -> Path:
         if stale.is_dir() and stale.name not in config.langs:
             shutil.rmtree(stale)
     index = write_redirect(config.out_dir, config.langs[0])
-    print(f"samskab site: {len(config.langs)} languages in {time.perf_counter() - started:.1f}s -> "
-          f"{config.site_dir}")
+    print(f"samskab site: {len(config.langs)} languages in {time.perf_counter() - started:.1f}s -> {config.site_dir}")
     if failed:
         raise RuntimeError(f"sphinx-build failed for {', '.join(failed)}")
     if config.pdf:

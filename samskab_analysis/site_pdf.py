@@ -61,7 +61,8 @@ PREPARE = """
     .samskab-pdf-toc { break-after: page; }
     .samskab-pdf-toc ol { font-size: 10pt; }
     span[id^="document-"] + section { break-before: page; }
-    .headerlink, .samskab-langs, .samskab-links a[href$=".pdf"], .toctree-wrapper > p.caption { display: none !important; }
+    .headerlink, .samskab-langs, .samskab-links a[href$=".pdf"],
+    .toctree-wrapper > p.caption { display: none !important; }
     .bd-header, .bd-header-article, .bd-sidebar-primary, .bd-sidebar-secondary, .prev-next-area, .bd-footer,
     .bd-footer-content, .cell_input, details.hide, #jb-print-docs-body { display: none !important; }
     .bd-main .bd-content .bd-article-container { max-width: 100% !important; }
@@ -173,8 +174,16 @@ def build_pdfs(config, sources: dict[str, Path], doctrees: Path, epoch: str) -> 
             up_to_date = False
         if not up_to_date:
             say = Strings(strings, lang)
-            command = [sys.executable, "-m", "samskab_analysis.site_pdf", str(single / "index.html"), str(target),
-                       say("pdf_contents"), say("pdf_page"), epoch]
+            command = [
+                sys.executable,
+                "-m",
+                "samskab_analysis.site_pdf",
+                str(single / "index.html"),
+                str(target),
+                say("pdf_contents"),
+                say("pdf_page"),
+                epoch,
+            ]
             run = subprocess.run(command, capture_output=True, text=True, check=False, env={**os.environ})
             if run.returncode != 0:
                 print(f"samskab site: PDF ({lang}) failed:\n{run.stderr}", file=sys.stderr)
