@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import csv
-import hashlib
 import html
 import io
 import json
@@ -225,7 +224,7 @@ class Context:
             return page.titles.get(self.lang) or page.name
         return self.say(f"job_{page.stem}")
 
-    def badge(self, rows: list[dict[str, str]], whole: bool = False) -> str:
+    def badge(self, rows: list[dict[str, str]]) -> str:
         kinds = [r.get("provenance", "") for r in rows]
         if not kinds:
             return ""
@@ -278,7 +277,7 @@ def header_markdown(ctx: Context, page: Page) -> str:
     up = ctx.up(1)
     rows = [r for r in ctx.counts if r.get("item_id") == page.item_id] if page.item_id else ctx.counts
     lines = [f"# {md_escape(ctx.title(page))}", ""]
-    badge = ctx.badge(rows, whole=not page.item_id)
+    badge = ctx.badge(rows)
     scope = "" if page.item_id else esc(say("whole_study")) + ": "
     lines.append(f'<p class="samskab-meta">N = {ctx.n} · {ctx.data_label()} · {scope}{badge}</p>')
     lines.append("")
@@ -574,9 +573,7 @@ def unused_static(rel: Path) -> bool:
 def mirror(source: Path, target: Path) -> None:
     """Make *target* a copy of *source*, rewriting only changed files (quiet git, stable mtimes)."""
     wanted = {
-        p.relative_to(source)
-        for p in source.rglob("*")
-        if p.is_file() and not unused_static(p.relative_to(source))
+        p.relative_to(source) for p in source.rglob("*") if p.is_file() and not unused_static(p.relative_to(source))
     }
     for rel in sorted(wanted):
         write_if_changed(target / rel, (source / rel).read_bytes())
@@ -658,14 +655,6 @@ def build_site(config: SiteConfig, jobs: Iterable, manifest: dict) -> Path:
     return index
 
 
-def digest(paths: Iterable[Path]) -> str:
-    """sha256 over the contents of *paths* (sorted), for the PDF step's up-to-date check."""
-    h = hashlib.sha256()
-    for path in sorted(paths):
-        h.update(path.as_posix().encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
-
-
 # --- entry points -------------------------------------------------------------------------------------------------
 
 
@@ -706,8 +695,6 @@ def cmd_site(args) -> int:
     responses = manifest.get("responses")
     responses_path = (REPO_ROOT / responses).resolve() if responses else None
     config = RunConfig(out_dir=out, responses=responses_path, lang=args.lang, jobs=max(1, args.jobs))
-    if responses_path is not None and not responses_path.is_file():  # planning needs only its name
-        config = RunConfig(out_dir=out, responses=responses_path, lang=args.lang, jobs=max(1, args.jobs))
     build_for_run(config, plan_jobs(config), manifest, pdf=not args.no_pdf)
     return 0
 
