@@ -515,6 +515,19 @@ def site_json(ctx: Context, strings: dict[str, dict[str, str]]) -> str:
     return json.dumps(info, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def theme_catalog(strings: dict[str, dict[str, str]], lang: str) -> str:
+    """A gettext catalog (``sphinx.po``) translating the theme's English strings (keys ``theme:<English>``)."""
+
+    def quoted(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    lines = ['msgid ""', 'msgstr ""', '"Content-Type: text/plain; charset=UTF-8\\n"', ""]
+    for key, row in sorted(strings.items()):
+        if key.startswith("theme:"):
+            lines += [f"msgid {quoted(key[len('theme:') :])}", f"msgstr {quoted(row[lang])}", ""]
+    return "\n".join(lines)
+
+
 def write_sources(config: SiteConfig, lang: str, pages: list[Page], shared: dict) -> Path:
     """Write the build source of one language; returns its folder. Stale generated files are removed."""
     src = config.source_root / lang
@@ -541,6 +554,8 @@ def write_sources(config: SiteConfig, lang: str, pages: list[Page], shared: dict
         shared["item_csv"],
     )
     put("site.json", site_json(ctx, shared["strings"]))
+    if lang != "en":  # the theme's own strings (search, previous/next, ...) from the strings table
+        put(f"locale/{SPHINX_LANGUAGE[lang]}/LC_MESSAGES/sphinx.po", theme_catalog(shared["strings"], lang))
     put("index.md", landing_markdown(ctx, shared["design"]))
     results_doc = "/exhibits/results.ipynb" if any(p.stem == "results" for p in pages) else None
     for level_id, label in level_rows(ctx):
@@ -551,7 +566,7 @@ def write_sources(config: SiteConfig, lang: str, pages: list[Page], shared: dict
             put(f"_figures/{figure}", (Path(config.out_dir) / "figures" / figure).read_bytes())
     put("data.md", data_markdown(ctx, shared["hashes"]))
     for path in sorted(src.rglob("*"), reverse=True):  # forget pages of jobs no longer run
-        if path.is_file() and path not in written:
+        if path.is_file() and path not in written and path.suffix != ".mo":  # .mo: compiled by Sphinx
             path.unlink()
         elif path.is_dir() and not any(path.iterdir()):
             path.rmdir()

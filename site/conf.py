@@ -17,8 +17,9 @@ version = release = SITE["version"]
 language = SITE["sphinx_language"]
 root_doc = "index"
 extensions = ["myst_nb"]
-exclude_patterns = ["_build", "**.ipynb_checkpoints", "site.json"]
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "site.json", "locale"]
 templates_path = ["_templates"]
+locale_dirs = ["locale"]  # sphinx.po: the theme's strings, written from data/raw/site/strings.csv
 html_static_path = ["_static"]
 html_css_files = ["samskab.css"]
 html_title = SITE["title"]
