@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 PDF_NAME = "samskab_{lang}.pdf"
@@ -153,6 +154,7 @@ def build_pdfs(config, sources: dict[str, Path], doctrees: Path, epoch: str) -> 
     from samskab_analysis.site import sphinx_build
     from samskab_analysis.strings import Strings, load_strings
 
+    started = time.perf_counter()
     reason = pdf_available()
     if reason:
         print(f"samskab site: PDF skipped: {reason}", file=sys.stderr)
@@ -191,7 +193,8 @@ def build_pdfs(config, sources: dict[str, Path], doctrees: Path, epoch: str) -> 
             stamp.write_text(json.dumps({"digest": digest}))
         written.append(target)
     if written:
-        print(f"samskab site: PDF -> {', '.join(str(p) for p in written)}")
+        shown = ", ".join(p.name for p in written)
+        print(f"samskab site: PDF in {time.perf_counter() - started:.1f}s -> {Path(config.out_dir) / 'pdf'}/ ({shown})")
     return written
 
 
