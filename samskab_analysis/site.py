@@ -21,6 +21,7 @@ import html
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -29,6 +30,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from samskab_analysis import __version__
 from samskab_analysis.paths import DATA_DIR, LANGS, REPO_ROOT
@@ -590,6 +592,9 @@ def mirror(source: Path, target: Path) -> None:
     wanted = {
         p.relative_to(source) for p in source.rglob("*") if p.is_file() and not unused_static(p.relative_to(source))
     }
+    # Sphinx never deletes images of earlier builds: keep only those a page still shows
+    shown = {m for p in source.rglob("*.html") for m in re.findall(r"_images/([^\"'?#)\s]+)", p.read_text("utf-8"))}
+    wanted = {rel for rel in wanted if rel.parts[0] != "_images" or unquote(rel.name) in shown or rel.name in shown}
     for rel in sorted(wanted):
         write_if_changed(target / rel, (source / rel).read_bytes())
     if target.is_dir():
