@@ -33,7 +33,7 @@ ENV = {**os.environ, "PYTHONHASHSEED": "0", "JUPYTER_PLATFORM_DIRS": "1", "MPLBA
 FLOOR = """
 import sys
 from samskab_analysis import load_study
-from samskab_analysis.exhibits import save_item_figures, save_overview_figures
+from samskab_analysis.figures.exhibits import save_item_figures, save_overview_figures
 out = sys.argv[1]
 study = load_study()
 for item_id in study.instrument.item_ids:
@@ -53,7 +53,7 @@ def planned(out: Path, only: str) -> list[tuple[Path, str, dict]]:
     """(notebook, job name, declared parameters) of every job ``samskab reproduce`` would run."""
     import papermill as pm
 
-    from samskab_analysis.runner import RunConfig, plan_jobs
+    from samskab_analysis.run.plan import RunConfig, plan_jobs
 
     jobs = plan_jobs(RunConfig(out_dir=out, only=tuple(x for x in only.split(",") if x)))
     declared = {job.notebook: pm.inspect_notebook(str(job.notebook)) for job in jobs}

@@ -1,33 +1,184 @@
 """samskab_analysis: reproducible analysis of the Norwegian follow-up survey on co-creation.
 
-The path through the package is raw -> validated -> processed -> scored -> figure:
+The path through the package, one subpackage per step (``docs/architecture.md``)::
 
-* :mod:`samskab_analysis.tables`      reads CSV files robustly (BOM, ``;``, cp1252) without touching them
-* :mod:`samskab_analysis.instrument`  loads and validates the questionnaire (items, scales, levels)
-* :mod:`samskab_analysis.published`   loads the report's published statements, assumptions, design numbers
-* :mod:`samskab_analysis.reconstruct` builds the item x category count table with provenance per cell
-* :mod:`samskab_analysis.scoring`     Likert scores, shares, top-2-box, means and medians
-* :mod:`samskab_analysis.study`       one call that returns everything a notebook needs
+    data/  ──►  ingest/ (a cohort's file)  |  reconstruct/ (the published statements)  ──►  study
+          ──►  stats/  ──►  corpus/  ──►  figures/  ──►  run/ (papermill runner, site)  ──►  cli
+
+A researcher needs only the names below: ``from samskab_analysis import load_study, figure_table``.
+They are imported on first use, so ``samskab`` starts fast.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+from samskab_analysis.data.errors import DataValidationError, Problem
+from samskab_analysis.paths import resolve
+
 __version__ = "0.1.0"
 
-from typing import TYPE_CHECKING  # noqa: E402
-
-from samskab_analysis.errors import DataValidationError, Problem  # noqa: E402
-
 if TYPE_CHECKING:
-    from samskab_analysis.study import Study, load_study
+    from samskab_analysis.study import Study, load_study  # noqa: F401 - resolved lazily by __getattr__
 
-__all__ = ["DataValidationError", "Problem", "Study", "load_study", "__version__"]
+#: Public names by the module that owns them (the order of the data's path).
+PUBLIC: dict[str, tuple[str, ...]] = {
+    "samskab_analysis.study": ("Study", "load_study"),
+    "samskab_analysis.ingest.responses": (
+        "answer_summary",
+        "load_responses",
+    ),
+    "samskab_analysis.data.published": ("load_design",),
+    "samskab_analysis.reconstruct.tables": (
+        "assumptions_table",
+        "completions_table",
+        "count_matrix",
+        "statements_table",
+    ),
+    "samskab_analysis.stats.scoring": (
+        "item_summary",
+        "study_summary",
+    ),
+    "samskab_analysis.stats.intervals": (
+        "distribution_intervals",
+        "share_intervals",
+        "suppress_small",
+    ),
+    "samskab_analysis.stats.sensitivity": (
+        "STATISTICS",
+        "sensitivity_table",
+    ),
+    "samskab_analysis.stats.indices": (
+        "index_table",
+        "load_indices",
+    ),
+    "samskab_analysis.stats.comparisons": (
+        "comparison_table",
+        "comparison_views",
+        "conclusions",
+        "load_comparisons",
+        "verdict",
+    ),
+    "samskab_analysis.stats.ledger": ("claims_ledger",),
+    "samskab_analysis.stats.microdata": (
+        "correlation_table",
+        "index_labels",
+        "index_summary",
+        "load_index_definitions",
+        "paired_comparisons",
+        "reliability",
+        "respondent_indices",
+        "suppress_cells",
+    ),
+    "samskab_analysis.stats.cohorts": (
+        "SYNTHETIC_EXAMPLE",
+        "cohort_label",
+        "cohort_pair",
+        "is_synthetic",
+        "item_tests",
+        "side_by_side",
+        "tests_table",
+    ),
+    "samskab_analysis.stats.waves": (
+        "changes",
+        "consecutive_tests",
+        "default_wave_files",
+        "load_wave_labels",
+        "load_waves",
+        "shares_table",
+        "split_paths",
+        "wave_name",
+        "wave_shares",
+    ),
+    "samskab_analysis.stats.results": (
+        "glue_results",
+        "item_results",
+    ),
+    "samskab_analysis.stats.planning": (
+        "N_SIMULATIONS",
+        "SEED",
+        "baseline_distribution",
+        "detectable_table",
+        "n_for_halfwidth",
+        "width_table",
+    ),
+    "samskab_analysis.corpus": (
+        "PUBLISHED_STUDY",
+        "TYPOLOGY",
+        "activities_table",
+        "check_design_agreement",
+        "check_index_rows",
+        "crosswalk_table",
+        "design_side_by_side",
+        "framework_items_table",
+        "framework_table",
+        "load_corpus",
+        "quadrants",
+        "studies_table",
+        "timeline_frame",
+    ),
+    "samskab_analysis.figures.exhibits": (
+        "context_table",
+        "design_table",
+        "figure_table",
+        "item_claims",
+        "item_intervals",
+        "save_item_figures",
+        "save_overview_figures",
+        "shown_paths",
+        "summary_table",
+    ),
+    "samskab_analysis.figures.display": ("show_table",),
+    "samskab_analysis.figures.plotting": (
+        "plot_item",
+        "plot_overview",
+    ),
+    "samskab_analysis.figures.uncertainty": (
+        "plot_indices",
+        "plot_intervals",
+        "plot_sensitivity",
+        "save_uncertainty_figures",
+    ),
+    "samskab_analysis.figures.microdata": (
+        "plot_correlations",
+        "plot_respondent_indices",
+        "save_microdata_figures",
+    ),
+    "samskab_analysis.figures.cohorts": (
+        "plot_cohorts",
+        "save_cohort_figures",
+    ),
+    "samskab_analysis.figures.corpus": (
+        "plot_by_framework",
+        "plot_timeline",
+        "plot_typology",
+        "save_in_langs",
+    ),
+    "samskab_analysis.figures.waves": (
+        "plot_trends",
+        "save_wave_figures",
+    ),
+    "samskab_analysis.figures.planning": (
+        "plot_planning",
+        "save_planning_figures",
+    ),
+    "samskab_analysis.run.processed": ("build_processed",),
+}
+_OWNER = {name: module for module, names in PUBLIC.items() for name in names}
+
+__all__ = ["DataValidationError", "Problem", "__version__", "resolve", *sorted(_OWNER)]
 
 
 def __getattr__(name: str) -> object:
-    """Import the study module (pandas) only when used: keeps ``samskab`` CLI start-up fast."""
-    if name in ("Study", "load_study"):
-        from samskab_analysis import study
+    """Import a public name's module only when the name is used."""
+    module = _OWNER.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
 
-        return getattr(study, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_OWNER))

@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from samskab_analysis import __version__
-from samskab_analysis.errors import DataValidationError
+from samskab_analysis.data.errors import DataValidationError
 from samskab_analysis.paths import DATA_DIR, PROCESSED_DIR
 
 
 def cmd_data(args: argparse.Namespace) -> int:
     """Rebuild data/processed from data/raw."""
-    from samskab_analysis.pipeline import build_processed
+    from samskab_analysis.run.processed import build_processed
     from samskab_analysis.study import load_study
 
     study = load_study(args.data_dir, assumptions=args.assumptions)
@@ -26,16 +26,46 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
     """Rebuild processed data and execute every notebook into the reports folder."""
-    from samskab_analysis.runner import reproduce
+    from samskab_analysis.run.runner import reproduce
 
     return reproduce(args)
 
 
 def cmd_site(args: argparse.Namespace) -> int:
     """Rebuild reports/site (and reports/pdf) from the executed notebooks."""
-    from samskab_analysis.site import cmd_site as run_site
+    from samskab_analysis.run.site import cmd_site as run_site
 
     return run_site(args)
+
+
+def cmd_instrument_export(args: argparse.Namespace) -> int:
+    """Write the questionnaire for a survey tool, for print and as a data package."""
+    from samskab_analysis.fielding.export import export_instrument, parse_formats
+
+    written, messages = export_instrument(args.lang, args.out, parse_formats(args.format), args.data_dir)
+    for name, path in written.items():
+        print(f"{name:>12}: {path}")
+    for message in messages:
+        print(message)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check a respondent file against the instrument and the data package."""
+    from samskab_analysis.fielding.validate import validate_file
+
+    answers = validate_file(args.file, args.data_dir, args.column_map, args.sheet)
+    print(f"{args.file}: valid ({len(answers)} respondents, {answers.shape[1]} items)")
+    return 0
+
+
+def cmd_archive(args: argparse.Namespace) -> int:
+    """Write the replication package."""
+    from samskab_analysis.run.archive import write_archive
+
+    path = write_archive(args.out, zip_file=not args.folder)
+    print(f"archive: {path}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,16 +85,37 @@ def build_parser() -> argparse.ArgumentParser:
     data.set_defaults(func=cmd_data)
 
     rep = sub.add_parser("reproduce", help="rebuild the data and execute every notebook into reports/")
-    from samskab_analysis.runner import add_arguments
+    from samskab_analysis.run.runner import add_arguments
 
     add_arguments(rep)
     rep.set_defaults(func=cmd_reproduce)
 
     site = sub.add_parser("site", help="rebuild the report's site (da/no/en) and PDFs from the executed notebooks")
-    from samskab_analysis.site import add_arguments as site_arguments
+    from samskab_analysis.run.site import add_arguments as site_arguments
 
     site_arguments(site)
     site.set_defaults(func=cmd_site)
+
+    ins = sub.add_parser("instrument", help="the questionnaire for the next round")
+    ins_sub = ins.add_subparsers(dest="instrument_command", metavar="ACTION", required=True)
+    exp = ins_sub.add_parser("export", help="LimeSurvey structure, printable questionnaire, data package")
+    exp.add_argument("--format", default="all", help="limesurvey,html,pdf,datapackage or all (default: all)")
+    exp.add_argument("--lang", choices=("da", "no", "en"), default="da", help="language (default: da)")
+    exp.add_argument("--out", type=Path, default=None, help="output folder (default: reports/instrument/<lang>/)")
+    exp.add_argument("--data-dir", type=Path, default=DATA_DIR, help="raw data folder (default: data/raw)")
+    exp.set_defaults(func=cmd_instrument_export)
+
+    val = sub.add_parser("validate", help="check a respondent file before analysis")
+    val.add_argument("file", type=Path, help="respondent file (CSV/TSV/XLSX/SAV, survey-tool exports)")
+    val.add_argument("--column-map", type=Path, default=None, help="CSV mapping file columns to item ids")
+    val.add_argument("--sheet", default=None, help="Excel sheet holding the answers")
+    val.add_argument("--data-dir", type=Path, default=DATA_DIR, help="raw data folder (default: data/raw)")
+    val.set_defaults(func=cmd_validate)
+
+    arc = sub.add_parser("archive", help="write the replication package for an archive deposit")
+    arc.add_argument("--out", type=Path, default=None, help="output folder (default: reports/archive/)")
+    arc.add_argument("--folder", action="store_true", help="a folder instead of a zip file")
+    arc.set_defaults(func=cmd_archive)
     return parser
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from samskab_analysis.instrument import Instrument, load_instrument
-from samskab_analysis.paths import DATA_DIR
-from samskab_analysis.published import (
+from samskab_analysis.data.count_table import with_scale_info
+from samskab_analysis.data.instrument import Instrument, load_instrument
+from samskab_analysis.data.published import (
     assumptions_from_mapping,
     design_int,
     load_assumptions,
@@ -24,8 +24,9 @@ from samskab_analysis.published import (
     merge_assumptions,
     published_dir,
 )
-from samskab_analysis.reconstruct import reconstruct_counts
-from samskab_analysis.scoring import counts_from_responses, item_summary, with_scale_info
+from samskab_analysis.ingest.counts import counts_from_responses
+from samskab_analysis.paths import DATA_DIR
+from samskab_analysis.reconstruct.counts import reconstruct_counts
 
 
 @dataclass
@@ -52,10 +53,6 @@ class Study:
         """Rows of one item in category order."""
         return self.counts[self.counts["item_id"] == item_id].reset_index(drop=True)
 
-    def summary(self) -> pd.DataFrame:
-        """Per-item summary (N, top-2-box, mean/median score)."""
-        return item_summary(self.counts, self.instrument)
-
 
 def load_study(
     data_dir: str | Path = DATA_DIR,
@@ -73,7 +70,7 @@ def load_study(
     data_dir = Path(data_dir)
     instrument = load_instrument(data_dir)
     if responses is not None:
-        from samskab_analysis.respondents import load_responses
+        from samskab_analysis.ingest.responses import load_responses
 
         answers = load_responses(responses, instrument, column_map=column_map, sheet=sheet, data_dir=data_dir)
         counts = with_scale_info(counts_from_responses(answers, instrument), instrument)

@@ -37,7 +37,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from samskab_analysis.instrument import Instrument, load_instrument  # noqa: E402
+from samskab_analysis.data.instrument import Instrument, load_instrument  # noqa: E402
 from samskab_analysis.paths import DATA_DIR  # noqa: E402
 
 SEED = 20250611

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import make_example_cohort as base  # noqa: E402
 
-from samskab_analysis.instrument import Instrument, load_instrument  # noqa: E402
+from samskab_analysis.data.instrument import Instrument, load_instrument  # noqa: E402
 from samskab_analysis.paths import DATA_DIR  # noqa: E402
 
 OUT = DATA_DIR / "examples" / "messy"

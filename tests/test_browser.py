@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from samskab_analysis.paths import LANGS, REPORTS_DIR
-from samskab_analysis.site_pdf import CHROMIUM_ARGS, chromium_path
+from samskab_analysis.run.site_pdf import CHROMIUM_ARGS, chromium_path
 
 SITE = REPORTS_DIR / "site"
 SHOTS = REPORTS_DIR / "screenshots"

@@ -8,7 +8,10 @@ import numpy as np
 import pytest
 from scipy.stats import mannwhitneyu
 
-from samskab_analysis.cohorts import (
+from samskab_analysis.paths import DATA_DIR, REPO_ROOT, REPORTS_DIR
+from samskab_analysis.run.kernel_engine import run_job
+from samskab_analysis.run.plan import Job, RunConfig, plan_jobs
+from samskab_analysis.stats.cohorts import (
     cohort_label,
     cohort_pair,
     expanded_scores,
@@ -17,9 +20,7 @@ from samskab_analysis.cohorts import (
     ordinal_logit,
     side_by_side,
 )
-from samskab_analysis.execute import run_job
-from samskab_analysis.paths import DATA_DIR, REPO_ROOT, REPORTS_DIR
-from samskab_analysis.runner import Job, RunConfig, plan_jobs
+from samskab_analysis.stats.scoring import study_summary
 from samskab_analysis.study import load_study
 
 EXAMPLES = DATA_DIR / "examples"
@@ -142,4 +143,4 @@ def test_rendered_cohort_notebooks_hold_no_respondent_rows(tmp_path, stem):
 
 def test_study_from_example_has_observed_counts_only():
     study = load_study(responses=CSV)
-    assert study.summary()["n"].tolist() == [14] * 18
+    assert study_summary(study)["n"].tolist() == [14] * 18

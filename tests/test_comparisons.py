@@ -11,7 +11,10 @@ import pytest
 from scipy import stats
 from statsmodels.stats.descriptivestats import sign_test
 
-from samskab_analysis.comparisons import (
+from samskab_analysis.data.count_table import with_scale_info
+from samskab_analysis.data.errors import DataValidationError
+from samskab_analysis.ingest.counts import counts_from_responses
+from samskab_analysis.stats.comparisons import (
     comparison_table,
     conclusions,
     difference_multisets,
@@ -25,9 +28,7 @@ from samskab_analysis.comparisons import (
     verdict,
     wilcoxon_p,
 )
-from samskab_analysis.errors import DataValidationError
-from samskab_analysis.scoring import counts_from_responses, with_scale_info
-from samskab_analysis.sensitivity import default_table, scale_scores
+from samskab_analysis.stats.sensitivity import default_table, scale_scores
 from samskab_analysis.study import Study
 
 

@@ -10,17 +10,17 @@ import pytest
 from samskab_analysis.corpus import (
     check_design_agreement,
     check_index_rows,
-    date_bounds,
     design_side_by_side,
     framework_items_table,
-    kirkpatrick_index_rows,
     load_corpus,
     quadrants,
     timeline_frame,
 )
-from samskab_analysis.errors import DataValidationError
-from samskab_analysis.indices import index_table, load_indices
-from samskab_analysis.published import load_design
+from samskab_analysis.corpus.files import date_bounds
+from samskab_analysis.corpus.model import kirkpatrick_index_rows
+from samskab_analysis.data.errors import DataValidationError
+from samskab_analysis.data.published import load_design
+from samskab_analysis.stats.indices import index_table, load_indices
 
 
 @pytest.fixture(scope="module")

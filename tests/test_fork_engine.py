@@ -91,3 +91,31 @@ def test_failing_notebook_is_reported_like_the_kernel_engine(runs) -> None:
         c.get("outputs") for c in kernel.cells if c.cell_type == "code"
     ][:3]
     assert not (fork_out / "notebooks" / "broken.ipynb").exists()
+
+
+def test_engine_is_registered_with_papermill(tmp_path: Path) -> None:
+    """``papermill --engine samskab`` (the entry point) runs a notebook outside the runner, outputs recorded."""
+    import subprocess
+    import sys
+
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("print('x is', x)\nx * 2"),
+    ]
+    source, target = tmp_path / "in.ipynb", tmp_path / "out.ipynb"
+    nbformat.write(nb, source)
+    papermill = Path(sys.executable).with_name("papermill")
+    result = subprocess.run(
+        [str(papermill), "--engine", "samskab", "--no-progress-bar", str(source), str(target), "-p", "x", "21"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    cell = nbformat.read(target, as_version=4).cells[-1]
+    assert [o.output_type for o in cell.outputs] == ["stream", "execute_result"]
+    assert cell.outputs[0].text == "x is 21\n" and cell.outputs[1].data["text/plain"] == "42"

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from samskab_analysis.errors import DataValidationError
-from samskab_analysis.indices import index_table, load_indices
-from samskab_analysis.scoring import counts_from_responses, with_scale_info
+from samskab_analysis.data.count_table import with_scale_info
+from samskab_analysis.data.errors import DataValidationError
+from samskab_analysis.ingest.counts import counts_from_responses
+from samskab_analysis.stats.indices import index_table, load_indices
 from samskab_analysis.study import Study
 
 LEVELS = {

@@ -7,9 +7,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from samskab_analysis import intervals
-from samskab_analysis.errors import DataValidationError
-from samskab_analysis.intervals import (
+from samskab_analysis.data.count_table import with_scale_info
+from samskab_analysis.data.errors import DataValidationError
+from samskab_analysis.ingest.counts import counts_from_responses
+from samskab_analysis.stats import intervals
+from samskab_analysis.stats.intervals import (
     category_intervals,
     distribution_intervals,
     multinomial_intervals,
@@ -17,7 +19,6 @@ from samskab_analysis.intervals import (
     share_intervals,
     suppress_small,
 )
-from samskab_analysis.scoring import counts_from_responses, with_scale_info
 from samskab_analysis.study import Study
 
 

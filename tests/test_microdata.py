@@ -6,8 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from samskab_analysis.instrument import load_instrument
-from samskab_analysis.microdata import (
+from samskab_analysis.data.instrument import load_instrument
+from samskab_analysis.ingest.responses import load_responses
+from samskab_analysis.paths import DATA_DIR
+from samskab_analysis.stats.microdata import (
     SUPPRESSED,
     correlation_table,
     cronbach_alpha,
@@ -19,8 +21,6 @@ from samskab_analysis.microdata import (
     respondent_indices,
     suppress_cells,
 )
-from samskab_analysis.paths import DATA_DIR
-from samskab_analysis.respondents import load_responses
 
 CSV = DATA_DIR / "examples" / "samskab_synthetic_cohort_no.csv"
 

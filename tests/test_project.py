@@ -13,8 +13,8 @@ import nbformat
 import pytest
 
 from samskab_analysis.cli import main
-from samskab_analysis.ledger import claims_ledger
 from samskab_analysis.paths import NOTEBOOK_DIR, REPO_ROOT
+from samskab_analysis.stats.ledger import claims_ledger
 
 FIGURE_PARAMETERS = {"item", "data_dir", "lang", "output_dir", "formats"}
 
@@ -121,7 +121,7 @@ def test_processed_ledger_matches(study):
 DRAW = """
 import sys
 from samskab_analysis import load_study
-from samskab_analysis.exhibits import save_item_figures, save_overview_figures
+from samskab_analysis.figures.exhibits import save_item_figures, save_overview_figures
 study = load_study()
 save_item_figures(study, "fig07", "da", "en", sys.argv[1], "svg,png")
 save_overview_figures(study, "da", "", sys.argv[1], "svg")
@@ -145,7 +145,8 @@ def test_figures_are_byte_identical_across_processes(tmp_path):
 
 def test_sheet_option_reaches_the_notebooks():
     from samskab_analysis.cli import build_parser
-    from samskab_analysis.runner import config_from_args, plan_jobs
+    from samskab_analysis.run.plan import plan_jobs
+    from samskab_analysis.run.runner import config_from_args
 
     args = build_parser().parse_args(
         ["reproduce", "--data", "data/raw/examples/samskab_synthetic_cohort_da.xlsx", "--sheet", "Svar"]
@@ -162,7 +163,7 @@ def test_sheet_option_reaches_the_notebooks():
 
 
 def test_stream_chunks_are_coalesced():
-    from samskab_analysis.execute import coalesce_streams
+    from samskab_analysis.run.worker import coalesce_streams
 
     outputs = [
         {"output_type": "stream", "name": "stdout", "text": "a\n"},
@@ -179,8 +180,8 @@ def test_executed_notebook_is_byte_identical_across_runs(tmp_path):
     """Executing the same figure notebook twice gives the same .ipynb, HTML and figure files."""
     import shutil
 
-    from samskab_analysis.execute import run_job
-    from samskab_analysis.runner import RunConfig, plan_jobs
+    from samskab_analysis.run.kernel_engine import run_job
+    from samskab_analysis.run.plan import RunConfig, plan_jobs
 
     out = tmp_path / "out"
     config = RunConfig(out_dir=out, only=("fig06",), langs=("da",))
@@ -203,7 +204,7 @@ def _tree_digests(folder: Path) -> dict[str, str]:
 
 
 def test_min_count_hides_small_cells_in_the_item_figure(study):
-    from samskab_analysis.plotting import plot_item
+    from samskab_analysis.figures.plotting import plot_item
 
     fig = plot_item(study, "fig06", "en", min_count=3)  # 1 very high and 2 low are below 3
     texts = [t.get_text() for t in fig.axes[0].texts]

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from conftest import counts_of
 
-from samskab_analysis.errors import DataValidationError
-from samskab_analysis.reconstruct import (
+from samskab_analysis.data.errors import DataValidationError
+from samskab_analysis.reconstruct.counts import (
     allowed_counts,
     compositions,
     consistent_tables,

@@ -9,10 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from samskab_analysis.errors import DataValidationError
-from samskab_analysis.instrument import load_instrument
-from samskab_analysis.paths import DATA_DIR, REPO_ROOT
-from samskab_analysis.respondents import (
+from samskab_analysis.data.errors import DataValidationError
+from samskab_analysis.data.instrument import load_instrument
+from samskab_analysis.ingest.responses import (
     answer_lookup,
     answer_summary,
     column_key,
@@ -21,6 +20,7 @@ from samskab_analysis.respondents import (
     parse_answer,
     raw_answers,
 )
+from samskab_analysis.paths import DATA_DIR, REPO_ROOT
 from samskab_analysis.study import load_study
 
 EXAMPLES = DATA_DIR / "examples"

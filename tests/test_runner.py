@@ -12,20 +12,13 @@ import nbformat
 import pytest
 
 from samskab_analysis.cli import main
-from samskab_analysis.errors import DataValidationError
-from samskab_analysis.instrument import load_instrument
+from samskab_analysis.data.errors import DataValidationError
+from samskab_analysis.data.instrument import load_instrument
 from samskab_analysis.paths import DATA_DIR, REPO_ROOT
-from samskab_analysis.progress import Progress
-from samskab_analysis.runner import (
-    Job,
-    RunConfig,
-    inputs_hash,
-    job_hash,
-    load_manifest,
-    plan_jobs,
-    read_exhibits,
-    schedule,
-)
+from samskab_analysis.run.manifest import inputs_hash, job_hash, load_manifest
+from samskab_analysis.run.plan import Job, RunConfig, plan_jobs, read_exhibits
+from samskab_analysis.run.progress import Progress
+from samskab_analysis.run.runner import schedule
 
 TINY = """from pathlib import Path
 

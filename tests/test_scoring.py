@@ -7,11 +7,13 @@ import math
 import pandas as pd
 import pytest
 
-from samskab_analysis.scoring import counts_from_responses, share_of, weighted_median, with_scale_info
+from samskab_analysis.data.count_table import with_scale_info
+from samskab_analysis.ingest.counts import counts_from_responses
+from samskab_analysis.stats.scoring import share_of, study_summary, weighted_median
 
 
 def test_figure_6_counts_and_scores(study):
-    summary = study.summary().set_index("item_id")
+    summary = study_summary(study).set_index("item_id")
     row = summary.loc["fig06"]
     assert row["n"] == 10
     assert row["top_box_count"] == 4  # 1 very high + 3 high
@@ -21,7 +23,7 @@ def test_figure_6_counts_and_scores(study):
 
 
 def test_figure_4_fully_published(study):
-    row = study.summary().set_index("item_id").loc["fig04"]
+    row = study_summary(study).set_index("item_id").loc["fig04"]
     assert row["mean_score"] == pytest.approx(3.5)
     assert row["median_score"] == pytest.approx(3.5)
     assert row["top_box_share"] == pytest.approx(0.5)
@@ -29,7 +31,7 @@ def test_figure_4_fully_published(study):
 
 
 def test_yes_no_scoring_excludes_dont_know(study):
-    row = study.summary().set_index("item_id").loc["fig17"]
+    row = study_summary(study).set_index("item_id").loc["fig17"]
     assert row["n_scored"] == 8
     assert row["mean_score"] == pytest.approx(3 / 8)
     assert row["top_box_share"] == pytest.approx(0.3)

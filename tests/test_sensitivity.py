@@ -6,10 +6,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from samskab_analysis.scoring import counts_from_responses, with_scale_info
-from samskab_analysis.sensitivity import item_completions, sensitivity_table, set_count_range
+from samskab_analysis.data.count_table import with_scale_info
+from samskab_analysis.figures.uncertainty import plot_sensitivity
+from samskab_analysis.ingest.counts import counts_from_responses
+from samskab_analysis.stats.sensitivity import item_completions, sensitivity_table, set_count_range
 from samskab_analysis.study import Study, load_study
-from samskab_analysis.uncertainty_plots import plot_sensitivity
 
 
 def respondent_study(study: Study, answers: dict[str, list[str]]) -> Study:

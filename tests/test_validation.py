@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from samskab_analysis.errors import DataValidationError
-from samskab_analysis.instrument import load_instrument
+from samskab_analysis.data.csv_reader import read_table
+from samskab_analysis.data.errors import DataValidationError
+from samskab_analysis.data.instrument import load_instrument
 from samskab_analysis.study import load_study
-from samskab_analysis.tables import read_table
 
 
 def _edit(path: Path, old: str, new: str) -> None:

@@ -1,0 +1,1 @@
+"""Deterministic figures (SVG/PNG) and the tables printed beside them."""

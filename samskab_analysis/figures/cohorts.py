@@ -1,0 +1,102 @@
+"""The two-cohort figure: per item two 100 % stacked bars with N, counts in the segments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from samskab_analysis.data.count_table import NO_ANSWER
+from samskab_analysis.figures.exhibits import split_list
+from samskab_analysis.figures.plotting import NO_ANSWER_COLOR, apply_style, category_color, colour_legend, save_figure
+from samskab_analysis.paths import resolve
+from samskab_analysis.stats.cohorts import cohort_label, is_synthetic
+from samskab_analysis.study import Study
+
+
+def dark(color: str) -> bool:
+    """True for colours on which white text reads better (relative luminance below 0.4)."""
+
+    red, green, blue = to_rgb(color)
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue < 0.4
+
+
+def plot_cohorts(a: Study, b: Study, lang: str = "da", min_count: int = 0) -> Figure:
+    """Per item two 100 % stacked bars (first and second cohort) with N; counts written in the segments.
+
+    Counts below *min_count* are not written. Assumed cells of a reconstructed cohort are hatched.
+    """
+
+    apply_style()
+    inst = a.instrument
+    items = inst.item_ids
+    fig, ax = plt.subplots(figsize=(10, 0.62 * len(items) + 2.2))
+    yticks, ylabels = [], []
+    for k, item_id in enumerate(items):
+        for j, study in enumerate((a, b)):
+            ypos = k * 2.6 + j * 1.0
+            rows = study.item_counts(item_id)
+            rows = rows[(rows["category_id"] != NO_ANSWER) | (rows["count"] > 0)]
+            left = 0.0
+            for _, row in rows.iterrows():
+                width = 100 * row["count"] / study.n
+                assumed = row.get("provenance") == "assumed"
+                color = category_color(inst, item_id, row["category_id"])
+                ax.barh(
+                    ypos,
+                    width,
+                    left=left,
+                    height=0.85,
+                    color=color if row["category_id"] != NO_ANSWER else NO_ANSWER_COLOR,
+                    alpha=0.5 if assumed else 1.0,
+                    hatch="///" if assumed else None,
+                    edgecolor="white",
+                    linewidth=0.5,
+                )
+                count = int(row["count"])
+                if width >= 6 and count >= max(min_count, 1):
+                    ink = "white" if dark(color) and not assumed else "#222222"
+                    ax.text(left + width / 2, ypos, str(count), ha="center", va="center", fontsize=7, color=ink)
+                left += width
+            yticks.append(ypos)
+            tag = "A" if j == 0 else "B"
+            ylabels.append(f"{inst.exhibit_name(item_id, lang)}  {tag} (N = {study.n})")
+    ax.set_yticks(yticks, ylabels, fontsize=7)
+    ax.set_ylim(yticks[-1] + 0.7, -0.7)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel(inst.label("percent_of_respondents", lang))
+    ax.grid(axis="y", visible=False)
+    title = f"A: {cohort_label(a)}\nB: {cohort_label(b)}"
+    ax.set_title(title, loc="left", fontsize=9, fontweight="bold")
+    handles = colour_legend(inst, lang)
+    handles.append(Patch(color=NO_ANSWER_COLOR, label=inst.label("no_answer", lang)))
+    if (a.counts.get("provenance") == "assumed").any():
+        handles.append(Patch(facecolor="#7a7a7a", alpha=0.5, hatch="///", label=inst.label("assumed", lang)))
+    fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=7, frameon=False)
+    if is_synthetic(a) or is_synthetic(b):
+        fig.text(0.99, 0.995, "SYNTHETIC DATA", ha="right", va="top", fontsize=11, color="#b8412e", weight="bold")
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig
+
+
+def save_cohort_figures(
+    a: Study,
+    b: Study,
+    lang: str,
+    also_langs: str,
+    output_dir: str | Path,
+    formats: str,
+    min_count: int = 0,
+) -> list[Path]:
+    """Draw and save the comparison in each language as ``cohorts_<lang>.<fmt>``."""
+
+    out = resolve(output_dir) or Path(output_dir)
+    paths = []
+    for code in dict.fromkeys([lang, *split_list(also_langs)]):
+        fig = plot_cohorts(a, b, code, min_count)
+        paths += save_figure(fig, f"cohorts_{code}", out, split_list(formats))
+        plt.close(fig)
+    return paths

@@ -1,0 +1,312 @@
+"""Figures: one item as the report's bar chart, and all items as a diverging stacked bar.
+
+Every figure shows N, the share per category, and marks reconstructed cells: stated cells are
+solid, derived cells dotted, assumed cells light and hatched, with a legend saying so.
+Saving is deterministic (fixed SVG hash salt, no dates, glyphs as paths).
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from samskab_analysis.data.count_table import NO_ANSWER
+from samskab_analysis.data.instrument import Instrument
+from samskab_analysis.study import Study
+
+STYLE = {
+    "stated": {"alpha": 1.0, "hatch": None},
+    "derived": {"alpha": 1.0, "hatch": ".."},
+    "assumed": {"alpha": 0.45, "hatch": "///"},
+    "observed": {"alpha": 1.0, "hatch": None},
+}
+NO_ANSWER_COLOR = "#cfcfcf"
+INTERVAL_COLOR = "#4d4d4d"
+RC = {
+    "svg.hashsalt": "samskab",
+    "svg.fonttype": "path",
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "hatch.linewidth": 0.8,
+}
+
+
+def apply_style() -> None:
+    """Seaborn theme plus the settings that make saved files byte-identical across runs."""
+    sns.set_theme(style="whitegrid", context="notebook", rc=RC)
+    matplotlib.rcParams.update(RC)
+
+
+def category_color(instrument: Instrument, item_id: str, category_id: str) -> str:
+    """The colour of a category (from scales.csv)."""
+    scale = instrument.scale_rows(instrument.items.at[item_id, "scale_id"])
+    return str(scale.at[category_id, "color"]) if category_id in scale.index else NO_ANSWER_COLOR
+
+
+def wrap(text: str, width: int = 62) -> str:
+    """Wrap a long title."""
+    return "\n".join(textwrap.wrap(text, width))
+
+
+def plot_rows(study: Study, item_id: str) -> pd.DataFrame:
+    """The rows drawn for one item: every scale category, plus 'no answer' only when present."""
+    rows = study.item_counts(item_id)
+    return rows[(rows["category_id"] != NO_ANSWER) | (rows["count"] > 0)].reset_index(drop=True)
+
+
+def provenance_legend(instrument: Instrument, provenances: Sequence[str], lang: str) -> list[Patch]:
+    """Legend handles explaining how stated, derived and assumed cells are drawn."""
+    handles = []
+    for prov in ("stated", "derived", "assumed", "observed"):
+        if prov in provenances:
+            style = STYLE[prov]
+            handles.append(
+                Patch(
+                    facecolor="#7a7a7a",
+                    alpha=style["alpha"],
+                    hatch=style["hatch"],
+                    edgecolor="#333333",
+                    label=instrument.label(prov, lang) + (" *" if prov == "assumed" else ""),
+                )
+            )
+    return handles
+
+
+def plot_item(
+    study: Study,
+    item_id: str,
+    lang: str = "da",
+    *,
+    intervals: pd.DataFrame | None = None,
+    ax: plt.Axes | None = None,
+    min_count: int = 0,
+) -> Figure:
+    """The report-style bar chart of one question: share per category, N, provenance marks.
+
+    *intervals* (optional) has ``category_id``, ``lower`` and ``upper`` (shares) drawn as error bars.
+    With *min_count* > 0 (privacy), a cell with 1 to min_count - 1 answers gets no bar, no interval and
+    the label ``< min_count``.
+    """
+    apply_style()
+    inst = study.instrument
+    rows = plot_rows(study, item_id)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7.2, 0.42 * len(rows) + 1.9))
+    else:
+        fig = ax.figure
+    labels = [inst.category_label(inst.items.at[item_id, "scale_id"], c, lang) for c in rows["category_id"]]
+    y = list(range(len(rows)))
+    n = int(rows["count"].sum())
+    small = {c for c, k in zip(rows["category_id"], rows["count"], strict=True) if 0 < k < min_count}
+    for yi, (_, row) in zip(y, rows.iterrows(), strict=True):
+        if row["category_id"] in small:
+            ax.text(1.2, yi, f"< {min_count}", va="center", fontsize=8.5, color="#555555")
+            continue
+        style = STYLE[row["provenance"]]
+        color = category_color(inst, item_id, row["category_id"])
+        ax.barh(
+            yi,
+            100 * row["share"],
+            color=color,
+            alpha=style["alpha"],
+            hatch=style["hatch"],
+            edgecolor="#333333" if style["hatch"] else color,
+            linewidth=0.6,
+            height=0.7,
+        )
+        assumed = row["provenance"] == "assumed"
+        text = f"{100 * row['share']:.0f} % ({int(row['count'])}){' *' if assumed else ''}"
+        ax.text(
+            100 * row["share"] + 1.2,
+            yi,
+            text,
+            va="center",
+            fontsize=8.5,
+            color="#555555" if assumed else "#222222",
+            style="italic" if assumed else "normal",
+        )
+    if intervals is not None:
+        lookup = intervals.set_index("category_id")
+        for yi, cat in zip(y, rows["category_id"], strict=True):
+            if cat in lookup.index and cat not in small:
+                lo, hi = 100 * lookup.at[cat, "lower"], 100 * lookup.at[cat, "upper"]
+                ax.errorbar(
+                    (lo + hi) / 2,
+                    yi + 0.3,
+                    xerr=(hi - lo) / 2,
+                    fmt="none",
+                    ecolor=INTERVAL_COLOR,
+                    elinewidth=0.9,
+                    capsize=2.5,
+                )
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 112)
+    ax.set_xticks(range(0, 101, 20))
+    ax.set_xlabel(inst.label("percent_of_respondents", lang))
+    ax.grid(axis="y", visible=False)
+    title = f"{inst.exhibit_name(item_id, lang)}: {inst.title(item_id, lang)}"
+    ax.set_title(wrap(title) + "\n", loc="left", fontweight="bold")
+    ax.text(
+        0.0,
+        1.015,
+        f"N = {n} {inst.label('respondents', lang)}",
+        transform=ax.transAxes,
+        ha="left",
+        va="bottom",
+        fontsize=8.5,
+    )
+    provenances = set(rows["provenance"])
+    handles = provenance_legend(inst, provenances, lang) if provenances != {"observed"} else []
+    if intervals is not None:
+        handles.append(Line2D([], [], color=INTERVAL_COLOR, linewidth=0.9, label=inst.label("interval_wilson", lang)))
+    if handles:
+        ax.legend(handles=handles, loc="lower right", fontsize=7.5, frameon=True, framealpha=0.9)
+    if study.is_published:  # a cohort's figure does not credit the published report
+        fig.text(0.01, 0.005, inst.label("source_note", lang), fontsize=6.5, color="#555555", ha="left", va="bottom")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return fig
+
+
+def diverging_frame(study: Study, item_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """Left/right extents per item and category for a Heiberger-Robbins diverging stacked bar."""
+    inst = study.instrument
+    item_ids = list(item_ids or inst.item_ids)
+    records = []
+    for item_id in item_ids:
+        rows = study.item_counts(item_id)
+        scale = inst.scale_rows(inst.items.at[item_id, "scale_id"])
+        n = rows["count"].sum()
+        share = dict(zip(rows["category_id"], rows["count"] / n, strict=True))
+        prov = dict(zip(rows["category_id"], rows["provenance"], strict=True))
+        sides = scale["side"].to_dict()
+        neutral = sum(v for c, v in share.items() if sides.get(c) == "neutral")
+        left = -neutral / 2
+        # negative categories stack leftwards from the neutral half, most negative outermost
+        for cat in [c for c in scale.index if sides[c] == "negative"]:
+            left -= share.get(cat, 0.0)
+        start = left
+        for cat in [c for c in reversed(scale.index) if sides[c] in ("negative", "neutral", "positive")]:
+            width = share.get(cat, 0.0)
+            records.append(
+                {
+                    "item_id": item_id,
+                    "category_id": cat,
+                    "start": start,
+                    "width": width,
+                    "provenance": prov.get(cat),
+                    "aside": False,
+                }
+            )
+            start += width
+        for cat in [c for c in scale.index if sides[c] == "none"]:
+            records.append(
+                {
+                    "item_id": item_id,
+                    "category_id": cat,
+                    "start": 0.0,
+                    "width": share.get(cat, 0.0),
+                    "provenance": prov.get(cat),
+                    "aside": True,
+                }
+            )
+    return pd.DataFrame(records)
+
+
+def plot_overview(study: Study, lang: str = "da") -> Figure:
+    """All items as diverging stacked bars, grouped by the report's levels; 'don't know' at the side."""
+    apply_style()
+    inst = study.instrument
+    frame = diverging_frame(study)
+    items = inst.items.sort_values("order")
+    fig, (ax, ax_dk) = plt.subplots(
+        1, 2, figsize=(11, 0.42 * len(items) + 2.6), gridspec_kw={"width_ratios": [6, 1]}, sharey=True
+    )
+    ypos = {item_id: i for i, item_id in enumerate(items.index)}
+    for _, seg in frame.iterrows():
+        style = STYLE[seg["provenance"] or "stated"]
+        color = category_color(inst, seg["item_id"], seg["category_id"])
+        target = ax_dk if seg["aside"] else ax
+        if seg["aside"] and seg["width"] > 0:
+            ax_dk.text(100 * seg["width"] + 1, ypos[seg["item_id"]], f"{100 * seg['width']:.0f}", va="center")
+        target.barh(
+            ypos[seg["item_id"]],
+            100 * seg["width"],
+            left=100 * seg["start"],
+            color=color,
+            alpha=style["alpha"],
+            hatch=style["hatch"],
+            edgecolor="white" if not style["hatch"] else "#333333",
+            linewidth=0.5,
+            height=0.7,
+        )
+    ticks = [f"{inst.exhibit_name(i, lang)}: {textwrap.shorten(inst.title(i, lang), 48)}" for i in items.index]
+    ax.set_yticks(list(ypos.values()), ticks, fontsize=7.5)
+    ax.invert_yaxis()
+    ax.axvline(0, color="#333333", linewidth=0.8)
+    ax.set_xlim(-100, 100)
+    ax.set_xticks(range(-100, 101, 25), [f"{abs(t)}" for t in range(-100, 101, 25)])
+    ax.set_xlabel(inst.label("percent_of_respondents", lang))
+    ax_dk.set_xlim(0, 60)
+    ax_dk.set_title(inst.category_label("degree5", "dont_know", lang), fontsize=8)
+    previous = None
+    for item_id, row in items.iterrows():
+        if row["level_id"] != previous:
+            y = ypos[item_id] - 0.5
+            ax.axhline(y, color="#999999", linewidth=0.6, linestyle="--")
+            ax.text(
+                -99,
+                y + 0.05,
+                inst.levels.at[row["level_id"], f"label_{lang}"],
+                fontsize=7.5,
+                va="top",
+                style="italic",
+                color="#444444",
+            )
+            previous = row["level_id"]
+    handles = colour_legend(inst, lang)
+    visible = frame[frame["width"] > 0]
+    handles += provenance_legend(inst, set(visible["provenance"].dropna()), lang)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.06), ncol=4, fontsize=7.5)
+    ax.set_title(f"N = {study.n} {inst.label('respondents', lang)}", loc="right", fontsize=8.5)
+    fig.tight_layout()
+    return fig
+
+
+def colour_legend(instrument: Instrument, lang: str) -> list[Patch]:
+    """One legend entry per colour, naming every category that uses it (e.g. 'i meget høj grad / ja')."""
+    scales = instrument.scales.sort_values(["scale_id", "order"])
+    labels: dict[str, list[str]] = {}
+    for _, row in scales.iterrows():
+        labels.setdefault(row["color"], [])
+        if row[f"label_{lang}"] not in labels[row["color"]]:
+            labels[row["color"]].append(row[f"label_{lang}"])
+    return [Patch(color=color, label=" / ".join(names)) for color, names in labels.items()]
+
+
+def save_figure(fig: Figure, stem: str, output_dir: str | Path, formats: Sequence[str] = ("svg", "png")) -> list[Path]:
+    """Save *fig* as ``<output_dir>/<stem>.<fmt>`` for each format, byte-for-byte reproducibly."""
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fmt in formats:
+        path = out / f"{stem}.{fmt}"
+        metadata = {"Date": None, "Creator": None} if fmt in ("svg", "pdf") else {"Software": None}
+        partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        fig.savefig(partial, format=fmt, metadata=metadata, bbox_inches="tight")
+        os.replace(partial, path)  # atomic: readers never see a half-written file
+        paths.append(path)
+    return paths

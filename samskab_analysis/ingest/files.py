@@ -1,0 +1,306 @@
+"""Read survey export files (CSV/TSV/TXT, XLSX, SPSS) into grids of text cells, without interpreting them.
+
+* Text files: UTF-8 with or without BOM, UTF-16 with or without BOM (Excel's "Unicode text"),
+  cp1252 / Latin-1; a file whose lines are partly UTF-8 and partly cp1252 is an error. The delimiter
+  (comma, semicolon, tab or ``|``) is the one that splits most lines into the same number of fields;
+  quoted fields may hold delimiters and line breaks; CRLF, LF and CR line ends are all read.
+* Excel: every sheet is read (values, not formulas); merged cells are remembered so a header cell
+  merged from the row above can be filled in.
+* SPSS: numeric or string variables, value labels, variable labels (question texts) and user-missing
+  values are kept (a user-missing code is a value, not a blank).
+
+Rows keep their number in the file (Excel row, text line where the record starts, SPSS case number).
+Files are only read.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+
+from samskab_analysis.data.errors import DataValidationError, Problem, raise_if
+
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+SPSS_SUFFIXES = (".sav", ".zsav")
+DELIMITERS = (",", ";", "\t", "|")
+SNIFF_ROWS = 200
+SEP_LINE = re.compile(r'^"?sep=([,;\t|])"?[ \t]*(?:\r\n|\n|\r)', re.IGNORECASE)
+MERGE_PATTERN = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+
+
+@dataclass
+class Grid:
+    """One table of a file as text cells (ragged rows allowed), before a header is chosen."""
+
+    file: str
+    kind: str
+    rows: list[list[str]]
+    numbers: list[int]
+    details: dict[str, str] = field(default_factory=dict)
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # min_row, min_col, max_row, max_col
+    header_given: bool = False
+    value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    descriptions: dict[str, str] = field(default_factory=dict)
+
+
+def cell_text(value: object) -> str:
+    """A cell from any reader as text: blank for missing, ``5`` for ``5.0`` floats, ISO dates."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return ""
+        return str(int(value)) if value.is_integer() else repr(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def column_letter(index: int) -> str:
+    """Excel column letters of a 0-based column index (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def column_ref(index: int, kind: str) -> str:
+    """How a column position is named in messages: ``column C`` in Excel, ``field 3`` elsewhere."""
+    return f"column {column_letter(index)}" if kind == "xlsx" else f"field {index + 1}"
+
+
+# --- text ----------------------------------------------------------------------------------
+
+
+def _split_lines(raw: bytes) -> tuple[list[int], list[int]]:
+    """Line numbers (1-based) with valid and with invalid UTF-8 among the non-ASCII lines."""
+    valid, invalid = [], []
+    for number, line in enumerate(raw.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            valid.append(number)
+        except UnicodeDecodeError:
+            invalid.append(number)
+    return valid, invalid
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """``utf-16-le``/``utf-16-be`` when every other byte of the start is NUL, else None."""
+    sample = raw[:2000]
+    if len(sample) < 4 or sample.count(0) < len(sample) // 4:
+        return None
+    odd = sample[1::2].count(0)
+    even = sample[0::2].count(0)
+    return "utf-16-le" if odd > even else "utf-16-be"
+
+
+def decode_text(raw: bytes, name: str) -> tuple[str, str]:
+    """``(text, encoding)``; raises for mixed encodings or undecodable UTF-16."""
+    candidates: list[tuple[bytes, str]] = []
+    if raw.startswith(b"\xef\xbb\xbf"):
+        candidates = [(raw[3:], "utf-8-sig")]
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = [(raw, "utf-16")]
+    elif encoding := _utf16_without_bom(raw):
+        candidates = [(raw, encoding)]
+    for data, encoding in candidates:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError as err:
+            if encoding.startswith("utf-16"):
+                raise DataValidationError(
+                    Problem(file=name, message=f"not valid {encoding.upper()} text ({err.reason} at byte {err.start})")
+                ) from None
+            raw = data
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    valid, invalid = _split_lines(raw)
+    if valid and invalid:
+        raise DataValidationError(
+            Problem(
+                file=name,
+                row=invalid[0],
+                message="mixed text encodings: line(s) "
+                + ", ".join(map(str, valid))
+                + " are UTF-8 but line(s) "
+                + ", ".join(map(str, invalid))
+                + " are cp1252/latin-1; save the whole file in one encoding (UTF-8 recommended)",
+            )
+        )
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return raw.decode("latin-1"), "latin-1"
+
+
+def detect_delimiter(text: str) -> str:
+    """The delimiter that gives the most lines with the same (largest) number of fields."""
+    best, best_score = ",", (0, 0)
+    for delim in DELIMITERS:
+        try:
+            rows = list(islice(csv.reader(io.StringIO(text, newline=""), delimiter=delim), SNIFF_ROWS))
+        except csv.Error:
+            continue
+        counts = Counter(len(r) for r in rows if any(c.strip() for c in r))
+        if not counts:
+            continue
+        width, lines = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+        score = (lines if width > 1 else 0, width)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def read_text(path: Path) -> Grid:
+    """A delimited text file as a grid; record numbers are the lines where each record starts."""
+    name = str(path)
+    text, encoding = decode_text(path.read_bytes(), name)
+    if not text.strip():
+        raise DataValidationError(Problem(file=name, message="responses file is empty"))
+    hint = SEP_LINE.match(text)
+    offset = 0
+    if hint:  # Excel's "sep=;" first line names the delimiter
+        delim, text, offset = hint.group(1), text[hint.end() :], 1
+    else:
+        delim = detect_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    rows, numbers = [], []
+    start = 1 + offset
+    try:
+        for row in reader:
+            rows.append([c.strip() for c in row])
+            numbers.append(start)
+            start = reader.line_num + 1 + offset
+    except csv.Error as err:
+        raise DataValidationError(
+            Problem(file=name, row=reader.line_num, message=f"not readable as delimited text ({err})")
+        ) from None
+    shown = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "bar"}[delim]
+    return Grid(name, "csv", rows, numbers, {"encoding": encoding, "delimiter": shown})
+
+
+# --- Excel ---------------------------------------------------------------------------------
+
+
+def _merged_ranges(sheet: object) -> list[tuple[int, int, int, int]]:
+    """Merged cell ranges of a read-only sheet (parsed from its XML; empty when unavailable)."""
+    from openpyxl.utils import column_index_from_string
+
+    try:
+        source = sheet._get_source()  # noqa: SLF001 - read-only sheets expose merges only in their XML
+        data = source.read()
+        source.close()
+    except (AttributeError, OSError, KeyError, zipfile.BadZipFile):
+        return []
+    out = []
+    for c1, r1, c2, r2 in MERGE_PATTERN.findall(data):
+        out.append((int(r1), column_index_from_string(c1.decode()), int(r2), column_index_from_string(c2.decode())))
+    return out
+
+
+def read_excel_sheets(path: Path) -> list[Grid]:
+    """Every sheet of an .xlsx workbook as a grid (row numbers are Excel's)."""
+    from openpyxl import load_workbook
+
+    name = str(path)
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError) as err:
+        raise DataValidationError(Problem(file=name, message=f"not a readable Excel workbook ({err})")) from None
+    grids = []
+    try:
+        for sheet_name in book.sheetnames:
+            sheet = book[sheet_name]
+            if not hasattr(sheet, "iter_rows"):
+                continue  # chart sheets
+            sheet.reset_dimensions()  # some writers store a wrong sheet size; read what is there
+            rows = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+            grids.append(
+                Grid(
+                    f"{name} [sheet {sheet_name}]",
+                    "xlsx",
+                    rows,
+                    list(range(1, len(rows) + 1)),
+                    {"sheet": sheet_name},
+                    _merged_ranges(sheet),
+                )
+            )
+    finally:
+        book.close()
+    return grids
+
+
+# --- SPSS ----------------------------------------------------------------------------------
+
+
+def read_spss(path: Path) -> Grid:
+    """An SPSS file: variable names are the header; value and variable labels are kept."""
+    import pyreadstat
+
+    name = str(path)
+    try:
+        frame, meta = pyreadstat.read_sav(str(path), user_missing=True, apply_value_formats=False)
+    except Exception as err:  # noqa: BLE001 - pyreadstat raises its own exception types
+        raise DataValidationError(Problem(file=name, message=f"not a readable SPSS file ({err})")) from None
+    columns = [str(c) for c in frame.columns]
+    rows = [columns] + [[cell_text(v) for v in values] for values in frame.itertuples(index=False, name=None)]
+    labels = {
+        str(var): {cell_text(code): str(text) for code, text in mapping.items()}
+        for var, mapping in (meta.variable_value_labels or {}).items()
+    }
+    descriptions = {
+        str(var): str(label) for var, label in (meta.column_names_to_labels or {}).items() if label is not None
+    }
+    return Grid(
+        name,
+        "sav",
+        rows,
+        list(range(0, len(rows))),
+        {},
+        header_given=True,
+        value_labels=labels,
+        descriptions=descriptions,
+    )
+
+
+def read_grids(path: str | Path) -> list[Grid]:
+    """Read *path* by its suffix: one grid per Excel sheet, one for other files."""
+    path = Path(path)
+    name = str(path)
+    if not path.is_file():
+        raise DataValidationError(Problem(file=name, message="responses file not found"))
+    suffix = path.suffix.lower()
+    if path.stat().st_size == 0:
+        raise DataValidationError(Problem(file=name, message="responses file is empty"))
+    if suffix in TEXT_SUFFIXES:
+        return [read_text(path)]
+    if suffix in EXCEL_SUFFIXES:
+        return read_excel_sheets(path)
+    if suffix in SPSS_SUFFIXES:
+        return [read_spss(path)]
+    raise_if(
+        [
+            Problem(
+                file=name,
+                message="unsupported file type (save old .xls or .ods files as .xlsx)",
+                value=suffix,
+                allowed=[*TEXT_SUFFIXES, *EXCEL_SUFFIXES, *SPSS_SUFFIXES],
+            )
+        ]
+    )
+    return []

@@ -1,0 +1,345 @@
+"""Read a new cohort's respondent-level answers (CSV, Excel, SPSS) into category ids of the instrument.
+
+:func:`load_responses` returns a frame indexed by respondent id with one column per item id holding
+the category id of the item's scale (``""`` = no answer). Every column of the file is recognised
+(item, respondent id, survey-export metadata) or reported; nothing is dropped silently and the file
+is only read. All problems are collected and raised together as one
+:class:`~samskab_analysis.errors.DataValidationError` naming file, row, column and allowed values.
+
+The steps live in their own modules: reading files into grids (:mod:`~samskab_analysis.ingest.files`),
+locating header and data rows (:mod:`~samskab_analysis.ingest.table`), recognising columns
+(:mod:`~samskab_analysis.ingest.names`, :mod:`~samskab_analysis.ingest.columns`) and parsing answers
+(:mod:`~samskab_analysis.ingest.answers`). This module assembles and validates the result; their
+public names stay importable from here.
+
+**Respondent ids**: ``1.0`` is read as ``1``; a repeated id is an error naming both rows; an empty id
+keeps the row under the generated id ``row<N>`` (N = its row in the file) with an
+:class:`IngestWarning`; without an id column respondents are numbered ``1``, ``2``, ... in file order.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from samskab_analysis.data.errors import DataValidationError, Problem, raise_if
+from samskab_analysis.data.instrument import Instrument
+from samskab_analysis.ingest.answers import (
+    allowed_answers,
+    answer_key,
+    answer_lookup,
+    load_answer_aliases,
+    parse_answer,
+)
+from samskab_analysis.ingest.columns import ColumnPlan, load_column_map, plan_columns
+from samskab_analysis.ingest.files import EXCEL_SUFFIXES, SPSS_SUFFIXES, TEXT_SUFFIXES, cell_text, read_grids
+from samskab_analysis.ingest.names import (
+    FIGURE_PATTERN,
+    ID_COLUMN_KEYS,
+    IGNORE,
+    QUESTION_PATTERN,
+    RESPONDENT_ID,
+    ColumnMatcher,
+    accepted_names,
+    figure_item,
+    load_metadata,
+)
+from samskab_analysis.ingest.table import RawTable, build_table, choose_grid, read_raw
+from samskab_analysis.ingest.text import column_key, normal_text
+from samskab_analysis.paths import DATA_DIR
+
+__all__ = [
+    "EXCEL_SUFFIXES",
+    "FIGURE_PATTERN",
+    "ID_COLUMN_KEYS",
+    "IGNORE",
+    "QUESTION_PATTERN",
+    "RESPONDENT_ID",
+    "SPSS_SUFFIXES",
+    "TEXT_SUFFIXES",
+    "CellProvenance",
+    "IngestWarning",
+    "RawTable",
+    "accepted_names",
+    "allowed_answers",
+    "answer_key",
+    "answer_lookup",
+    "answer_summary",
+    "cell_text",
+    "column_key",
+    "figure_item",
+    "load_answer_aliases",
+    "load_column_map",
+    "load_responses",
+    "normal_text",
+    "parse_answer",
+    "raw_answers",
+    "read_raw",
+]
+
+SHOWN_CELL_PROBLEMS = 10
+WHOLE_FLOAT = re.compile(r"^[+-]?\d+[.,]0+$")
+MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf¦¥¤¸]")
+
+
+class IngestWarning(UserWarning):
+    """A decision taken while reading a respondent file that the user should know about."""
+
+
+class CellProvenance:
+    """Where each answer came from: the cell as written and the file row per respondent.
+
+    Attached to a responses frame as ``attrs["provenance"]``; pandas deep-copies ``attrs`` on every
+    operation, so this object is shared instead of copied (it is never modified).
+    """
+
+    def __init__(self, raw: dict[str, dict[str, str]], rows: dict[str, int]) -> None:
+        self.raw = raw
+        self.rows = rows
+
+    def __copy__(self) -> CellProvenance:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> CellProvenance:
+        return self
+
+
+# --- rows ----------------------------------------------------------------------------------
+
+
+def id_text(value: str) -> str:
+    """A respondent id as text: ``'1.0'`` -> ``'1'``; leading zeros and other text kept."""
+    text = " ".join(str(value).replace("\u00a0", " ").split()).lstrip("'") if value else ""
+    return text.split(".")[0].split(",")[0] if WHOLE_FLOAT.match(text) else text
+
+
+def respondent_ids(raw: RawTable, plan: ColumnPlan) -> tuple[list[str], dict[str, int], list[Problem]]:
+    """Ids per row (generated for empty cells), the generated ones, and duplicate problems naming both rows."""
+    problems: list[Problem] = []
+    if plan.id_column is None:
+        return [str(i) for i in range(1, len(raw.rows) + 1)], {}, problems
+    position = raw.columns.index(plan.id_column)
+    ids, generated, first_row = [], {}, {}
+    for row, number in zip(raw.rows, raw.row_numbers, strict=True):
+        rid = id_text(row[position])
+        if rid == "":
+            rid = f"row{number}"
+            generated[rid] = number
+        if rid in first_row:
+            problems.append(
+                Problem(
+                    file=raw.file,
+                    row=number,
+                    column=plan.id_column,
+                    message=f"duplicated respondent id (first on row {first_row[rid]})",
+                    value=rid,
+                )
+            )
+        else:
+            first_row[rid] = number
+        ids.append(rid)
+    return ids, generated, problems
+
+
+def preamble_problems(
+    raw: RawTable, plan: ColumnPlan, readers: dict[str, dict[str, str]], instrument: Instrument
+) -> list[Problem]:
+    """Rows skipped above the header must not hold answers (they would be lost)."""
+    problems = []
+    position = {c: j for j, c in enumerate(raw.columns)}
+    for number, cells in raw.preamble:
+        hits = [
+            item
+            for item, column in plan.items.items()
+            if cells[position[column]]
+            and parse_answer(cells[position[column]], readers[instrument.items.at[item, "scale_id"]]) not in (None, "")
+        ]
+        if len(hits) >= 2:
+            problems.append(
+                Problem(
+                    file=raw.file,
+                    row=number,
+                    message=f"row is above the header (row {raw.header_row}) but holds answers "
+                    f"({', '.join(hits[:5])}{', ...' if len(hits) > 5 else ''}); is the header in the right place?",
+                )
+            )
+    return problems
+
+
+def answer_problem(
+    raw: RawTable, number: int, column: str, item_id: str, rid: str, shown: str, allowed: list[str]
+) -> Problem:
+    """The error for one answer outside the scale (with a hint for text read in the wrong encoding)."""
+    hint = (
+        " - this looks like UTF-8 text read as cp1252 (mojibake): re-export as UTF-8" if MOJIBAKE.search(shown) else ""
+    )
+    return Problem(
+        file=raw.file,
+        row=number,
+        column=column,
+        message=f"answer outside the scale of {item_id} (respondent '{rid}'){hint}",
+        value=shown,
+        allowed=allowed,
+    )
+
+
+def load_responses(
+    path: str | Path,
+    instrument: Instrument,
+    *,
+    column_map: str | Path | Mapping[str, str] | None = None,
+    sheet: str | None = None,
+    data_dir: str | Path = DATA_DIR,
+) -> pd.DataFrame:
+    """Answers of a cohort as category ids, indexed by respondent id, one column per item id.
+
+    ``""`` means no answer. ``frame.attrs`` keeps the provenance: ``source`` (file, with the sheet),
+    ``format``, ``columns`` (item id -> file column), ``matched_by`` (item id -> how its column was
+    recognised), ``id_column``, ``ignored_columns``, ``header_row``, ``skipped_rows`` (title / second header
+    rows), ``generated_ids``, ``details`` (encoding, delimiter, sheet, blank rows) and ``provenance``
+    (:class:`CellProvenance`: the file row of each respondent and each cell as written, see :func:`raw_answers`).
+    Raises :class:`DataValidationError` listing every problem found; warns (:class:`IngestWarning`) about
+    generated ids, approximate question-text matches and respondents without any answer.
+    """
+    mapping: dict[str, str] = {}
+    map_name = "column map"
+    if column_map is not None and str(column_map) != "":
+        mapping = load_column_map(column_map, instrument)
+        map_name = str(column_map) if not isinstance(column_map, Mapping) else map_name
+    matcher = ColumnMatcher(instrument, mapping, load_metadata(data_dir))
+    aliases = load_answer_aliases(instrument, data_dir)
+    scale_ids = sorted(set(instrument.scales["scale_id"]))
+    readers = {s: answer_lookup(instrument, s, aliases=aliases) for s in scale_ids}
+    raw = build_table(choose_grid(read_grids(path), sheet, matcher, str(path)), matcher)
+    plan, problems = plan_columns(raw, matcher, map_name)
+    if not raw.rows:
+        problems.append(Problem(file=raw.file, message="has a header but no respondent rows"))
+        raise DataValidationError(problems)
+    problems += preamble_problems(raw, plan, readers, instrument)
+    ids, generated, id_problems = respondent_ids(raw, plan)
+    problems += id_problems
+    position = {c: j for j, c in enumerate(raw.columns)}
+    answers: dict[str, list[str]] = {}
+    raw_cells: dict[str, dict[str, str]] = {}
+    for item_id in instrument.item_ids:
+        column = plan.items.get(item_id)
+        if column is None:
+            continue
+        scale_id = instrument.items.at[item_id, "scale_id"]
+        lookup = readers[scale_id]
+        labels = raw.value_labels.get(column, {})
+        cache: dict[str, str | None] = {}
+        values, cells, bad = [], {}, []
+        j = position[column]
+        for rid, row, number in zip(ids, raw.rows, raw.row_numbers, strict=True):
+            text = row[j]
+            label = labels.get(text)
+            if text not in cache:
+                cache[text] = parse_answer(text, lookup, label)
+            category = cache[text]
+            shown = text if label is None else f"{text} (value label '{label}')"
+            cells[rid] = shown
+            if category is None:
+                bad.append((number, rid, shown))
+                category = ""
+            values.append(category)
+        allowed = allowed_answers(instrument, scale_id)
+        problems += [answer_problem(raw, n, column, item_id, r, s, allowed) for n, r, s in bad[:SHOWN_CELL_PROBLEMS]]
+        if len(bad) > SHOWN_CELL_PROBLEMS:
+            rest = bad[SHOWN_CELL_PROBLEMS:]
+            distinct = list(dict.fromkeys(s for _, _, s in rest))
+            problems.append(
+                Problem(
+                    file=raw.file,
+                    row=f"{rest[0][0]}-{rest[-1][0]}",
+                    column=column,
+                    message=f"{len(rest)} more answers outside the scale of {item_id} (distinct values: "
+                    + ", ".join(repr(v) for v in distinct[:10])
+                    + (", ..." if len(distinct) > 10 else "")
+                    + ")",
+                    allowed=allowed,
+                )
+            )
+        answers[item_id] = values
+        raw_cells[item_id] = cells
+    raise_if(problems)
+    frame = pd.DataFrame(answers, index=pd.Index(ids, name=RESPONDENT_ID, dtype=object), dtype=object)
+    warn_about(frame, raw, plan, generated)
+    frame.attrs.update(
+        {
+            "source": raw.file,
+            "format": raw.kind,
+            "columns": dict(plan.items),
+            "matched_by": dict(plan.how),
+            "id_column": plan.id_column or "",
+            "ignored_columns": list(plan.ignored),
+            "header_row": raw.header_row,
+            "skipped_rows": list(raw.skipped_rows),
+            "empty_columns": list(raw.empty_columns),
+            "generated_ids": dict(generated),
+            "details": dict(raw.details),
+            "provenance": CellProvenance(raw_cells, dict(zip(ids, raw.row_numbers, strict=True))),
+        }
+    )
+    return frame
+
+
+def warn_about(frame: pd.DataFrame, raw: RawTable, plan: ColumnPlan, generated: dict[str, int]) -> None:
+    """Warn about decisions the user should check (nothing is dropped)."""
+    if generated:
+        rows = ", ".join(map(str, generated.values()))
+        warnings.warn(
+            IngestWarning(f"{raw.file}: respondent id empty on row(s) {rows}; kept with generated ids row<N>"),
+            stacklevel=3,
+        )
+    approximate = [f"{plan.items[i]!r} -> {i}" for i, how in plan.how.items() if "approximate" in how]
+    if approximate:
+        warnings.warn(
+            IngestWarning(
+                f"{raw.file}: columns matched to items by similar (not identical) question text: "
+                + "; ".join(approximate)
+            ),
+            stacklevel=3,
+        )
+    if len(frame.columns):
+        empty = frame.index[(frame == "").all(axis=1)]
+        if len(empty):
+            numbers = [str(raw.row_numbers[frame.index.get_loc(r)]) for r in empty[:10]]
+            warnings.warn(
+                IngestWarning(
+                    f"{raw.file}: {len(empty)} respondent(s) answered no item (row(s) {', '.join(numbers)}"
+                    f"{', ...' if len(empty) > 10 else ''}); they are kept and count as 'no answer'"
+                ),
+                stacklevel=3,
+            )
+
+
+def raw_answers(responses: pd.DataFrame) -> pd.DataFrame:
+    """The cells as written in the file (same shape as *responses*), for messages and audits."""
+    provenance = responses.attrs.get("provenance")
+    raw = provenance.raw if isinstance(provenance, CellProvenance) else {}
+    return pd.DataFrame({item: pd.Series(cells) for item, cells in raw.items()}).reindex(responses.index)
+
+
+def answer_summary(responses: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
+    """Per item: respondents, substantive answers, non-substantive ("don't know") and blanks."""
+    rows = []
+    for item_id in [i for i in instrument.item_ids if i in responses.columns]:
+        scale = instrument.scale_rows(instrument.items.at[item_id, "scale_id"])
+        values = responses[item_id].fillna("")
+        substantive = values.map(lambda v, s=scale: bool(v) and bool(s.at[v, "substantive"]))
+        blank = values == ""
+        rows.append(
+            {
+                "item_id": item_id,
+                "respondents": len(values),
+                "answered": int(substantive.sum()),
+                "dont_know": int((~substantive & ~blank).sum()),
+                "no_answer": int(blank.sum()),
+            }
+        )
+    return pd.DataFrame(rows)

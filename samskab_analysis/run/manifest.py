@@ -1,0 +1,146 @@
+"""Content hashes of a run's inputs and the local ``manifest.json`` that says which outputs are current.
+
+A job is current when the hash of its notebook, parameters, data and library code matches the manifest
+and all its outputs exist. Standard library only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from samskab_analysis.paths import REPO_ROOT
+from samskab_analysis.run.plan import Job, RunConfig, rel
+
+MANIFEST = "manifest.json"
+
+
+LIBRARY_DIR = REPO_ROOT / "samskab_analysis"
+
+
+#: Bump when the runner's outputs change in a way that needs every notebook re-executed.
+RUN_FORMAT = 2
+
+
+#: The runner itself (``run/`` and the CLI), never imported by notebooks: editing it does not rerun notebooks.
+#: ``run/processed.py`` writes ``data/processed`` and is imported by a notebook, so it counts as library code.
+RUNNER_MODULES = frozenset({"run", "cli.py"})
+
+
+LIBRARY_MODULES = frozenset({"processed.py"})
+
+
+def file_digests(paths: Iterable[Path]) -> dict[str, str]:
+    """``{repo-relative path: sha256}`` of files, sorted by path."""
+    found = {rel(p): hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths if Path(p).is_file()}
+    return dict(sorted(found.items()))  # type: ignore[arg-type]
+
+
+def data_files(config: RunConfig) -> list[Path]:
+    """Every input data file: the raw data folder plus the optional responses, assumptions and column map.
+
+    Documentation (``*.md``) is not data: editing a codebook does not rerun the notebooks.
+    """
+    files = [
+        p
+        for p in Path(config.data_dir).rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix.lower() != ".md"
+    ]
+    files += [Path(p) for p in (config.responses, config.assumptions, config.column_map) if p is not None]
+    files += [Path(p) for p in config.waves if Path(p) != config.responses]
+    return files
+
+
+def is_library_code(path: Path) -> bool:
+    """True for package code that notebooks import (everything but the runner and the CLI)."""
+    top = path.relative_to(LIBRARY_DIR).parts[0]
+    return top not in RUNNER_MODULES or path.name in LIBRARY_MODULES
+
+
+def inputs_hash(config: RunConfig, data: dict[str, str] | None = None) -> str:
+    """Hash of everything shared by all jobs: data files, library code, exhibits list, pinned packages."""
+    digest = hashlib.sha256(f"format {RUN_FORMAT}\n".encode())
+    library = sorted(p for p in LIBRARY_DIR.rglob("*.py") if is_library_code(p))
+    code = [*library, Path(config.exhibits), REPO_ROOT / "requirements" / "constraints.txt"]
+    for group in (data if data is not None else file_digests(data_files(config)), file_digests(code)):
+        for path, sha in group.items():
+            digest.update(f"{path}\0{sha}\n".encode())
+    return digest.hexdigest()
+
+
+def job_hash(job: Job, shared: str) -> str:
+    """Content hash of one job: shared inputs, its notebook file and its parameters."""
+    digest = hashlib.sha256(shared.encode())
+    digest.update(job.name.encode() + b"\0")
+    digest.update(job.notebook.read_bytes() if job.notebook.is_file() else b"<missing notebook>")
+    digest.update(json.dumps(job.parameters, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def output_paths(job: Job, out_dir: Path) -> dict[str, Path]:
+    """Where a job's executed notebook goes (the site renders it: :mod:`samskab_analysis.run.site`)."""
+    return {"notebook": out_dir / "notebooks" / f"{job.name}.ipynb"}
+
+
+def is_up_to_date(job: Job, digest: str, entry: dict[str, object] | None, out_dir: Path) -> bool:
+    """True when *entry* (from the manifest) matches *digest* and every output it recorded still exists."""
+    if not entry or entry.get("hash") != digest or entry.get("status", "ok") != "ok":
+        return False
+    figures = [out_dir / str(f) for f in entry.get("figures", [])]  # type: ignore[union-attr]
+    return all(p.is_file() for p in [*output_paths(job, out_dir).values(), *figures])
+
+
+def load_manifest(out_dir: Path) -> dict[str, object]:
+    """The manifest of the last run (empty when absent or unreadable)."""
+    try:
+        manifest = json.loads((Path(out_dir) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def write_manifest(out_dir: Path, manifest: dict[str, object]) -> None:
+    """Write the manifest deterministically and atomically."""
+    path = Path(out_dir) / MANIFEST
+    tmp = path.with_name(f".{MANIFEST}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+@contextlib.contextmanager
+def manifest_lock(out_dir: Path) -> Iterator[None]:
+    """Serialise read-merge-write of the manifest between concurrent ``samskab reproduce`` runs.
+
+    Locks the output folder itself (``flock`` on its descriptor), so no lock file is left behind.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    handle = os.open(out_dir, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # releases the lock
+
+
+def update_manifest(out_dir: Path, changes: dict[str, dict | None], top: dict[str, object]) -> dict[str, object]:
+    """Merge job entries (``None`` removes one) and top-level keys into the manifest on disk."""
+    with manifest_lock(out_dir):
+        manifest = load_manifest(out_dir)
+        jobs = dict(manifest.get("jobs", {}))  # type: ignore[arg-type]
+        for name, entry in changes.items():
+            if entry is None:
+                jobs.pop(name, None)
+            else:
+                jobs[name] = entry
+        manifest.update(top)
+        manifest["jobs"] = dict(sorted(jobs.items()))
+        write_manifest(out_dir, manifest)
+    return manifest

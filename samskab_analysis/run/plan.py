@@ -1,0 +1,235 @@
+"""The run plan: which notebooks (``notebooks/exhibits.csv``) run with which parameters, for which items.
+
+Standard library only, so a run with nothing to do never imports pandas.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from samskab_analysis.data.errors import DataValidationError, Problem, raise_if
+from samskab_analysis.paths import DATA_DIR, LANGS, NOTEBOOK_DIR, PROCESSED_DIR, REPO_ROOT, REPORTS_DIR
+
+EXHIBITS_FILE = NOTEBOOK_DIR / "exhibits.csv"
+
+
+APPLIES_TO = ("both", "published", "respondents")
+
+
+EXHIBIT_COLUMNS = ("notebook", "per_item", "applies_to", "title")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One papermill execution: input notebook, output stem and parameters."""
+
+    name: str
+    notebook: Path
+    parameters: dict[str, object]
+    title: str
+    item_id: str | None = None
+    titles: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def stem(self) -> str:
+        """The notebook's file stem (``figure`` for ``figure_fig07``)."""
+        return self.notebook.stem
+
+    def title_in(self, lang: str) -> str:
+        """The job's title in *lang* (item titles are translated; others fall back to :attr:`title`)."""
+        return self.titles.get(lang, self.title)
+
+
+@dataclass
+class RunConfig:
+    """What to reproduce and where."""
+
+    data_dir: Path = DATA_DIR
+    responses: Path | None = None
+    out_dir: Path = REPORTS_DIR
+    lang: str = "da"
+    langs: tuple[str, ...] = LANGS
+    formats: tuple[str, ...] = ("svg", "png")
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    force: bool = False
+    only: tuple[str, ...] = ()
+    assumptions: Path | None = None
+    column_map: Path | None = None
+    sheet: str | None = None
+    min_count: int = 0
+    exhibits: Path = EXHIBITS_FILE
+    engine: str = field(default_factory=lambda: default_engine())
+    #: Every ``--data`` file when more than one is given (the waves, in order); ``responses`` is the last.
+    waves: tuple[Path, ...] = ()
+    wave_labels: tuple[str, ...] = ()
+    site: bool = True  # build the report's site (reports/site) at the end
+    pdf: bool = True  # and its PDFs (reports/pdf)
+
+    @property
+    def published(self) -> bool:
+        """True when reproducing the published report (no respondent-level data)."""
+        return self.responses is None
+
+    @property
+    def processed_dir(self) -> Path:
+        """Where the processed tables of this run go (data/processed for the published report)."""
+        if self.published and Path(self.out_dir).resolve() == REPORTS_DIR.resolve():
+            return PROCESSED_DIR
+        return Path(self.out_dir) / "processed"
+
+
+def default_engine() -> str:
+    """``fork`` where the OS can fork from a forkserver (Linux), else ``kernel``."""
+    import multiprocessing as mp
+
+    return "fork" if hasattr(os, "fork") and "forkserver" in mp.get_all_start_methods() else "kernel"
+
+
+def rel(path: Path | None) -> str | None:
+    """A path as a string relative to the repository when inside it (keeps outputs portable)."""
+    if path is None:
+        return None
+    path = Path(path).resolve()
+    try:
+        return path.relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def read_rows(path: Path, required: Iterable[str], what: str) -> list[dict[str, str]]:
+    """Rows of a small CSV file as dicts (BOM, ``;`` and tab tolerated); raises on missing file or columns."""
+    if not path.is_file():
+        raise DataValidationError(Problem(file=str(path), message=f"{what} file not found"))
+    text = path.read_bytes().decode("utf-8-sig", errors="replace")
+    first = text.splitlines()[0] if text.strip() else ""
+    delimiter = max((",", ";", "\t"), key=first.count)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise DataValidationError(
+            Problem(
+                file=str(path),
+                row=1,
+                message="missing required column(s) " + ", ".join(missing),
+                allowed=list(required),
+            )
+        )
+    reader.fieldnames = header
+    return [{k: (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
+
+
+def _problem(path: Path, row: int, column: str, value: str, message: str, allowed=None) -> Problem:
+    return Problem(file=str(path), message=message, row=row, column=column, value=value, allowed=allowed)
+
+
+def read_exhibits(path: Path) -> list[dict[str, str]]:
+    """The exhibits list, validated: ``applies_to`` and ``per_item`` values, no duplicate notebooks."""
+    rows = read_rows(path, EXHIBIT_COLUMNS, "exhibits")
+    problems, seen = [], set()
+    for line, row in enumerate(rows, start=2):
+        if row["applies_to"] not in APPLIES_TO:
+            problems.append(_problem(path, line, "applies_to", row["applies_to"], "unknown value", APPLIES_TO))
+        if row["per_item"].lower() not in ("true", "false"):
+            problems.append(_problem(path, line, "per_item", row["per_item"], "not true or false", ("true", "false")))
+        if not row["notebook"].endswith(".ipynb"):
+            problems.append(_problem(path, line, "notebook", row["notebook"], "not an .ipynb file name"))
+        elif row["notebook"] in seen:
+            problems.append(_problem(path, line, "notebook", row["notebook"], "listed twice"))
+        seen.add(row["notebook"])
+    raise_if(problems)
+    return rows
+
+
+@dataclass(frozen=True)
+class ItemInfo:
+    """What planning needs to know about one survey item."""
+
+    item_id: str
+    titles: dict[str, str]
+
+
+def read_items(data_dir: Path) -> list[ItemInfo]:
+    """Items in report order with 'Figur 7: <title>' per language, read with the csv module.
+
+    Falls back to the validating :func:`~samskab_analysis.instrument.load_instrument` when the quick read
+    fails, so a broken instrument file is reported with file, row and column.
+    """
+    base = Path(data_dir) / "instrument"
+    try:
+        items = read_rows(base / "items.csv", ("item_id", "figure", "order"), "items")
+        labels = {row["key"]: row for row in read_rows(base / "labels.csv", ("key",), "labels")}
+        items.sort(key=lambda row: int(row["order"]))
+        infos = []
+        for row in items:
+            titles = {}
+            for lang in LANGS:
+                label = labels.get(row["item_id"], {}).get(lang) or row["item_id"]
+                name = f"{labels['figure'][lang]} {int(row['figure'])}" if row["figure"] else label
+                titles[lang] = f"{name}: {row.get(f'title_{lang}') or row.get('title_da', '')}"
+            infos.append(ItemInfo(row["item_id"], titles))
+        return infos
+    except (DataValidationError, KeyError, ValueError):
+        from samskab_analysis.data.instrument import load_instrument
+
+        instrument = load_instrument(data_dir)  # raises a DataValidationError naming the problem
+        return [
+            ItemInfo(i, {lang: f"{instrument.exhibit_name(i, lang)}: {instrument.title(i, lang)}" for lang in LANGS})
+            for i in instrument.item_ids
+        ]
+
+
+def common_parameters(config: RunConfig) -> dict[str, object]:
+    """Parameters passed to every notebook (only those a notebook declares are used)."""
+    return {
+        "data_dir": rel(config.data_dir),
+        "responses": rel(config.responses),
+        "lang": config.lang,
+        "also_langs": ",".join(lang for lang in config.langs if lang != config.lang),
+        "output_dir": rel(Path(config.out_dir) / "figures"),
+        "formats": ",".join(config.formats),
+        "assumptions": rel(config.assumptions),
+        "column_map": rel(config.column_map),
+        "sheet": config.sheet,
+        "min_count": config.min_count,
+    } | wave_parameters(config)
+
+
+def wave_parameters(config: RunConfig) -> dict[str, object]:
+    """``waves`` / ``wave_labels`` (``|``-separated) for a run with several ``--data`` files, else nothing.
+
+    A run with one ``--data`` file (or none) passes exactly the parameters it always did.
+    """
+    if len(config.waves) < 2:
+        return {}
+    return {"waves": "|".join(str(rel(p)) for p in config.waves), "wave_labels": "|".join(config.wave_labels) or None}
+
+
+def plan_jobs(config: RunConfig) -> list[Job]:
+    """All notebook runs for *config*, in report order (filtered by ``config.only``)."""
+    exhibits_file = Path(config.exhibits)
+    exhibits = read_exhibits(exhibits_file)
+    common = common_parameters(config)
+    kind = "published" if config.published else "respondents"
+    items: list[ItemInfo] | None = None
+    jobs = []
+    for row in exhibits:
+        if row["applies_to"] not in ("both", kind):
+            continue
+        notebook = exhibits_file.parent / row["notebook"]
+        if row["per_item"].lower() == "true":
+            items = items if items is not None else read_items(config.data_dir)
+            for item in items:
+                params = {**common, "item": item.item_id}
+                name = f"{notebook.stem}_{item.item_id}"
+                jobs.append(Job(name, notebook, params, item.titles["en"], item.item_id, item.titles))
+        else:
+            jobs.append(Job(notebook.stem, notebook, dict(common), row["title"]))
+    if config.only:
+        jobs = [j for j in jobs if any(key in (j.name, j.item_id, j.stem) for key in config.only)]
+    return jobs

@@ -1,0 +1,53 @@
+"""Write the processed tables (``data/processed``) from a study: the reproducible data step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from samskab_analysis.paths import PROCESSED_DIR
+from samskab_analysis.stats.ledger import claims_ledger
+from samskab_analysis.stats.scoring import study_summary
+from samskab_analysis.study import Study
+
+COUNT_COLUMNS = [
+    "item_id",
+    "figure",
+    "category_id",
+    "count",
+    "n",
+    "share",
+    "provenance",
+    "source",
+    "count_min",
+    "count_max",
+    "completions",
+]
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """Write *frame* deterministically (fixed float format, LF line ends, UTF-8)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False, float_format="%.6g", lineterminator="\n", encoding="utf-8")
+    return path
+
+
+def processed_counts(study: Study) -> pd.DataFrame:
+    """The count table in its published column order."""
+    columns = [c for c in COUNT_COLUMNS if c in study.counts.columns]
+    return study.counts[columns]
+
+
+def build_processed(study: Study, out_dir: str | Path = PROCESSED_DIR) -> dict[str, Path]:
+    """Write counts, item summary and (for the published study) the claims ledger and design."""
+    out = Path(out_dir)
+    written = {
+        "counts": write_csv(processed_counts(study), out / "counts.csv"),
+        "item_summary": write_csv(study_summary(study), out / "item_summary.csv"),
+    }
+    if study.is_published:
+        written["claims_ledger"] = write_csv(claims_ledger(study), out / "claims_ledger.csv")
+        design = study.design.drop(columns=["_line"]) if study.design is not None else pd.DataFrame()
+        written["design"] = write_csv(design, out / "design.csv")
+    return written

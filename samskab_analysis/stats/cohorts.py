@@ -1,0 +1,212 @@
+"""Two cohorts side by side: item distributions, Mann-Whitney U and an ordinal logit per item.
+
+A cohort is a :class:`~samskab_analysis.study.Study`: the published study (reconstructed counts, some of
+them assumed) or respondent-level data of a new round. Tests work on count tables expanded to one
+score per respondent (scores of ``scales.csv``; "don't know" and blanks are left out), so they need no
+respondent-level data and treat both kinds of cohort alike.
+
+* **Mann-Whitney U** (scipy, two-sided): exact p-value when there are no ties, otherwise the normal
+  approximation with tie correction (``method`` says which).
+* **Ordinal logit** (statsmodels ``OrderedModel``, cumulative logit with a dummy for the second
+  cohort): the coefficient is the log odds of answering higher in the second cohort. It is reported only
+  when the optimiser converged and the estimate is finite; otherwise ``ologit_status`` says why (for
+  example complete separation, where one cohort's answers all lie above the other's).
+
+With N = 10 and N = 14, only large differences can be told apart from chance; no correction for the
+18 tests is applied (the p-values are descriptive).
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from samskab_analysis.data.count_table import NO_ANSWER
+from samskab_analysis.paths import DATA_DIR, resolve
+from samskab_analysis.study import Study, load_study
+
+SYNTHETIC_EXAMPLE = "data/raw/examples/samskab_synthetic_cohort_no.csv"
+PUBLISHED = "published"
+MAX_ABS_COEF = 15.0
+
+
+def is_synthetic(study: Study) -> bool:
+    """True for the shipped synthetic example files (their names contain 'synthetic')."""
+    return not study.is_published and "synthetic" in study.label.lower()
+
+
+def cohort_label(study: Study) -> str:
+    """A short name with N; synthetic data are labelled as such."""
+    if study.is_published:
+        return f"Published study, reconstructed (N = {study.n})"
+    prefix = "SYNTHETIC example " if is_synthetic(study) else ""
+    return f"{prefix}{Path(study.label).stem} (N = {study.n})"
+
+
+def cohort_pair(
+    data_dir: str | Path = DATA_DIR,
+    responses: str | Path | None = None,
+    compare_with: str | Path | None = None,
+    *,
+    column_map: str | Path | None = None,
+    compare_column_map: str | Path | None = None,
+    sheet: str | None = None,
+) -> tuple[Study, Study]:
+    """The two studies to compare, earlier/baseline first.
+
+    *responses* is the run's data (None: the published study). *compare_with* is a respondent file or
+    ``"published"``; when None it is the shipped synthetic example for the published run and the
+    published study for a cohort run. The published study always comes first.
+    """
+    run = load_study(data_dir, responses, column_map=column_map, sheet=sheet)
+    other = compare_with if compare_with not in (None, "") else (SYNTHETIC_EXAMPLE if run.is_published else PUBLISHED)
+    if str(other) == PUBLISHED:
+        second = load_study(data_dir)
+    else:
+        second = load_study(data_dir, resolve(other), column_map=compare_column_map)
+    return (run, second) if run.is_published else (second, run)
+
+
+def side_by_side(a: Study, b: Study, lang: str = "da", min_count: int = 0) -> pd.DataFrame:
+    """Per item and category: count and percent of all respondents in each cohort.
+
+    'No answer' rows appear only when a cohort has one. Assumed cells of a reconstructed cohort are
+    flagged in ``note``. With *min_count* > 0, counts from 1 to min_count - 1 show as ``<min_count``.
+    """
+    inst = a.instrument
+    rows = []
+    for item_id in inst.item_ids:
+        ra = a.item_counts(item_id).set_index("category_id")
+        rb = b.item_counts(item_id).set_index("category_id")
+        categories = [*inst.item_categories(item_id), NO_ANSWER]
+        scale_id = inst.items.at[item_id, "scale_id"]
+        for category in categories:
+            ca = int(ra.at[category, "count"]) if category in ra.index else 0
+            cb = int(rb.at[category, "count"]) if category in rb.index else 0
+            if category == NO_ANSWER and ca == 0 and cb == 0:
+                continue
+            prov = str(ra.at[category, "provenance"]) if category in ra.index else ""
+            rows.append(
+                {
+                    "exhibit": inst.exhibit_name(item_id, lang),
+                    "category": inst.category_label(scale_id, category, lang),
+                    "count_a": ca,
+                    "pct_a": round(100 * ca / a.n, 1),
+                    "count_b": cb,
+                    "pct_b": round(100 * cb / b.n, 1),
+                    "note": "A assumed" if prov == "assumed" else "",
+                }
+            )
+    table = pd.DataFrame(rows)
+    for side in ("a", "b"):
+        table = suppress_counts(table, f"count_{side}", f"pct_{side}", min_count)
+    return table
+
+
+def suppress_counts(table: pd.DataFrame, count: str, pct: str, min_count: int) -> pd.DataFrame:
+    """Show counts 1..min_count-1 as ``<min_count`` and their percent as ``suppressed``."""
+    if min_count <= 0:
+        return table
+    out = table.copy()
+    small = (out[count] > 0) & (out[count] < min_count)
+    out[count] = out[count].astype(object).where(~small, f"<{min_count}")
+    out[pct] = out[pct].astype(object).where(~small, "suppressed")
+    return out
+
+
+def expanded_scores(study: Study, item_id: str) -> np.ndarray:
+    """One score per respondent with a scored answer, from the item's count table."""
+    rows = study.item_counts(item_id)
+    rows = rows[rows["score"].notna()]
+    return np.repeat(rows["score"].to_numpy(dtype=float), rows["count"].to_numpy(dtype=int))
+
+
+def mann_whitney(x: np.ndarray, y: np.ndarray) -> dict[str, object]:
+    """Two-sided Mann-Whitney U; exact without ties, tie-corrected normal approximation with ties."""
+    from scipy.stats import mannwhitneyu
+
+    if len(x) == 0 or len(y) == 0:
+        return {"mw_u": np.nan, "mw_p": np.nan, "mw_method": "not enough answers"}
+    values = np.concatenate([x, y])
+    ties = len(np.unique(values)) < len(values)
+    method = "asymptotic" if ties else "exact"
+    result = mannwhitneyu(x, y, alternative="two-sided", method=method)
+    return {"mw_u": float(result.statistic), "mw_p": float(result.pvalue), "mw_method": method}
+
+
+def ordinal_logit(x: np.ndarray, y: np.ndarray) -> dict[str, object]:
+    """Cumulative logit of the score on a dummy for the second cohort; failures are reported, not hidden."""
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+    empty = {"ologit_coef": np.nan, "ologit_se": np.nan, "ologit_p": np.nan}
+    values = np.concatenate([x, y])
+    if len(x) == 0 or len(y) == 0:
+        return {**empty, "ologit_status": "skipped: a cohort has no scored answer"}
+    levels = sorted(set(values.tolist()))
+    if len(levels) < 2:
+        return {**empty, "ologit_status": "skipped: only one answer category observed"}
+    endog = pd.Series(pd.Categorical(values, categories=levels, ordered=True))
+    exog = pd.DataFrame({"second_cohort": np.r_[np.zeros(len(x)), np.ones(len(y))]})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            fit = OrderedModel(endog, exog, distr="logit").fit(method="bfgs", disp=False, maxiter=500)
+        except (ValueError, np.linalg.LinAlgError) as err:
+            return {**empty, "ologit_status": f"failed: {type(err).__name__}"}
+    coef = float(fit.params["second_cohort"])
+    se = float(fit.bse["second_cohort"])
+    converged = bool(fit.mle_retvals.get("converged", False))
+    if not converged:
+        status = "not converged"
+    elif not np.isfinite(se) or abs(coef) > MAX_ABS_COEF:
+        status = "no finite estimate (separation)"
+    else:
+        status = "ok"
+    if status != "ok":
+        return {**empty, "ologit_status": status}
+    noted = sorted({type(w.message).__name__ for w in caught if "Warning" in type(w.message).__name__})
+    return {
+        "ologit_coef": coef,
+        "ologit_se": se,
+        "ologit_p": float(fit.pvalues["second_cohort"]),
+        "ologit_status": "ok" + (f" ({', '.join(noted)})" if noted else ""),
+    }
+
+
+def item_tests(a: Study, b: Study, lang: str = "en") -> pd.DataFrame:
+    """Per item: scored N and mean score in each cohort, Mann-Whitney U and the ordinal logit."""
+    inst = a.instrument
+    rows = []
+    for item_id in inst.item_ids:
+        x, y = expanded_scores(a, item_id), expanded_scores(b, item_id)
+        assumed = int((a.item_counts(item_id)["provenance"] == "assumed").sum())
+        rows.append(
+            {
+                "item_id": item_id,
+                "exhibit": inst.exhibit_name(item_id, lang),
+                "n_a": len(x),
+                "n_b": len(y),
+                "mean_a": float(x.mean()) if len(x) else np.nan,
+                "mean_b": float(y.mean()) if len(y) else np.nan,
+                **mann_whitney(x, y),
+                **ordinal_logit(x, y),
+                "assumed_cells_a": assumed,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def tests_table(tests: pd.DataFrame) -> pd.DataFrame:
+    """:func:`item_tests` rounded for printing."""
+    out = tests.drop(columns=["item_id"]).copy()
+    for column in ("mean_a", "mean_b", "ologit_coef", "ologit_se"):
+        out[column] = out[column].round(2) + 0.0  # + 0.0 turns -0.0 into 0.0
+    for column in ("mw_p", "ologit_p"):
+        out[column] = out[column].map(lambda p: "" if not np.isfinite(p) else f"{p:.3f}")
+    out["mw_u"] = out["mw_u"].round(1)
+    return out
+
+
