@@ -23,13 +23,13 @@ from urllib.parse import unquote, urlsplit
 import pandas as pd
 import pytest
 
-from samskab_analysis.figures.display import Table, table_html
 from samskab_analysis.data.errors import DataValidationError
+from samskab_analysis.data.strings import load_strings
+from samskab_analysis.figures.display import Table, table_html
 from samskab_analysis.paths import DATA_DIR, LANGS, PROCESSED_DIR, REPO_ROOT, REPORTS_DIR
-from samskab_analysis.stats.results import glue_keys, item_results
 from samskab_analysis.run.plan import RunConfig, plan_jobs
 from samskab_analysis.run.site import SiteConfig, build_site, split_figure
-from samskab_analysis.data.strings import load_strings
+from samskab_analysis.stats.results import glue_keys, item_results
 from samskab_analysis.study import load_study
 
 SITE = REPORTS_DIR / "site"
