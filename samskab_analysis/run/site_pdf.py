@@ -179,7 +179,7 @@ def build_pdfs(config, sources: dict[str, Path], doctrees: Path, epoch: str) -> 
             command = [
                 sys.executable,
                 "-m",
-                "samskab_analysis.site_pdf",
+                "samskab_analysis.run.site_pdf",
                 str(single / "index.html"),
                 str(target),
                 say("pdf_contents"),
