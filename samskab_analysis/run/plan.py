@@ -64,6 +64,8 @@ class RunConfig:
     min_count: int = 0
     exhibits: Path = EXHIBITS_FILE
     engine: str = field(default_factory=lambda: default_engine())
+    #: Seconds a notebook may run before it is stopped and reported as a failure (None: no limit).
+    timeout: float | None = 1800.0
 
     @property
     def published(self) -> bool:
@@ -192,7 +194,20 @@ def common_parameters(config: RunConfig) -> dict[str, object]:
         "column_map": rel(config.column_map),
         "sheet": config.sheet,
         "min_count": config.min_count,
+        "processed_dir": rel(config.processed_dir),
     }
+
+
+def unknown_only(config: RunConfig, jobs: list[Job]) -> list[str]:
+    """The ``--only`` keys matching no job of *jobs* (the unfiltered plan)."""
+    return [key for key in config.only if not any(key in (j.name, j.item_id, j.stem) for j in jobs)]
+
+
+def only_choices(jobs: list[Job]) -> str:
+    """The names ``--only`` accepts, for an error message: notebook stems and item ids."""
+    stems = list(dict.fromkeys(j.stem for j in jobs))
+    items = list(dict.fromkeys(j.item_id for j in jobs if j.item_id))
+    return ", ".join(stems) + (f"; items {', '.join(items)}" if items else "") + "; or job names such as figure_fig07"
 
 
 def plan_jobs(config: RunConfig) -> list[Job]:
