@@ -70,7 +70,7 @@ def prepare_data(config: RunConfig) -> dict[str, Path]:
         column_map=config.column_map,
         sheet=config.sheet,
     )
-    return build_processed(study, config.processed_dir)
+    return build_processed(study, config.processed_dir, config.min_count)
 
 
 def schedule(todo: list[tuple[Job, str]], history: dict[str, dict]) -> list[tuple[Job, str]]:
@@ -163,6 +163,7 @@ def _run(config: RunConfig, out_dir: Path) -> int:
     if todo or config.force or stale_data:
         written = prepare_data(config)
         top.update(inputs=shared, data=data, processed=sorted(rel(p) for p in written.values()))
+        update_manifest(out_dir, {}, top)  # a valid manifest from the start, whenever the run is stopped
     changes: dict[str, dict | None] = {}
     failures: dict[str, str] = {}
     if todo:
