@@ -150,6 +150,15 @@ def discard_outputs(job: Job, out_dir: Path, entry: dict[str, object] | None) ->
     return removed
 
 
+def discard_recorded(out_dir: Path, name: str, entry: dict[str, object] | None) -> None:
+    """Remove the outputs the manifest recorded for job *name* (a job no longer planned, or withheld)."""
+    out_dir = Path(out_dir)
+    paths = [out_dir / "notebooks" / f"{name}.ipynb", out_dir / "html" / f"{name}.html"]
+    paths += [out_dir / str(f) for f in (entry or {}).get("figures", [])]  # type: ignore[union-attr]
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
 def load_manifest(out_dir: Path) -> dict[str, object]:
     """The manifest of the last run (empty when absent or unreadable)."""
     try:

@@ -25,6 +25,7 @@ from samskab_analysis.run.manifest import (
     RUN_FORMAT,
     data_files,
     discard_outputs,
+    discard_recorded,
     file_digests,
     inputs_hash,
     job_hash,
@@ -42,6 +43,7 @@ from samskab_analysis.run.plan import (
     plan_jobs,
     rel,
     unknown_only,
+    withheld_notebooks,
 )
 
 FORMATS = ("svg", "png", "pdf")
@@ -145,6 +147,13 @@ def _run(config: RunConfig, out_dir: Path) -> int:
                 file=sys.stderr,
             )
             return 2
+    withheld = withheld_notebooks(config)
+    if withheld:
+        print(
+            f"samskab reproduce: --min-count {config.min_count}: not running {', '.join(withheld)} "
+            "(no disclosure control for all their outputs; notebooks/exhibits.csv)",
+            file=sys.stderr,
+        )
     manifest = load_manifest(out_dir)
     previous: dict[str, dict] = dict(manifest.get("jobs", {}))  # type: ignore[arg-type]
     todo, fresh, changed = [], [], {}
@@ -199,6 +208,8 @@ def _run(config: RunConfig, out_dir: Path) -> int:
     if not config.only:  # forget jobs that are no longer planned (e.g. a notebook removed from exhibits.csv)
         planned = {job.name for job in jobs}
         changes.update({name: None for name in previous if name not in planned})
+        for name in changes:  # and their outputs: e.g. a notebook withheld by --min-count keeps no old counts
+            discard_recorded(out_dir, name, previous.get(name))
     manifest = update_manifest(out_dir, changes, top)
     from samskab_analysis.run.report import write_index
 

@@ -137,6 +137,8 @@ def index_summary(
         revealing = [bool(set(part["item_id"]) & hidden) for _, part in defs.groupby("index_id", sort=False)]
         frame = mask_rows(frame, [True] * len(frame), ["min", "median", "max"])
         frame = mask_rows(frame, revealing, ["mean", "sd"])
+        scored = values.notna().sum()
+        frame = mask_rows(frame, [r or n < min_count for r, n in zip(revealing, scored, strict=True)], ["n"])
     return frame
 
 
@@ -256,9 +258,14 @@ def paired_comparisons(
         )
     frame = suppress_cells(pd.DataFrame(rows), ["a>b", "a<b", "a=b"], min_count, ["sign_p", "wilcoxon_p"])
     frame = suppress(frame, "n_pairs", ["mean_a", "mean_b", "sign_p", "wilcoxon_p"], min_count)
+    if min_count <= 0:
+        return frame
     hidden = hidden_response_items(responses, instrument, min_count)
-    frame = mask_rows(frame, frame["item_a"].isin(hidden).to_numpy(), ["mean_a"])
-    return mask_rows(frame, frame["item_b"].isin(hidden).to_numpy(), ["mean_b"])
+    in_a, in_b = frame["item_a"].isin(hidden).to_numpy(), frame["item_b"].isin(hidden).to_numpy()
+    few = (pd.to_numeric(frame["n_pairs"]) < min_count).to_numpy()
+    frame = mask_rows(frame, in_a, ["mean_a"])
+    frame = mask_rows(frame, in_b, ["mean_b"])
+    return mask_rows(frame, few | in_a | in_b, ["n_pairs"])  # N minus the pairs counts the blanks
 
 
 def index_labels(indices: pd.DataFrame, lang: str) -> dict[str, str]:
