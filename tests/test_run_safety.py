@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -202,6 +203,17 @@ def test_run_date_comes_only_from_source_date_epoch(monkeypatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     monkeypatch.setenv("TZ", "Pacific/Kiritimati")
     assert source_date() == "2023-11-14"
+
+
+def test_no_wall_clock_time_zone_or_locale_in_the_package() -> None:
+    pattern = re.compile(r"today\(\)|\.now\(|strftime|localtime|getlocale|setlocale|time\.time\(\)")
+    found = [
+        f"{path.relative_to(REPO_ROOT)}:{n}"
+        for path in sorted((REPO_ROOT / "samskab_analysis").rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if pattern.search(line)
+    ]
+    assert found == []
 
 
 def test_committed_reports_show_no_wall_clock_date() -> None:
