@@ -69,6 +69,9 @@ class RunConfig:
     engine: str = field(default_factory=lambda: default_engine())
     #: Seconds a notebook may run before it is stopped and reported as a failure (None: no limit).
     timeout: float | None = 1800.0
+    #: Every ``--data`` file when more than one is given (the waves, in order); ``responses`` is the last.
+    waves: tuple[Path, ...] = ()
+    wave_labels: tuple[str, ...] = ()
 
     @property
     def published(self) -> bool:
@@ -201,7 +204,17 @@ def common_parameters(config: RunConfig) -> dict[str, object]:
         "sheet": config.sheet,
         "min_count": config.min_count,
         "processed_dir": rel(config.processed_dir),
-    }
+    } | wave_parameters(config)
+
+
+def wave_parameters(config: RunConfig) -> dict[str, object]:
+    """``waves`` / ``wave_labels`` (``|``-separated) for a run with several ``--data`` files, else nothing.
+
+    A run with one ``--data`` file (or none) passes exactly the parameters it always did.
+    """
+    if len(config.waves) < 2:
+        return {}
+    return {"waves": "|".join(str(rel(p)) for p in config.waves), "wave_labels": "|".join(config.wave_labels) or None}
 
 
 def unknown_only(config: RunConfig, jobs: list[Job]) -> list[str]:
