@@ -75,7 +75,7 @@ def test_cli_data_writes_processed(tmp_path, capsys):
 def test_cli_reports_bad_input_without_traceback(tmp_path, raw_copy, capsys):
     path = raw_copy / "published" / "statements.csv"
     path.write_text(path.read_text().replace("S06e,fig06,6,low,2", "S06e,fig06,6,lowish,2"))
-    assert main(["data", "--data-dir", str(raw_copy), "--out", str(tmp_path)]) == 2
+    assert main(["data", "--data-dir", str(raw_copy), "--out", str(tmp_path / "processed")]) == 2  # not around raw
     err = capsys.readouterr().err
     assert "statements.csv, row 17, column 'categories'" in err and "Traceback" not in err
 
