@@ -241,6 +241,59 @@ def processes_in_group(pgid: int) -> list[int]:
     return found
 
 
+def processes_mentioning(text: str) -> list[int]:
+    """Live processes whose command line contains *text* (kernels run in their own session), from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if text in cmdline and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="needs /proc (Linux)")
+def test_interrupt_stops_kernels_too(nbs: Path, tmp_path: Path) -> None:
+    """The kernel engine: Ctrl-C kills the workers, and their kernels (own sessions) exit with them."""
+    for name in ("a", "b"):
+        notebook(nbs / f"{name}.ipynb", PARAMS, "import time\ntime.sleep(120)")
+    scratch = tmp_path / "tmp"  # the workers' private folders (kernel connection files) go here
+    scratch.mkdir()
+    command = [sys.executable, "-m", "samskab_analysis.cli", "reproduce", "--exhibits", str(exhibits(nbs, "a", "b"))]
+    proc = subprocess.Popen(
+        [*command, "--out", str(tmp_path / "out"), "--jobs", "2", "--engine", "kernel"],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env={**os.environ, "TMPDIR": str(scratch)},
+    )
+    try:
+        deadline = time.monotonic() + 150
+        while len(processes_mentioning(f"-f {scratch}")) < 2 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert processes_mentioning(f"-f {scratch}"), "no kernel started"
+        time.sleep(3)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130
+    assert err.strip().splitlines()[-1] == "samskab reproduce: interrupted; finished notebooks kept, manifest valid"
+    deadline = time.monotonic() + 10
+    while processes_mentioning(f"-f {scratch}") and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert processes_mentioning(f"-f {scratch}") == []
+    assert processes_in_group(proc.pid) == []
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="needs /proc (Linux)")
 @pytest.mark.parametrize("how", ["SIGINT to the group (Ctrl-C)", "SIGTERM"])
 def test_interrupt_stops_the_whole_run(how: str, nbs: Path, tmp_path: Path) -> None:
