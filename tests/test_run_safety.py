@@ -19,6 +19,7 @@ from samskab_analysis.data.instrument import load_instrument
 from samskab_analysis.paths import DATA_DIR, REPO_ROOT, UnsafeOutputError, check_lang, check_out_dir
 from samskab_analysis.run.manifest import load_manifest
 from samskab_analysis.run.runner import source_date
+from samskab_analysis.study import load_study
 
 PARAMS = 'lang = "da"\nalso_langs = ""\noutput_dir = "reports/scratch/figures"\nfail = False'
 FIGURE = """from pathlib import Path
@@ -93,6 +94,11 @@ def test_notebook_lang_parameter_is_checked() -> None:
     with pytest.raises(ValueError, match="da, no, en"):
         instrument.exhibit_name("fig07", "fr")
     assert check_lang("no") == "no"
+    from samskab_analysis.stats.microdata import index_summary
+
+    study = load_study(DATA_DIR, DATA_DIR / "examples" / "samskab_synthetic_cohort_no.csv")
+    with pytest.raises(ValueError, match="use one of da, no, en"):
+        index_summary(study.responses, study.instrument, lang="fr")
 
 
 # 2. nothing outside the output folder -------------------------------------------------------------------------------

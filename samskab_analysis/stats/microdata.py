@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from samskab_analysis.data.instrument import Instrument
-from samskab_analysis.paths import DATA_DIR, LANGS
+from samskab_analysis.paths import DATA_DIR, LANGS, check_lang
 from samskab_analysis.stats.disclosure import SUPPRESSED, hidden_cells, mask_rows, protect_columns
 
 MIN_ALPHA_N = 3
@@ -113,6 +113,7 @@ def index_summary(
     min_count: int = 0,
 ) -> pd.DataFrame:
     """Per index: its items, respondents with a score, mean, SD, min, median and max of respondent scores."""
+    check_lang(lang)
     defs = indices if indices is not None else load_index_definitions(instrument)
     values = respondent_indices(responses, instrument, defs)
     rows = []
@@ -160,6 +161,7 @@ def cronbach_alpha(scores: pd.DataFrame) -> tuple[float, int]:
 
 def reliability(responses: pd.DataFrame, instrument: Instrument, lang: str = "en", min_count: int = 0) -> pd.DataFrame:
     """Cronbach's alpha per level for each scale shared by at least two of the level's items (listwise)."""
+    check_lang(lang)
     scores = item_scores(responses, instrument, pomp=False)
     items = instrument.items.loc[[i for i in instrument.item_ids if i in scores.columns]]
     rows = []
