@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 JOBS ?=
 ARGS ?=
 
-.PHONY: setup reproduce site data test lint benchmark clean-reports
+.PHONY: setup reproduce site data test lint benchmark screenshots clean-reports
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ reproduce: setup
 test: setup
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(ARGS)
+
+screenshots: setup
+	SAMSKAB_SCREENSHOTS=1 $(BIN)/python -m pytest -p no:nbval -o addopts= tests/test_browser.py -k screenshots -q
 
 lint: setup
 	$(BIN)/python -m ruff check .

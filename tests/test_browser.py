@@ -11,6 +11,7 @@ pages of each PDF into PNG with pdftoppm to check they are not blank.  Uses Debi
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -101,8 +102,13 @@ def test_every_page_loads_on_desktop_and_phone(browser, lang: str) -> None:
     assert not problems, "\n".join(problems[:30])
 
 
-def test_language_switch_keeps_the_page_and_screenshots(browser) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
+def test_language_switch_keeps_the_page_and_screenshots(browser, tmp_path) -> None:
+    """Screenshots go to a temporary folder; ``make screenshots`` (SAMSKAB_SCREENSHOTS=1) refreshes the README's.
+
+    Tests never rewrite committed files: a PNG differs byte for byte between runs.
+    """
+    shots = SHOTS if os.environ.get("SAMSKAB_SCREENSHOTS") == "1" else tmp_path
+    shots.mkdir(parents=True, exist_ok=True)
     context, page = new_page(browser, DESKTOP)
     page.goto((SITE / "da" / EXHIBIT).as_uri(), wait_until="load")
     for lang in ("no", "en", "da"):
@@ -113,13 +119,13 @@ def test_language_switch_keeps_the_page_and_screenshots(browser) -> None:
     for lang in LANGS:
         for name, rel in (("landing", "index.html"), ("exhibit", EXHIBIT)):
             page.goto((SITE / lang / rel).as_uri(), wait_until="load")
-            page.screenshot(path=str(SHOTS / f"{name}_{lang}.png"))
+            page.screenshot(path=str(shots / f"{name}_{lang}.png"))
     context.close()
     context, page = new_page(browser, PHONE)
     page.goto((SITE / "da" / EXHIBIT).as_uri(), wait_until="load")
-    page.screenshot(path=str(SHOTS / "exhibit_da_phone.png"))
+    page.screenshot(path=str(shots / "exhibit_da_phone.png"))
     context.close()
-    assert all((SHOTS / f"landing_{lang}.png").stat().st_size > 10_000 for lang in LANGS)
+    assert all((shots / f"landing_{lang}.png").stat().st_size > 10_000 for lang in LANGS)
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm missing (poppler-utils)")
