@@ -99,35 +99,17 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def source_commit() -> str:
-    """The git commit the site was built from (``+modified`` when the work tree differs), or ``unknown``."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no", "--", "samskab_analysis", "notebooks", "data/raw"],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + ("+modified" if dirty else "")
+def inputs_id(manifest: dict) -> str:
+    """The run's inputs as a short content hash (data, library code, notebooks list, pins; from the manifest).
+
+    Unlike a git commit it is the same on every clone of the same files, so the committed site is reproducible.
+    """
+    return str(manifest.get("inputs") or "unknown")[:12]
 
 
 def source_epoch() -> str:
-    """``SOURCE_DATE_EPOCH`` if set, else the last commit's time, else a fixed value."""
-    if os.environ.get("SOURCE_DATE_EPOCH"):
-        return os.environ["SOURCE_DATE_EPOCH"]
-    try:
-        out = subprocess.run(
-            ["git", "log", "-1", "--format=%ct"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        return out or DEFAULT_EPOCH
-    except (OSError, subprocess.CalledProcessError):
-        return DEFAULT_EPOCH
+    """``SOURCE_DATE_EPOCH`` if set, else a fixed value: the site never depends on the day or the commit."""
+    return os.environ.get("SOURCE_DATE_EPOCH") or DEFAULT_EPOCH
 
 
 # --- what the run produced ----------------------------------------------------------------------------------------
@@ -214,7 +196,7 @@ class Context:
     instrument: object
     counts: list[dict[str, str]]
     n: int
-    commit: str
+    inputs: str
     pages: list[Page]
     item_csv: dict[str, Path]
 
@@ -300,7 +282,7 @@ def header_markdown(ctx: Context, page: Page) -> str:
     elif (Path(ctx.config.processed_dir) / "counts.csv").is_file():
         rel = os.path.relpath(Path(ctx.config.processed_dir) / "counts.csv", Path(ctx.config.out_dir))
         links.append(f'<a href="{up}{esc(Path(rel).as_posix())}">{esc(say("link_counts"))}</a>')
-    links.append(f"<span>{esc(say('produced_by', version=__version__, commit=ctx.commit))}</span>")
+    links.append(f"<span>{esc(say('produced_by', version=__version__, inputs=ctx.inputs))}</span>")
     lines.append(f'<p class="samskab-links">{" ".join(links)}</p>')
     lines.append("")
     if ctx.lang != "en":
@@ -484,7 +466,7 @@ def data_markdown(ctx: Context, hashes: dict[str, str]) -> str:
     lines += [
         f"## {md_escape(say('hashes_heading'))}",
         "",
-        md_escape(say("produced_by", version=__version__, commit=ctx.commit)),
+        md_escape(say("produced_by", version=__version__, inputs=ctx.inputs)),
         "",
         "```{raw} html",
         '<div class="samskab-table"><table class="samskab"><thead><tr>'
@@ -513,7 +495,7 @@ def site_json(ctx: Context, strings: dict[str, dict[str, str]]) -> str:
         "languages": [[code, LANG_NAMES[code]] for code in ctx.config.langs],
         "code_show": say("code_show"),
         "code_hide": say("code_hide"),
-        "strings": {"language": say("language"), "footer": say("footer", version=__version__, commit=ctx.commit)},
+        "strings": {"language": say("language"), "footer": say("footer", version=__version__, inputs=ctx.inputs)},
     }
     return json.dumps(info, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
@@ -552,7 +534,7 @@ def write_sources(config: SiteConfig, lang: str, pages: list[Page], shared: dict
         shared["instrument"],
         shared["counts"],
         shared["n"],
-        shared["commit"],
+        shared["inputs"],
         pages,
         shared["item_csv"],
     )
@@ -613,7 +595,7 @@ def write_redirect(out_dir: Path, lang: str) -> Path:
 
 
 def shared_inputs(config: SiteConfig, manifest: dict) -> dict:
-    """What every language's pages use: strings, instrument, counts, N, commit, data hashes."""
+    """What every language's pages use: strings, instrument, counts, N, inputs hash, data hashes."""
     from samskab_analysis.data.instrument import load_instrument
 
     _, counts = read_csv(Path(config.processed_dir) / "counts.csv")
@@ -625,7 +607,7 @@ def shared_inputs(config: SiteConfig, manifest: dict) -> dict:
         "counts": counts,
         "n": int(max(n_values, key=int)) if n_values else 0,
         "design": {r["key"]: r["value"] for r in design_rows},
-        "commit": source_commit(),
+        "inputs": inputs_id(manifest),
         "item_csv": item_data_files(config.processed_dir, config.out_dir),
         "hashes": dict(sorted((manifest.get("data") or {}).items())),
     }
