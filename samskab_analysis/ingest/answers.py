@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from samskab_analysis.data.count_table import NO_ANSWER
-from samskab_analysis.data.csv_reader import LINE, check_allowed, check_required_values, parse_float, read_table
+from samskab_analysis.data.csv_reader import LINE, check_allowed, check_required_values, read_table
 from samskab_analysis.data.errors import Problem, raise_if
 from samskab_analysis.data.instrument import Instrument
 from samskab_analysis.ingest.text import normal_text
@@ -27,6 +28,7 @@ ALIAS_FILE = "answer_aliases.csv"
 CODE_THEN_LABEL = re.compile(r"^\(?\s*(-?\d{1,3})\s*(?:[).:=\-–—]\s*|\s+)(\D.*)$")
 LABEL_THEN_CODE = re.compile(r"^(\D.*?)\s*[(\[]\s*(-?\d{1,3})\s*[)\]]$")
 LABEL_PREFIXES = ("i ", "to a ", "to ")
+CODE = re.compile(r"^(-?[0-9]{1,15})(?:[.,]0+)?$", re.ASCII)
 
 
 def answer_key(value: object) -> str:
@@ -38,12 +40,13 @@ def answer_key(value: object) -> str:
 
 
 def code_text(text: str) -> str | None:
-    """``'5'``, ``'5.0'``, ``'5,0'`` -> ``'5'``; None when *text* is not a whole number."""
-    try:
-        number = parse_float(text.strip().lstrip("'"))
-    except ValueError:
-        return None
-    return str(int(number)) if number == number and float(number).is_integer() and abs(number) < 1e15 else None
+    """``'5'``, ``'5.0'``, ``'5,0'`` -> ``'5'``; None when *text* is not a plain whole number.
+
+    Only digits (with an optional minus and a zero decimal part) are codes: ``1e0``, ``+5``, ``5_0``, ``0x5``,
+    ``inf`` or ``5.5`` are not.
+    """
+    match = CODE.match(text.strip().lstrip("'"))
+    return str(int(match.group(1))) if match else None
 
 
 def load_answer_aliases(instrument: Instrument, data_dir: str | Path = DATA_DIR) -> dict[str, dict[str, str]]:
@@ -58,13 +61,14 @@ def load_answer_aliases(instrument: Instrument, data_dir: str | Path = DATA_DIR)
     problems += check_allowed(frame, "scale_id", scale_ids, optional=True)
     raise_if(problems)
     first: dict[tuple[str, str], int] = {}
+    categories = {s: [*instrument.categories(s), NO_ANSWER] for s in scale_ids}
     for alias, scale, category, line in zip(
         frame["alias"], frame["scale_id"], frame["category_id"], frame[LINE], strict=True
     ):
         targets = [scale] if scale else scale_ids
         key = answer_key(alias)
         for scale_id in targets:
-            allowed = [*instrument.categories(scale_id), NO_ANSWER]
+            allowed = categories[scale_id]
             if category not in allowed:
                 problems.append(
                     Problem(
@@ -152,20 +156,42 @@ def allowed_answers(instrument: Instrument, scale_id: str) -> list[str]:
     return [*out, "blank (no answer)", f"or an alias of instrument/{ALIAS_FILE}"]
 
 
-def parse_text_answer(text: str, lookup: Mapping[str, str]) -> str | None:
-    """Category id of an answer written as text, code, or code and label together; None if unknown."""
+@dataclass(frozen=True)
+class AnswerText:
+    """What one distinct answer text says, independent of the scale: read once per text, then looked up."""
+
+    key: str  # the text reduced by :func:`answer_key`
+    code: str | None  # the whole number it writes, if any
+    label: str | None  # the label of ``5 - label`` / ``label (5)``, if any
+    blank: bool
+
+
+def read_answer_text(text: str) -> AnswerText:
+    """The scale-independent reading of an answer text (the per-text parser: called once per distinct text)."""
     key = answer_key(text)
-    if key in lookup:
-        return lookup[key]
-    code = code_text(text)
-    if code is not None:
-        return lookup.get(code)
+    label = None
     for pattern, label_group in ((CODE_THEN_LABEL, 2), (LABEL_THEN_CODE, 1)):
         match = pattern.match(key)
         if match:
             label = answer_key(match.group(label_group))
-            return lookup.get(label)  # the label decides: the code may follow the survey tool's numbering
+            break
+    return AnswerText(key, code_text(text), label, text.strip() == "" or key == "")
+
+
+def resolve_answer(answer: AnswerText, lookup: Mapping[str, str]) -> str | None:
+    """Category id of an answer text read by :func:`read_answer_text` on one scale; None if not on it."""
+    if answer.key in lookup:
+        return lookup[answer.key]
+    if answer.code is not None:
+        return lookup.get(answer.code)
+    if answer.label is not None:
+        return lookup.get(answer.label)  # the label decides: the code may follow the survey tool's numbering
     return None
+
+
+def parse_text_answer(text: str, lookup: Mapping[str, str]) -> str | None:
+    """Category id of an answer written as text, code, or code and label together; None if unknown."""
+    return resolve_answer(read_answer_text(text), lookup)
 
 
 def parse_answer(text: str, lookup: Mapping[str, str], value_label: str | None = None) -> str | None:
@@ -175,6 +201,5 @@ def parse_answer(text: str, lookup: Mapping[str, str], value_label: str | None =
     """
     if value_label is not None:
         return parse_text_answer(value_label, lookup)
-    if text.strip() == "" or answer_key(text) == "":
-        return ""
-    return parse_text_answer(text, lookup)
+    answer = read_answer_text(text)
+    return "" if answer.blank else resolve_answer(answer, lookup)

@@ -31,8 +31,37 @@ EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 SPSS_SUFFIXES = (".sav", ".zsav")
 DELIMITERS = (",", ";", "\t", "|")
 SNIFF_ROWS = 200
+SNIFF_CHARS = 1_000_000  # the delimiter is chosen on the first rows only
 SEP_LINE = re.compile(r'^"?sep=([,;\t|])"?[ \t]*(?:\r\n|\n|\r)', re.IGNORECASE)
 MERGE_PATTERN = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+CELL_START = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]+)(\d+)"')
+CELL_END = re.compile(rb"</(?:\w+:)?c>|<(?:\w+:)?c\s")
+CACHED_VALUE = re.compile(rb"<(?:\w+:)?v[\s>/]")
+FORMULA_TEXT = re.compile(rb"<(?:\w+:)?f(?:\s[^>]*)?>([^<]*)</")
+DATE_NOTE = "date"
+FORMULA_NOTE = "formula"
+SNIFF_BYTES = 4096
+# What a file starts with -> what it is (for files whose content does not match their name)
+SIGNATURES = (
+    (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx / OpenDocument workbook or another zipped file)"),
+    (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        "an old-style Office file (Excel 97-2003 .xls or a password-protected workbook)",
+    ),
+    (b"$FL2", "an SPSS data file (.sav)"),
+    (b"$FL3", "a compressed SPSS data file (.zsav)"),
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x1f\x8b", "a gzip-compressed file"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"{\\rtf", "an RTF document"),
+    (b"\x7fELF", "a program (ELF executable)"),
+    (b"SQLite format 3", "an SQLite database"),
+)
 
 
 @dataclass
@@ -48,6 +77,7 @@ class Grid:
     header_given: bool = False
     value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
     descriptions: dict[str, str] = field(default_factory=dict)
+    cell_notes: dict[tuple[int, int], str] = field(default_factory=dict)  # (row number, 0-based column) -> note
 
 
 def cell_text(value: object) -> str:
@@ -151,9 +181,10 @@ def decode_text(raw: bytes, name: str) -> tuple[str, str]:
 def detect_delimiter(text: str) -> str:
     """The delimiter that gives the most lines with the same (largest) number of fields."""
     best, best_score = ",", (0, 0)
+    sample = text[:SNIFF_CHARS]
     for delim in DELIMITERS:
         try:
-            rows = list(islice(csv.reader(io.StringIO(text, newline=""), delimiter=delim), SNIFF_ROWS))
+            rows = list(islice(csv.reader(io.StringIO(sample, newline=""), delimiter=delim), SNIFF_ROWS))
         except csv.Error:
             continue
         counts = Counter(len(r) for r in rows if any(c.strip() for c in r))
@@ -166,10 +197,33 @@ def detect_delimiter(text: str) -> str:
     return best
 
 
+def file_kind(head: bytes) -> str | None:
+    """What a file is by its first bytes (see ``SIGNATURES``), or None when nothing is recognised."""
+    return next((what for magic, what in SIGNATURES if head.startswith(magic)), None)
+
+
+def binary_problem(raw: bytes, name: str) -> Problem | None:
+    """A problem for a binary file given as delimited text (by signature, or NUL bytes outside UTF-16)."""
+    what = file_kind(raw[:16])
+    if what is None and b"\x00" in raw[:SNIFF_BYTES] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        if _utf16_without_bom(raw) is None:
+            what = "a binary file (it contains NUL bytes)"
+    if what is None:
+        return None
+    return Problem(
+        file=name,
+        message=f"is {what}, not delimited text (CSV/TSV); export the answers as CSV, .xlsx or .sav and give "
+        "that file a matching name",
+    )
+
+
 def read_text(path: Path) -> Grid:
     """A delimited text file as a grid; record numbers are the lines where each record starts."""
     name = str(path)
-    text, encoding = decode_text(path.read_bytes(), name)
+    raw = path.read_bytes()
+    raise_if([p for p in [binary_problem(raw, name)] if p])
+    text, encoding = decode_text(raw, name)
+    del raw
     if not text.strip():
         raise DataValidationError(Problem(file=name, message="responses file is empty"))
     hint = SEP_LINE.match(text)
@@ -183,7 +237,7 @@ def read_text(path: Path) -> Grid:
     start = 1 + offset
     try:
         for row in reader:
-            rows.append([c.strip() for c in row])
+            rows.append(list(map(str.strip, row)))
             numbers.append(start)
             start = reader.line_num + 1 + offset
     except csv.Error as err:
@@ -197,20 +251,72 @@ def read_text(path: Path) -> Grid:
 # --- Excel ---------------------------------------------------------------------------------
 
 
-def _merged_ranges(sheet: object) -> list[tuple[int, int, int, int]]:
-    """Merged cell ranges of a read-only sheet (parsed from its XML; empty when unavailable)."""
-    from openpyxl.utils import column_index_from_string
-
+def _sheet_xml(sheet: object) -> bytes:
+    """The XML of a read-only sheet (empty when unavailable)."""
     try:
         source = sheet._get_source()  # noqa: SLF001 - read-only sheets expose merges only in their XML
         data = source.read()
         source.close()
     except (AttributeError, OSError, KeyError, zipfile.BadZipFile):
-        return []
+        return b""
+    return data
+
+
+def _merged_ranges(data: bytes) -> list[tuple[int, int, int, int]]:
+    """Merged cell ranges of a sheet's XML."""
+    from openpyxl.utils import column_index_from_string
+
     out = []
     for c1, r1, c2, r2 in MERGE_PATTERN.findall(data):
         out.append((int(r1), column_index_from_string(c1.decode()), int(r2), column_index_from_string(c2.decode())))
     return out
+
+
+def formulas_without_values(data: bytes) -> dict[tuple[int, int], str]:
+    """``{(row, 0-based column): formula}`` of formula cells that have no saved (cached) value.
+
+    Files written by scripts (openpyxl, pandas) keep formulas but no results; read as values such cells
+    would look blank. Only sheets that contain a formula at all are scanned cell by cell.
+    """
+    from openpyxl.utils import column_index_from_string
+
+    out: dict[tuple[int, int], str] = {}
+    for match in FORMULA_TAG.finditer(data):
+        start = data.rfind(b"<", 0, match.start())
+        while start > 0 and not CELL_START.match(data, start):
+            start = data.rfind(b"<", 0, start)
+        cell = CELL_START.match(data, start) if start >= 0 else None
+        if cell is None:
+            continue
+        end = CELL_END.search(data, match.end())
+        chunk = data[match.start() : end.start() if end else len(data)]
+        if CACHED_VALUE.search(chunk):
+            continue
+        text = FORMULA_TEXT.match(chunk)
+        formula = "=" + text.group(1).decode("utf-8", "replace") if text and text.group(1) else "(shared formula)"
+        out[(int(cell.group(2)), column_index_from_string(cell.group(1).decode()) - 1)] = formula
+    return out
+
+
+def _excel_rows(sheet: object, notes: dict[tuple[int, int], str]) -> list[list[str]]:
+    """Text cells of a read-only sheet; date/time cells are noted (they are never answers)."""
+    from datetime import date, time, timedelta
+
+    dated = (date, time, timedelta)
+    rows = []
+    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        cells = []
+        for column, value in enumerate(values):
+            if value is None:
+                cells.append("")
+            elif value.__class__ is str:
+                cells.append(value.strip())
+            else:
+                if isinstance(value, dated):
+                    notes[(number, column)] = DATE_NOTE
+                cells.append(cell_text(value))
+        rows.append(cells)
+    return rows
 
 
 def read_excel_sheets(path: Path) -> list[Grid]:
@@ -218,6 +324,16 @@ def read_excel_sheets(path: Path) -> list[Grid]:
     from openpyxl import load_workbook
 
     name = str(path)
+    with path.open("rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    if not head.startswith(b"PK\x03\x04"):
+        what = file_kind(head) or ("a text file" if b"\x00" not in head else "a binary file")
+        raise DataValidationError(
+            Problem(
+                file=name,
+                message=f"is {what}, not an Excel .xlsx workbook; save it as .xlsx (or give a CSV file a .csv name)",
+            )
+        )
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError) as err:
@@ -229,7 +345,11 @@ def read_excel_sheets(path: Path) -> list[Grid]:
             if not hasattr(sheet, "iter_rows"):
                 continue  # chart sheets
             sheet.reset_dimensions()  # some writers store a wrong sheet size; read what is there
-            rows = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+            notes: dict[tuple[int, int], str] = {}
+            rows = _excel_rows(sheet, notes)
+            xml = _sheet_xml(sheet)
+            for cell in formulas_without_values(xml):
+                notes[cell] = FORMULA_NOTE
             grids.append(
                 Grid(
                     f"{name} [sheet {sheet_name}]",
@@ -237,7 +357,8 @@ def read_excel_sheets(path: Path) -> list[Grid]:
                     rows,
                     list(range(1, len(rows) + 1)),
                     {"sheet": sheet_name},
-                    _merged_ranges(sheet),
+                    _merged_ranges(xml),
+                    cell_notes=notes,
                 )
             )
     finally:
@@ -253,6 +374,11 @@ def read_spss(path: Path) -> Grid:
     import pyreadstat
 
     name = str(path)
+    with path.open("rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    if not head.startswith((b"$FL2", b"$FL3")):
+        what = file_kind(head) or ("a text file" if b"\x00" not in head else "a binary file")
+        raise DataValidationError(Problem(file=name, message=f"is {what}, not an SPSS .sav file"))
     try:
         frame, meta = pyreadstat.read_sav(str(path), user_missing=True, apply_value_formats=False)
     except Exception as err:  # noqa: BLE001 - pyreadstat raises its own exception types
@@ -278,12 +404,30 @@ def read_spss(path: Path) -> Grid:
     )
 
 
+def unreadable_problem(path: Path) -> Problem | None:
+    """A problem when *path* is missing, a folder, not a regular file, or cannot be opened."""
+    name = str(path)
+    if path.is_dir():
+        return Problem(file=name, message="is a folder, not a responses file; give the file inside it")
+    if not path.exists():
+        return Problem(file=name, message="responses file not found")
+    if not path.is_file():
+        return Problem(file=name, message="is not a regular file (a device, socket or pipe); give a responses file")
+    try:
+        with path.open("rb") as fh:
+            fh.read(1)
+    except PermissionError:
+        return Problem(file=name, message="responses file cannot be read (permission denied)")
+    except OSError as err:
+        return Problem(file=name, message=f"responses file cannot be read ({err.strerror or err})")
+    return None
+
+
 def read_grids(path: str | Path) -> list[Grid]:
     """Read *path* by its suffix: one grid per Excel sheet, one for other files."""
     path = Path(path)
     name = str(path)
-    if not path.is_file():
-        raise DataValidationError(Problem(file=name, message="responses file not found"))
+    raise_if([p for p in [unreadable_problem(path)] if p])
     suffix = path.suffix.lower()
     if path.stat().st_size == 0:
         raise DataValidationError(Problem(file=name, message="responses file is empty"))
