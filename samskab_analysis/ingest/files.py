@@ -37,11 +37,13 @@ MERGE_PATTERN = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(
 FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 CELL_START = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]+)(\d+)"')
 CELL_END = re.compile(rb"</(?:\w+:)?c>|<(?:\w+:)?c\s")
-CACHED_VALUE = re.compile(rb"<(?:\w+:)?v[\s>/]")
+CACHED_VALUE = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>[^<]+<")
+TEXT_RESULT = re.compile(rb'\st="str"')
 FORMULA_TEXT = re.compile(rb"<(?:\w+:)?f(?:\s[^>]*)?>([^<]*)</")
 DATE_NOTE = "date"
 FORMULA_NOTE = "formula"
 SNIFF_BYTES = 4096
+CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
 # What a file starts with -> what it is (for files whose content does not match their name)
 SIGNATURES = (
     (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx / OpenDocument workbook or another zipped file)"),
@@ -134,6 +136,8 @@ def _utf16_without_bom(raw: bytes) -> str | None:
         return None
     odd = sample[1::2].count(0)
     even = sample[0::2].count(0)
+    if max(odd, even) < 0.7 * (len(sample) // 2):  # mostly-Latin text has a NUL in every other byte
+        return None
     return "utf-16-le" if odd > even else "utf-16-be"
 
 
@@ -202,12 +206,18 @@ def file_kind(head: bytes) -> str | None:
     return next((what for magic, what in SIGNATURES if head.startswith(magic)), None)
 
 
-def binary_problem(raw: bytes, name: str) -> Problem | None:
-    """A problem for a binary file given as delimited text (by signature, or NUL bytes outside UTF-16)."""
+def looks_binary(text: str) -> bool:
+    """True when decoded text holds NULs or many control characters (other than tab, line breaks, form feed)."""
+    sample = text[:SNIFF_BYTES]
+    controls = len(CONTROL.findall(sample))
+    return "\x00" in sample or controls > max(2, len(sample) // 100)
+
+
+def binary_problem(raw: bytes, name: str, text: str | None = None) -> Problem | None:
+    """A problem for a binary file given as delimited text (by signature, or by control characters in the text)."""
     what = file_kind(raw[:16])
-    if what is None and b"\x00" in raw[:SNIFF_BYTES] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        if _utf16_without_bom(raw) is None:
-            what = "a binary file (it contains NUL bytes)"
+    if what is None and text is not None and looks_binary(text):
+        what = "a binary file (it contains NUL or other control characters)"
     if what is None:
         return None
     return Problem(
@@ -222,7 +232,12 @@ def read_text(path: Path) -> Grid:
     name = str(path)
     raw = path.read_bytes()
     raise_if([p for p in [binary_problem(raw, name)] if p])
-    text, encoding = decode_text(raw, name)
+    try:
+        text, encoding = decode_text(raw, name)
+    except DataValidationError:
+        raise_if([p for p in [binary_problem(raw, name, raw[:SNIFF_BYTES].decode("latin-1"))] if p])
+        raise
+    raise_if([p for p in [binary_problem(raw, name, text)] if p])
     del raw
     if not text.strip():
         raise DataValidationError(Problem(file=name, message="responses file is empty"))
@@ -275,8 +290,8 @@ def _merged_ranges(data: bytes) -> list[tuple[int, int, int, int]]:
 def formulas_without_values(data: bytes) -> dict[tuple[int, int], str]:
     """``{(row, 0-based column): formula}`` of formula cells that have no saved (cached) value.
 
-    Files written by scripts (openpyxl, pandas) keep formulas but no results; read as values such cells
-    would look blank. Only sheets that contain a formula at all are scanned cell by cell.
+    Files written by scripts (openpyxl, pandas) keep formulas but no results (no ``<v>`` or an empty
+    ``<v/>``); read as values such cells would look blank. An empty text result (``t="str"``) is a result. Only sheets that contain a formula at all are scanned cell by cell.
     """
     from openpyxl.utils import column_index_from_string
 
@@ -290,8 +305,8 @@ def formulas_without_values(data: bytes) -> dict[tuple[int, int], str]:
             continue
         end = CELL_END.search(data, match.end())
         chunk = data[match.start() : end.start() if end else len(data)]
-        if CACHED_VALUE.search(chunk):
-            continue
+        if CACHED_VALUE.search(chunk) or (TEXT_RESULT.search(cell.group(0)) and b"<v" in chunk):
+            continue  # a saved result (an empty text result counts)
         text = FORMULA_TEXT.match(chunk)
         formula = "=" + text.group(1).decode("utf-8", "replace") if text and text.group(1) else "(shared formula)"
         out[(int(cell.group(2)), column_index_from_string(cell.group(1).decode()) - 1)] = formula
