@@ -344,7 +344,7 @@ def test_codes_still_read(instrument, tmp_path):
         ("a.csv", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 40, "is an old-style Office file"),
         ("a.csv", b"%PDF-1.7\n%\xe2\xe3", "is a PDF document, not delimited text"),
         ("a.txt", b"\x89PNG\r\n\x1a\n\x00\x00", "is a PNG image"),
-        ("a.csv", b"abc\x00\x01\x02\x03\xff\xfe\x00\x00\x10" * 10, "is a binary file (it contains NUL or other control characters)"),
+        ("a.csv", b"abc\x00\x01\x02\x03\xff\xfe\x00\x00\x10" * 10, "is a binary file (it contains NUL"),
         ("a.xlsx", b"respondent_id,fig01\nR1,4\n", "is a text file, not an Excel .xlsx workbook"),
         ("a.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 40, "password-protected workbook), not an Excel"),
         ("a.sav", b"respondent_id,fig01\nR1,4\n", "is a text file, not an SPSS .sav file"),

@@ -291,7 +291,8 @@ def formulas_without_values(data: bytes) -> dict[tuple[int, int], str]:
     """``{(row, 0-based column): formula}`` of formula cells that have no saved (cached) value.
 
     Files written by scripts (openpyxl, pandas) keep formulas but no results (no ``<v>`` or an empty
-    ``<v/>``); read as values such cells would look blank. An empty text result (``t="str"``) is a result. Only sheets that contain a formula at all are scanned cell by cell.
+    ``<v/>``); read as values such cells would look blank. An empty text result (``t="str"``) is a result.
+    Only sheets that contain a formula at all are scanned cell by cell.
     """
     from openpyxl.utils import column_index_from_string
 
