@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -199,14 +200,21 @@ def parse_bool(value: str) -> bool:
     raise ValueError(value)
 
 
+WHOLE_NUMBER = re.compile(r"^-?[0-9]+(?:[.,]0*)?$", re.ASCII)
+DECIMAL_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)$", re.ASCII)
+
+
 def parse_int(value: str) -> int:
-    """Parse a whole number, rejecting fractions."""
-    number = float(value.replace(",", "."))
-    if not number.is_integer():
+    """Parse a whole number written with digits (``3``, ``3.0``, ``3,0``); fractions, ``1e0``, ``+3``, ``inf`` fail."""
+    text = str(value).strip()
+    if not WHOLE_NUMBER.match(text):
         raise ValueError(value)
-    return int(number)
+    return int(float(text.replace(",", ".")))
 
 
 def parse_float(value: str) -> float:
-    """Parse a decimal number, accepting a decimal comma."""
-    return float(value.replace(",", "."))
+    """Parse a decimal number written with digits, accepting a decimal comma; ``nan``, ``inf``, ``1e2`` fail."""
+    text = str(value).strip()
+    if not DECIMAL_NUMBER.match(text):
+        raise ValueError(value)
+    return float(text.replace(",", "."))
