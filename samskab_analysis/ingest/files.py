@@ -385,6 +385,16 @@ def read_excel_sheets(path: Path) -> list[Grid]:
 # --- SPSS ----------------------------------------------------------------------------------
 
 
+def column_texts(values: object) -> list[str]:
+    """A column's values as text cells, each distinct value converted once (missing -> blank)."""
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    texts = np.asarray([*(cell_text(u) for u in uniques), ""], dtype=object)  # code -1 (missing) -> ""
+    return texts[codes].tolist()
+
+
 def read_spss(path: Path) -> Grid:
     """An SPSS file: variable names are the header; value and variable labels are kept."""
     import pyreadstat
@@ -400,7 +410,8 @@ def read_spss(path: Path) -> Grid:
     except Exception as err:  # noqa: BLE001 - pyreadstat raises its own exception types
         raise DataValidationError(Problem(file=name, message=f"not a readable SPSS file ({err})")) from None
     columns = [str(c) for c in frame.columns]
-    rows = [columns] + [[cell_text(v) for v in values] for values in frame.itertuples(index=False, name=None)]
+    rows = [columns, *map(list, zip(*(column_texts(frame[c]) for c in frame.columns), strict=True))]
+    del frame
     labels = {
         str(var): {cell_text(code): str(text) for code, text in mapping.items()}
         for var, mapping in (meta.variable_value_labels or {}).items()
