@@ -398,3 +398,27 @@ def test_utf16_without_bom_is_text_not_binary(instrument, tmp_path):
     path = tmp_path / "u.txt"
     path.write_bytes("\n".join("\t".join(r) for r in rows).encode("utf-16-le"))
     assert len(load_responses(path, instrument)) == 2
+
+
+def test_pasted_exports_and_unclosed_quotes_are_named(instrument, tmp_path):
+    rows = _rows(4)
+    rows.insert(3, list(rows[0]))
+    path = tmp_path / "pasted.csv"
+    path.write_text("\n".join(",".join(r) for r in rows), encoding="utf-8")
+    with pytest.raises(DataValidationError) as err:
+        load_responses(path, instrument)
+    assert str(err.value).startswith("1 problem")
+    assert "row 4: row repeats the header (row 1): two exports pasted into one file?" in str(err.value)
+    lines = [",".join(r) for r in _rows(4)]
+    lines[2] = lines[2].replace(",4,", ',"4,', 1)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(DataValidationError, match=r"row 3: has \d+ fields .* a quote \(\"\) opened and not closed"):
+        load_responses(path, instrument)
+
+
+def test_damaged_workbook(instrument, tmp_path):
+    path = _workbook(tmp_path / "ok.xlsx", _rows(2))
+    data = path.read_bytes()
+    (tmp_path / "cut.xlsx").write_bytes(data[: len(data) // 2])
+    with pytest.raises(DataValidationError, match="cut.xlsx: not a readable Excel workbook"):
+        load_responses(tmp_path / "cut.xlsx", instrument)

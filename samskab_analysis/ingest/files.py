@@ -352,33 +352,44 @@ def read_excel_sheets(path: Path) -> list[Grid]:
         )
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError) as err:
+    except Exception as err:  # noqa: BLE001 - openpyxl and zipfile raise many types for damaged files
         raise DataValidationError(Problem(file=name, message=f"not a readable Excel workbook ({err})")) from None
-    grids = []
     try:
-        for sheet_name in book.sheetnames:
-            sheet = book[sheet_name]
-            if not hasattr(sheet, "iter_rows"):
-                continue  # chart sheets
-            sheet.reset_dimensions()  # some writers store a wrong sheet size; read what is there
-            notes: dict[tuple[int, int], str] = {}
-            rows = _excel_rows(sheet, notes)
-            xml = _sheet_xml(sheet)
-            for cell in formulas_without_values(xml):
-                notes[cell] = FORMULA_NOTE
-            grids.append(
-                Grid(
-                    f"{name} [sheet {sheet_name}]",
-                    "xlsx",
-                    rows,
-                    list(range(1, len(rows) + 1)),
-                    {"sheet": sheet_name},
-                    _merged_ranges(xml),
-                    cell_notes=notes,
-                )
-            )
+        return _excel_grids(book, name)
+    except DataValidationError:
+        raise
+    except Exception as err:  # noqa: BLE001 - damaged sheet XML, shared strings or styles
+        raise DataValidationError(
+            Problem(file=name, message=f"not a readable Excel workbook (damaged sheet: {err})")
+        ) from None
     finally:
         book.close()
+
+
+def _excel_grids(book: object, name: str) -> list[Grid]:
+    """The sheets of an open read-only workbook as grids."""
+    grids = []
+    for sheet_name in book.sheetnames:
+        sheet = book[sheet_name]
+        if not hasattr(sheet, "iter_rows"):
+            continue  # chart sheets
+        sheet.reset_dimensions()  # some writers store a wrong sheet size; read what is there
+        notes: dict[tuple[int, int], str] = {}
+        rows = _excel_rows(sheet, notes)
+        xml = _sheet_xml(sheet)
+        for cell in formulas_without_values(xml):
+            notes[cell] = FORMULA_NOTE
+        grids.append(
+            Grid(
+                f"{name} [sheet {sheet_name}]",
+                "xlsx",
+                rows,
+                list(range(1, len(rows) + 1)),
+                {"sheet": sheet_name},
+                _merged_ranges(xml),
+                cell_notes=notes,
+            )
+        )
     return grids
 
 

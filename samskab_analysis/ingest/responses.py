@@ -243,12 +243,39 @@ def formula_problems(raw: RawTable, plan: ColumnPlan) -> list[Problem]:
     return problems
 
 
+def repeated_headers(raw: RawTable, plan: ColumnPlan) -> tuple[list[Problem], set[int]]:
+    """Data rows that repeat the header (two exports pasted into one file): one problem per row, and their indices."""
+    position = {c: j for j, c in enumerate(raw.columns)}
+    item_columns = [position[c] for c in plan.items.values()]
+    keys = [column_key(raw.columns[j]) for j in item_columns]
+    if not item_columns:
+        return [], set()
+    problems, rows = [], set()
+    for k, row in enumerate(raw.rows):
+        first = row[item_columns[0]]
+        if not first or column_key(first) != keys[0]:
+            continue  # fast path: a header row repeats the first item column's name
+        if sum(column_key(row[j]) == key for j, key in zip(item_columns, keys, strict=True)) * 2 >= len(keys):
+            rows.add(k)
+            problems.append(
+                Problem(
+                    file=raw.file,
+                    row=raw.row_numbers[k],
+                    message=f"row repeats the header (row {raw.header_row}): two exports pasted into one file? "
+                    "remove the row",
+                    kind="row repeats the header",
+                )
+            )
+    return problems, rows
+
+
 def parse_columns(
     raw: RawTable,
     plan: ColumnPlan,
     instrument: Instrument,
     readers: Mapping[str, Mapping[str, str]],
     ids: list[str],
+    skip: set[int] = frozenset(),
 ) -> tuple[dict[str, list[str]], dict[str, list[str]], list[Problem]]:
     """Category ids and cells as written per item column, and a problem per answer outside the scale.
 
@@ -292,7 +319,7 @@ def parse_columns(
             allowed = allowed_answers(instrument, scale_id)
             j = raw.positions[position[column]] if raw.positions else position[column]
             for k, text in enumerate(cells):
-                if text in bad:
+                if text in bad and k not in skip:
                     number = raw.row_numbers[k]
                     note = raw.cell_notes.get((number, j), "")
                     problems.append(
@@ -337,7 +364,9 @@ def load_responses(
     ids, generated, id_problems = respondent_ids(raw, plan)
     problems += id_problems
     problems += formula_problems(raw, plan)
-    answers, shown, answer_problems = parse_columns(raw, plan, instrument, readers, ids)
+    header_problems, header_rows = repeated_headers(raw, plan)
+    problems += header_problems
+    answers, shown, answer_problems = parse_columns(raw, plan, instrument, readers, ids, header_rows)
     problems += answer_problems
     raise_if(problems)
     index = pd.Index(ids, name=RESPONDENT_ID, dtype=object)

@@ -155,7 +155,13 @@ def build_table(grid: Grid, matcher: ColumnMatcher) -> RawTable:
                         file=grid.file,
                         row=grid.numbers[k],
                         message=f"has {len(grid.rows[k])} fields but the header (row {header_number}) has "
-                        f"{header_width}: a missing delimiter or a line break outside quotes?",
+                        f"{header_width}: "
+                        + (
+                            'a field of this record runs over several lines - a quote (") opened and not closed '
+                            "where it should be?"
+                            if any("\n" in c or "\r" in c for c in grid.rows[k])
+                            else "a missing delimiter or a line break outside quotes?"
+                        ),
                     )
                 )
     rows = [grid.rows[k] if len(grid.rows[k]) == width else (grid.rows[k] + [""] * width)[:width] for k in data]
