@@ -348,7 +348,7 @@ def test_many_bad_answers_are_summarised_by_kind_and_all_written_to_a_file(instr
     assert len(err.value.problems) == 60
     assert text.startswith("60 problems in the input data (2 kinds; all of them are listed in ")
     assert "* answer outside the scale of fig01: 30 problems, row(s) 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, ..." in text
-    assert "* answer outside the scale of fig02: 30 problems" in text
+    assert "* answer outside the scale of fig02: 30 problems" in text and "; value(s) 'xxxxxxxxxx" in text
     assert "row 2, column 'fig01': answer outside the scale of fig01 (respondent 'R1') (got '7')" in text
     assert "(got '" + "x" * 80 + "'… (300 characters))" in text and "x" * 81 not in text
     listed = Path(text.split("listed in ")[1].split("):")[0])

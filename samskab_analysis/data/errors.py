@@ -106,9 +106,12 @@ def summary(problems: Sequence[Problem]) -> str:
     for kind, group in kinds.items():
         rows = list(dict.fromkeys(str(p.row) for p in group if p.row is not None))
         first = ", ".join(rows[:ROWS_PER_KIND]) + (", ..." if len(rows) > ROWS_PER_KIND else "")
+        values = list(dict.fromkeys(shorten(str(p.value), 40) for p in group if p.value is not None))
+        shown = ", ".join(repr(v) for v in values[:ROWS_PER_KIND]) + (", ..." if len(values) > ROWS_PER_KIND else "")
         lines.append(
             f"  * {shorten(kind, 2 * MAX_VALUE_SHOWN)}: {len(group)} problem{'s' * (len(group) != 1)}"
             + (f", row(s) {first}" if rows else "")
+            + (f"; value(s) {shown}" if values else "")
         )
         lines += [f"    - {p}" for p in group[:SHOWN_PER_KIND]]
         if len(group) > SHOWN_PER_KIND:
