@@ -230,3 +230,37 @@ def test_cited_figure_with_erratum_row_is_accepted(raw_copy):
     _edit(raw_copy / "published" / "errata.csv", "E01,S05b,2,fig01", "E01,S05b,2,fig02")
     with pytest.raises(DataValidationError, match="statement S05b cites Figure 2 but its item fig01 is Figure 1"):
         load_study(raw_copy)
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        ("item_id,category_id,count,rule,rationale\nfig03,very_high,1e0,override,x\n", "expected a whole number"),
+        ("item_id,category_id,count,rule,rationale\nfig03,very_high,+1,override,x\n", "expected a whole number"),
+        ("item_id,category_id,count,rule,rationale\nfig03,very_high,1,override\n", "has 4 fields but the header has 5"),
+        (
+            "item_id,category,count,rule,rationale\nfig03,very_high,1,override,x\n",
+            "missing required column(s) category_id",
+        ),
+        (
+            "item_id,category_id,count,rule,rationale\nfig03,very_high,1,override,\n",
+            "column 'rationale': must not be empty",
+        ),
+        (b"PK\x03\x04\x00\x00binary", "is a binary file (a spreadsheet or archive?), not a CSV assumptions file"),
+        ("", "assumptions file is empty"),
+    ],
+)
+def test_bad_assumption_files(tmp_path, content, fragment):
+    path = tmp_path / "a.csv"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    with pytest.raises(DataValidationError) as err:
+        load_study(assumptions=path)
+    assert fragment in str(err.value) and "a.csv" in str(err.value)
+
+
+def test_assumptions_folder(tmp_path):
+    with pytest.raises(DataValidationError, match="assumptions: is a folder, not a file"):
+        load_study(assumptions=tmp_path)

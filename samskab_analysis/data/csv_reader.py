@@ -56,9 +56,21 @@ def read_table(
     """
     path = Path(path)
     name = str(path)
+    if path.is_dir():
+        raise DataValidationError(Problem(file=name, message=f"{what}: is a folder, not a file"))
     if not path.is_file():
         raise DataValidationError(Problem(file=name, message=f"{what} file not found"))
-    text, _encoding = decode_bytes(path.read_bytes())
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise DataValidationError(
+            Problem(file=name, message=f"{what} file cannot be read ({err.strerror or err})")
+        ) from None
+    if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataValidationError(
+            Problem(file=name, message=f"is a binary file (a spreadsheet or archive?), not a CSV {what} file")
+        )
+    text, _encoding = decode_bytes(raw)
     if not text.strip():
         raise DataValidationError(Problem(file=name, message=f"{what} file is empty"))
     delim = detect_delimiter(text)
