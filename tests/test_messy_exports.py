@@ -383,7 +383,7 @@ def test_spss_reversed_value_labels_and_unknown_label(instrument, tmp_path):
 
 def test_each_distinct_answer_text_is_read_once(instrument, tmp_path, monkeypatch):
     """20,000 respondents: the per-text parser runs once per distinct text of the file, not once per cell."""
-    from samskab_analysis.ingest import responses
+    from samskab_analysis.ingest import answers as answer_module
 
     inst = instrument
     names = ["StartDate", "ResponseId", *(f"Q{k}" for k in range(1, 19))]
@@ -401,13 +401,13 @@ def test_each_distinct_answer_text_is_read_once(instrument, tmp_path, monkeypatc
     ]
     path = write(tmp_path, "big.csv", "\n".join(",".join(f'"{c}"' for c in r) for r in [names, texts, imports, *rows]))
     calls: list[str] = []
-    original = responses.read_answer_text
+    original = answer_module.read_answer_text
 
     def counted(text):
         calls.append(text)
         return original(text)
 
-    monkeypatch.setattr(responses, "read_answer_text", counted)
+    monkeypatch.setattr(answer_module, "read_answer_text", counted)
     answers = load_responses(path, inst)
     assert len(answers) == 20_000 and answers.at["R_0", "fig01"] == "high" and answers.at["R_2", "fig01"] == "very_high"
     assert sorted(calls) == sorted(set(degree) | set(yes_no))  # each distinct text once, across all 18 columns

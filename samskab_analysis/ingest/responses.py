@@ -23,7 +23,6 @@ import re
 import unicodedata
 import warnings
 from collections.abc import Mapping
-from operator import itemgetter
 from pathlib import Path
 
 import pandas as pd
@@ -31,26 +30,15 @@ import pandas as pd
 from samskab_analysis.data.errors import DataValidationError, Problem, raise_if
 from samskab_analysis.data.instrument import Instrument
 from samskab_analysis.ingest.answers import (
-    AnswerText,
     allowed_answers,
     answer_key,
     answer_lookup,
     load_answer_aliases,
     parse_answer,
-    read_answer_text,
-    resolve_answer,
+    read_answers,
 )
 from samskab_analysis.ingest.columns import ColumnPlan, load_column_map, plan_columns
-from samskab_analysis.ingest.files import (
-    DATE_NOTE,
-    EXCEL_SUFFIXES,
-    FORMULA_NOTE,
-    SPSS_SUFFIXES,
-    TEXT_SUFFIXES,
-    cell_text,
-    column_ref,
-    read_grids,
-)
+from samskab_analysis.ingest.files import EXCEL_SUFFIXES, SPSS_SUFFIXES, TEXT_SUFFIXES, cell_text, read_grids
 from samskab_analysis.ingest.names import (
     FIGURE_PATTERN,
     ID_COLUMN_KEYS,
@@ -96,7 +84,6 @@ __all__ = [
 ]
 
 WHOLE_FLOAT = re.compile(r"^[+-]?\d+[.,]0+$")
-MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf¦¥¤¸]")
 
 
 class IngestWarning(UserWarning):
@@ -201,133 +188,6 @@ def preamble_problems(
     return problems
 
 
-def answer_problem(
-    raw: RawTable, number: int, column: str, item_id: str, rid: str, shown: str, allowed: list[str], note: str = ""
-) -> Problem:
-    """The error for one answer outside the scale (with a hint for text read in the wrong encoding or a date cell)."""
-    hint = (
-        " - this looks like UTF-8 text read as cp1252 (mojibake): re-export as UTF-8" if MOJIBAKE.search(shown) else ""
-    )
-    if note == DATE_NOTE:
-        hint = " - this cell is formatted as a date in Excel; format the column as text or number and retype it"
-    return Problem(
-        file=raw.file,
-        row=number,
-        column=column,
-        message=f"answer outside the scale of {item_id} (respondent '{rid}'){hint}",
-        value=shown,
-        allowed=allowed,
-        kind=f"answer outside the scale of {item_id}",
-    )
-
-
-def formula_problems(raw: RawTable, plan: ColumnPlan) -> list[Problem]:
-    """Excel formula cells without a saved value in the id or item columns (read as values they would be blank)."""
-    columns = {raw.positions[j] if raw.positions else j: c for j, c in enumerate(raw.columns)}
-    kept = {*plan.items.values(), plan.id_column}
-    rows = set(raw.row_numbers)
-    problems = []
-    for (number, position), note in sorted(raw.cell_notes.items()):
-        if note != FORMULA_NOTE or columns.get(position) not in kept or number not in rows:
-            continue
-        problems.append(
-            Problem(
-                file=raw.file,
-                row=number,
-                column=columns[position],
-                message=f"formula cell {column_ref(position, raw.kind).split()[-1]}{number} has no saved value; "
-                "open and save the file in Excel (or export values), never read as 'no answer'",
-                kind="formula cell without a saved value",
-            )
-        )
-    return problems
-
-
-def repeated_headers(raw: RawTable, plan: ColumnPlan) -> tuple[list[Problem], set[int]]:
-    """Data rows that repeat the header (two exports pasted into one file): one problem per row, and their indices."""
-    position = {c: j for j, c in enumerate(raw.columns)}
-    item_columns = [position[c] for c in plan.items.values()]
-    keys = [column_key(raw.columns[j]) for j in item_columns]
-    if not item_columns:
-        return [], set()
-    problems, rows = [], set()
-    for k, row in enumerate(raw.rows):
-        first = row[item_columns[0]]
-        if not first or column_key(first) != keys[0]:
-            continue  # fast path: a header row repeats the first item column's name
-        if sum(column_key(row[j]) == key for j, key in zip(item_columns, keys, strict=True)) * 2 >= len(keys):
-            rows.add(k)
-            problems.append(
-                Problem(
-                    file=raw.file,
-                    row=raw.row_numbers[k],
-                    message=f"row repeats the header (row {raw.header_row}): two exports pasted into one file? "
-                    "remove the row",
-                    kind="row repeats the header",
-                )
-            )
-    return problems, rows
-
-
-def parse_columns(
-    raw: RawTable,
-    plan: ColumnPlan,
-    instrument: Instrument,
-    readers: Mapping[str, Mapping[str, str]],
-    ids: list[str],
-    skip: set[int] = frozenset(),
-) -> tuple[dict[str, list[str]], dict[str, list[str]], list[Problem]]:
-    """Category ids and cells as written per item column, and a problem per answer outside the scale.
-
-    Each distinct text of the file is read once (:func:`read_answer_text`); each column's distinct values are
-    mapped to category ids once and the mapping is applied to the whole column (linear in the cells).
-    """
-    position = {c: j for j, c in enumerate(raw.columns)}
-    texts: dict[str, AnswerText] = {}
-
-    def read(text: str) -> AnswerText:
-        answer = texts.get(text)
-        if answer is None:
-            answer = texts[text] = read_answer_text(text)
-        return answer
-
-    answers: dict[str, list[str]] = {}
-    shown_cells: dict[str, list[str]] = {}
-    problems: list[Problem] = []
-    for item_id in instrument.item_ids:
-        column = plan.items.get(item_id)
-        if column is None:
-            continue
-        scale_id = instrument.items.at[item_id, "scale_id"]
-        lookup = readers[scale_id]
-        labels = raw.value_labels.get(column, {})
-        cells = list(map(itemgetter(position[column]), raw.rows))
-        category: dict[str, str | None] = {}
-        shown: dict[str, str] = {}
-        for text in dict.fromkeys(cells):
-            label = labels.get(text)
-            if label is None:
-                answer = read(text)
-                category[text] = "" if answer.blank else resolve_answer(answer, lookup)
-            else:
-                category[text] = resolve_answer(read(label), lookup)
-                shown[text] = f"{text} (value label '{label}')"
-        bad = {t for t, c in category.items() if c is None}
-        answers[item_id] = list(map(category.__getitem__, cells))
-        shown_cells[item_id] = list(map(shown.get, cells, cells)) if shown else cells
-        if bad:
-            allowed = allowed_answers(instrument, scale_id)
-            j = raw.positions[position[column]] if raw.positions else position[column]
-            for k, text in enumerate(cells):
-                if text in bad and k not in skip:
-                    number = raw.row_numbers[k]
-                    note = raw.cell_notes.get((number, j), "")
-                    problems.append(
-                        answer_problem(raw, number, column, item_id, ids[k], shown.get(text, text), allowed, note)
-                    )
-    return answers, shown_cells, problems
-
-
 def load_responses(
     path: str | Path,
     instrument: Instrument,
@@ -363,10 +223,7 @@ def load_responses(
     problems += preamble_problems(raw, plan, readers, instrument)
     ids, generated, id_problems = respondent_ids(raw, plan)
     problems += id_problems
-    problems += formula_problems(raw, plan)
-    header_problems, header_rows = repeated_headers(raw, plan)
-    problems += header_problems
-    answers, shown, answer_problems = parse_columns(raw, plan, instrument, readers, ids, header_rows)
+    answers, shown, answer_problems = read_answers(raw, plan, instrument, readers, ids)
     problems += answer_problems
     raise_if(problems)
     index = pd.Index(ids, name=RESPONDENT_ID, dtype=object)
