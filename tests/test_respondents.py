@@ -422,3 +422,10 @@ def test_damaged_workbook(instrument, tmp_path):
     (tmp_path / "cut.xlsx").write_bytes(data[: len(data) // 2])
     with pytest.raises(DataValidationError, match="cut.xlsx: not a readable Excel workbook"):
         load_responses(tmp_path / "cut.xlsx", instrument)
+
+
+def test_lines_quoted_whole_are_named(instrument, tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_text("\n".join('"' + ",".join(r) + '"' for r in _rows(2)), encoding="utf-8")
+    with pytest.raises(DataValidationError, match=r"q.csv, row 1: every line is one quoted field"):
+        load_responses(path, instrument)

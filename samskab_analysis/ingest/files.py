@@ -259,8 +259,26 @@ def read_text(path: Path) -> Grid:
         raise DataValidationError(
             Problem(file=name, row=reader.line_num, message=f"not readable as delimited text ({err})")
         ) from None
+    raise_if([p for p in [quoted_lines_problem(rows, numbers, name)] if p])
     shown = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "bar"}[delim]
     return Grid(name, "csv", rows, numbers, {"encoding": encoding, "delimiter": shown})
+
+
+def quoted_lines_problem(rows: list[list[str]], numbers: list[int], name: str) -> Problem | None:
+    """A problem when every line is one quoted field holding delimiters (each whole line quoted by mistake)."""
+    filled = [(n, r) for n, r in zip(numbers, rows, strict=True) if any(r)]
+    if len(filled) < 2 or any(len(r) != 1 for _, r in filled):
+        return None
+    delimiter = next((d for d in DELIMITERS if all(d in r[0] for _, r in filled[:SNIFF_ROWS])), None)
+    if delimiter is None:
+        return None
+    return Problem(
+        file=name,
+        row=filled[0][0],
+        message="every line is one quoted field that holds the delimiters: each whole line was put in quotes "
+        "(saved twice as CSV?); re-export the answers as plain CSV",
+        value=filled[0][1][0],
+    )
 
 
 # --- Excel ---------------------------------------------------------------------------------
