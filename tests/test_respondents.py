@@ -310,7 +310,9 @@ def test_excel_date_cells_are_named(instrument, tmp_path):
     assert "this cell is formatted as a date" in text and "(got '2025-04-05T00:00:00')" in text
 
 
-@pytest.mark.parametrize("cell", ["R1\u200b", "R1\u00a0", "\u00a0R1", "R\u200d1", "Ｒ1", "R1\ufeff", " R1 "])
+@pytest.mark.parametrize(
+    "cell", ["R1\u200b", "R1\u00a0", "\u00a0R1", "R\u200d1", "Ｒ1", "R1\ufeff", " R1 ", "\u200eR1"]
+)
 def test_ids_equal_after_normalisation_are_duplicates(instrument, tmp_path, cell):
     rows = _rows(2)
     rows[2][0] = cell

@@ -59,7 +59,7 @@ class Problem:
             text += "; allowed: " + ", ".join(shown_allowed) + more
         return text
 
-    def sort(self) -> str:
+    def kind_or_message(self) -> str:
         """The kind of problem: *kind* when given, else the message without quoted parts and numbers."""
         return self.kind or VARYING.sub("…", self.message)
 
@@ -84,7 +84,7 @@ def write_problems(problems: Sequence[Problem], path: Path | None = None) -> Pat
                         p.file,
                         "" if p.row is None else p.row,
                         p.column or "",
-                        p.sort(),
+                        p.kind_or_message(),
                         p.message,
                         "" if p.value is None else p.value,
                         "" if p.allowed is None else " | ".join(map(str, p.allowed)),
@@ -99,7 +99,7 @@ def summary(problems: Sequence[Problem]) -> str:
     """Problems grouped by kind: count, first rows, the first few in full; and where all of them are."""
     kinds: dict[str, list[Problem]] = {}
     for p in problems:
-        kinds.setdefault(p.sort(), []).append(p)
+        kinds.setdefault(p.kind_or_message(), []).append(p)
     path = write_problems(problems)
     where = f"all of them are listed in {path}" if path else "the list could not be written to the temp folder"
     lines = [f"{len(problems)} problems in the input data ({len(kinds)} kind{'s' * (len(kinds) != 1)}; {where}):"]
