@@ -86,6 +86,12 @@ def write_file(n: int, folder: Path, fmt: str = "csv", instrument: Instrument | 
     return path
 
 
+def cpu_seconds() -> float:
+    """CPU seconds of this process and its finished children (the SPSS reader runs in a forked child)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def measure_ingest(n: int, fmt: str = "csv") -> tuple[float, float]:
     """``(wall seconds, CPU seconds)`` :func:`load_responses` takes on a synthetic file of *n* respondents.
 
@@ -94,11 +100,11 @@ def measure_ingest(n: int, fmt: str = "csv") -> tuple[float, float]:
     instrument = load_instrument()
     with tempfile.TemporaryDirectory() as folder:
         path = write_file(n, Path(folder), fmt, instrument)
-        start, cpu = time.perf_counter(), time.process_time()
+        start, cpu = time.perf_counter(), cpu_seconds()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             answers = load_responses(path, instrument)
-        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
     assert len(answers) == n
     return seconds, cpu
 

@@ -431,3 +431,12 @@ def test_lines_quoted_whole_are_named(instrument, tmp_path):
     path.write_text("\n".join('"' + ",".join(r) + '"' for r in _rows(2)), encoding="utf-8")
     with pytest.raises(DataValidationError, match=r"q.csv, row 1: every line is one quoted field"):
         load_responses(path, instrument)
+
+
+def test_damaged_spss_file_is_a_message_not_a_crash(instrument, tmp_path):
+    data = bytearray(SAV.read_bytes())
+    data[963] = 21  # one byte of the header: pyreadstat's C reader crashes (segmentation fault) on this file
+    path = tmp_path / "damaged.sav"
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataValidationError, match=r"damaged.sav: not a readable SPSS file \(the SPSS reader stopped"):
+        load_responses(path, instrument)

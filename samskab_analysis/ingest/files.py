@@ -424,23 +424,17 @@ def column_texts(values: object) -> list[str]:
     return texts[codes].tolist()
 
 
-def read_spss(path: Path) -> Grid:
-    """An SPSS file: variable names are the header; value and variable labels are kept."""
+SpssContent = tuple[list[str], list[list[str]], dict[str, dict[str, str]], dict[str, str]]
+
+
+def _read_spss_content(path: str) -> SpssContent | str:
+    """Variable names, each variable's cells as text, value labels, variable labels; or why it is unreadable."""
     import pyreadstat
 
-    name = str(path)
-    with path.open("rb") as fh:
-        head = fh.read(SNIFF_BYTES)
-    if not head.startswith((b"$FL2", b"$FL3")):
-        what = file_kind(head) or ("a text file" if b"\x00" not in head else "a binary file")
-        raise DataValidationError(Problem(file=name, message=f"is {what}, not an SPSS .sav file"))
     try:
-        frame, meta = pyreadstat.read_sav(str(path), user_missing=True, apply_value_formats=False)
+        frame, meta = pyreadstat.read_sav(path, user_missing=True, apply_value_formats=False)
     except Exception as err:  # noqa: BLE001 - pyreadstat raises its own exception types
-        raise DataValidationError(Problem(file=name, message=f"not a readable SPSS file ({err})")) from None
-    columns = [str(c) for c in frame.columns]
-    rows = [columns, *map(list, zip(*(column_texts(frame[c]) for c in frame.columns), strict=True))]
-    del frame
+        return str(err)
     labels = {
         str(var): {cell_text(code): str(text) for code, text in mapping.items()}
         for var, mapping in (meta.variable_value_labels or {}).items()
@@ -448,6 +442,51 @@ def read_spss(path: Path) -> Grid:
     descriptions = {
         str(var): str(label) for var, label in (meta.column_names_to_labels or {}).items() if label is not None
     }
+    return [str(c) for c in frame.columns], [column_texts(frame[c]) for c in frame.columns], labels, descriptions
+
+
+def _spss_child(path: str, connection: object) -> None:
+    connection.send(_read_spss_content(path))
+    connection.close()
+
+
+def _read_spss_isolated(path: str) -> SpssContent | str:
+    """:func:`_read_spss_content` in a forked process where fork exists: a damaged file can crash the C reader
+    (a segmentation fault), which then becomes a message instead of ending the whole run."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return _read_spss_content(path)
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_spss_child, args=(path, sender), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        outcome = receiver.recv()
+    except EOFError:
+        outcome = None
+    finally:
+        receiver.close()
+        child.join()
+    if outcome is None:
+        return f"the SPSS reader stopped with exit code {child.exitcode}: the file is damaged; export it again"
+    return outcome
+
+
+def read_spss(path: Path) -> Grid:
+    """An SPSS file: variable names are the header; value and variable labels are kept."""
+    name = str(path)
+    with path.open("rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    if not head.startswith((b"$FL2", b"$FL3")):
+        what = file_kind(head) or ("a text file" if b"\x00" not in head else "a binary file")
+        raise DataValidationError(Problem(file=name, message=f"is {what}, not an SPSS .sav file"))
+    outcome = _read_spss_isolated(str(path))
+    if isinstance(outcome, str):
+        raise DataValidationError(Problem(file=name, message=f"not a readable SPSS file ({outcome})"))
+    columns, texts, labels, descriptions = outcome
+    rows = [columns, *map(list, zip(*texts, strict=True))]
     return Grid(
         name,
         "sav",
