@@ -33,6 +33,13 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     return reproduce(args)
 
 
+def cmd_site(args: argparse.Namespace) -> int:
+    """Rebuild reports/site (and reports/pdf) from the executed notebooks."""
+    from samskab_analysis.run.site import cmd_site as run_site
+
+    return run_site(args)
+
+
 def cmd_instrument_export(args: argparse.Namespace) -> int:
     """Write the questionnaire for a survey tool, for print and as a data package."""
     from samskab_analysis.fielding.export import export_instrument, parse_formats
@@ -85,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_arguments(rep)
     rep.set_defaults(func=cmd_reproduce)
+
+    site = sub.add_parser("site", help="rebuild the report's site (da/no/en) and PDFs from the executed notebooks")
+    from samskab_analysis.run.site import add_arguments as site_arguments
+
+    site_arguments(site)
+    site.set_defaults(func=cmd_site)
 
     ins = sub.add_parser("instrument", help="the questionnaire for the next round")
     ins_sub = ins.add_subparsers(dest="instrument_command", metavar="ACTION", required=True)

@@ -132,7 +132,7 @@ def test_rendered_cohort_notebooks_hold_no_respondent_rows(tmp_path, stem):
     result = run_job(job, tmp_path)
     assert result.error is None
     needles = respondent_strings()
-    outputs = [tmp_path / "notebooks" / f"{stem}.ipynb", tmp_path / "html" / f"{stem}.html"]
+    outputs = [tmp_path / "notebooks" / f"{stem}.ipynb"]
     outputs += list((tmp_path / "figures").glob("*.svg"))
     for path in outputs:
         text = path.read_text(encoding="utf-8")

@@ -171,11 +171,14 @@ def plot_item(
         va="bottom",
         fontsize=8.5,
     )
-    handles = provenance_legend(inst, set(rows["provenance"]), lang)
+    provenances = set(rows["provenance"])
+    handles = provenance_legend(inst, provenances, lang) if provenances != {"observed"} else []
     if intervals is not None:
         handles.append(Line2D([], [], color=INTERVAL_COLOR, linewidth=0.9, label=inst.label("interval_wilson", lang)))
-    ax.legend(handles=handles, loc="lower right", fontsize=7.5, frameon=True, framealpha=0.9)
-    fig.text(0.01, 0.005, inst.label("source_note", lang), fontsize=6.5, color="#555555", ha="left", va="bottom")
+    if handles:
+        ax.legend(handles=handles, loc="lower right", fontsize=7.5, frameon=True, framealpha=0.9)
+    if study.is_published:  # a cohort's figure does not credit the published report
+        fig.text(0.01, 0.005, inst.label("source_note", lang), fontsize=6.5, color="#555555", ha="left", va="bottom")
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     return fig
 

@@ -185,15 +185,13 @@ def preload() -> None:
 
 
 def warm_up() -> None:
-    """Load once what every child would otherwise load again: the HTML templates, fonts, the SVG/PNG writers.
+    """Load once what every child would otherwise load again: fonts, the SVG/PNG writers.
 
-    Uses a figure outside pyplot (no figure numbers, no pyplot state) and an empty notebook.
+    Uses a figure outside pyplot (no figure numbers, no pyplot state).
     """
-    import nbformat
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    worker.html_exporter().from_notebook_node(nbformat.v4.new_notebook())
     figure = Figure(figsize=(2, 1))
     FigureCanvasAgg(figure)
     axes = figure.subplots()

@@ -82,11 +82,8 @@ def job_hash(job: Job, shared: str) -> str:
 
 
 def output_paths(job: Job, out_dir: Path) -> dict[str, Path]:
-    """Where a job's executed notebook and HTML go."""
-    return {
-        "notebook": out_dir / "notebooks" / f"{job.name}.ipynb",
-        "html": out_dir / "html" / f"{job.name}.html",
-    }
+    """Where a job's executed notebook goes (the site renders it: :mod:`samskab_analysis.run.site`)."""
+    return {"notebook": out_dir / "notebooks" / f"{job.name}.ipynb"}
 
 
 def output_digests(job: Job, out_dir: Path, figures: Iterable[str]) -> dict[str, str]:

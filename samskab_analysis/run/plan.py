@@ -72,6 +72,8 @@ class RunConfig:
     #: Every ``--data`` file when more than one is given (the waves, in order); ``responses`` is the last.
     waves: tuple[Path, ...] = ()
     wave_labels: tuple[str, ...] = ()
+    site: bool = True  # build the report's site (reports/site) at the end
+    pdf: bool = True  # and its PDFs (reports/pdf)
 
     @property
     def published(self) -> bool:

@@ -170,7 +170,7 @@ def _run(config: RunConfig, out_dir: Path) -> int:
                 changed[job.name] = reason
     processed = [REPO_ROOT / p for p in manifest.get("processed", [])]  # type: ignore[union-attr]
     stale_data = manifest.get("inputs") != shared or not processed or not all(p.is_file() for p in processed)
-    top: dict[str, object] = {"format": RUN_FORMAT, "version": __version__}
+    top: dict[str, object] = {"format": RUN_FORMAT, "version": __version__, "responses": rel(config.responses)}
     if todo or config.force or stale_data:
         written = prepare_data(config)
         top.update(inputs=shared, data=data, processed=sorted(rel(p) for p in written.values()))
@@ -213,10 +213,15 @@ def _run(config: RunConfig, out_dir: Path) -> int:
         for name in changes:  # and their outputs: e.g. a notebook withheld by --min-count keeps no old counts
             discard_recorded(out_dir, name, previous.get(name))
     manifest = update_manifest(out_dir, changes, top)
-    from samskab_analysis.run.report import write_index
-
     all_jobs = plan_jobs(RunConfig(**{**config.__dict__, "only": ()})) if config.only else jobs
-    index = write_index(config, all_jobs, out_dir, manifest)
+    index = out_dir / "index.html"
+    if config.site:
+        from samskab_analysis.run.site import build_for_run
+
+        try:
+            index = build_for_run(config, all_jobs, manifest, pdf=config.pdf)
+        except RuntimeError as err:  # sphinx-build's messages are already printed
+            failures["site"] = str(err)
     print_summary(todo, fresh, failures, out_dir, index, time.perf_counter() - started, config.jobs)
     return 1 if failures else 0
 
@@ -248,8 +253,8 @@ def print_summary(todo, fresh, failures, out_dir: Path, index: Path, seconds: fl
         print(f"  executed:   {grouped(ran)}")
     if fresh:
         print(f"  up to date: {grouped(fresh)}" + ("" if todo else "  (use --force to rerun)"))
-    print(f"  report:     {shown(index)}")
-    print(f"  notebooks:  {shown(out_dir / 'notebooks')}/ (executed) and {shown(out_dir / 'html')}/ (HTML)")
+    print(f"  report:     {shown(index)} -> {shown(out_dir / 'site')}/<da|no|en>/, PDFs in {shown(out_dir / 'pdf')}/")
+    print(f"  notebooks:  {shown(out_dir / 'notebooks')}/ (executed)")
     print(f"  figures:    {shown(out_dir / 'figures')}/")
     for name, error in sorted(failures.items()):
         print(f"FAILED {name}: {error}", file=sys.stderr)
@@ -336,6 +341,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=EXHIBITS_FILE,
         help="list of notebooks to run (default: notebooks/exhibits.csv)",
     )
+    parser.add_argument("--no-site", action="store_true", help="do not build the site (reports/site) at the end")
+    parser.add_argument("--no-pdf", action="store_true", help="build the site but not the PDFs")
     parser.add_argument(
         "--engine",
         choices=("kernel", "fork"),
@@ -378,6 +385,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         timeout=float(getattr(args, "timeout", 1800)),
         waves=waves,
         wave_labels=wave_labels if waves else (),
+        site=not getattr(args, "no_site", False),
+        pdf=not getattr(args, "no_pdf", False),
     )
 
 

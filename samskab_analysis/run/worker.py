@@ -26,7 +26,6 @@ _events: mp.Queue | None = None
 
 _workdir: Path | None = None
 
-_exporter = None
 
 
 @dataclass
@@ -132,34 +131,6 @@ def coalesce_streams(outputs: list) -> list:
             merged.append(out)
     return merged
 
-#: A template extending nbconvert's "lab" one without anything loaded from the internet: no require.js,
-#: MathJax or mermaid from a CDN (the notebooks have no widgets, equations or diagrams), no widget state.
-OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
-{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
-{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-"""
-
-def html_exporter():
-    """nbconvert's HTML exporter (lab look, offline), created once per process."""
-    global _exporter
-    if _exporter is None:
-        from jinja2 import DictLoader
-        from nbconvert import HTMLExporter
-
-        _exporter = HTMLExporter(
-            template_name="lab",
-            extra_loaders=[DictLoader({"samskab_offline.html.j2": OFFLINE_TEMPLATE})],
-            template_file="samskab_offline.html.j2",
-        )
-    return _exporter
-
-def export_html(nb, target: Path) -> None:
-    """Render an executed notebook to a standalone HTML page that needs no internet."""
-    body, _ = html_exporter().from_notebook_node(nb)
-    write_atomic(target, body.encode("utf-8"))
-
 def write_atomic(target: Path, data: bytes) -> None:
     """Write *data* to *target* via a temporary file, so readers never see half a file."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -213,12 +184,11 @@ def failed_job(job, partial: Path, out_dir: Path, message: str, start: float) ->
 
 
 def write_outputs(nb, job, out_dir: Path, partial: Path) -> list[str]:
-    """Write an executed notebook, its HTML page, and return the figures it saved (the common tail of a job)."""
+    """Write an executed notebook and return the figures it saved (the common tail of a job)."""
     import nbformat
 
     strip_volatile(nb)
     write_atomic(out_dir / "notebooks" / f"{job.name}.ipynb", nbformat.writes(nb).encode("utf-8") + b"\n")
-    export_html(nb, out_dir / "html" / f"{job.name}.html")
     partial.unlink(missing_ok=True)
     (out_dir / "failed" / f"{job.name}.ipynb").unlink(missing_ok=True)
     return saved_figures(nb, job.name, job.item_id, out_dir / "figures")
