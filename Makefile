@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 JOBS ?=
 ARGS ?=
 
-.PHONY: setup reproduce data test lint benchmark clean-reports
+.PHONY: setup reproduce site data test lint benchmark screenshots clean-reports
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,9 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+site: setup
+	$(BIN)/samskab site $(ARGS)
 
 data: setup
 	$(BIN)/samskab data
@@ -25,6 +28,9 @@ test: setup
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(ARGS)
 
+screenshots: setup
+	SAMSKAB_SCREENSHOTS=1 $(BIN)/python -m pytest -p no:nbval -o addopts= tests/test_browser.py -k screenshots -q
+
 lint: setup
 	$(BIN)/python -m ruff check .
 
@@ -32,4 +38,4 @@ benchmark: setup
 	$(BIN)/python benchmarks/bench_runner.py
 
 clean-reports:
-	rm -rf reports/notebooks reports/figures reports/html reports/index.html reports/manifest.json
+	rm -rf reports/notebooks reports/figures reports/site reports/pdf reports/.site-src reports/index.html reports/manifest.json

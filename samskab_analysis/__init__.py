@@ -3,7 +3,7 @@
 The path through the package, one subpackage per step (``docs/architecture.md``)::
 
     data/  ──►  ingest/ (a cohort's file)  |  reconstruct/ (the published statements)  ──►  study
-          ──►  stats/  ──►  corpus/  ──►  figures/  ──►  run/ (papermill runner, report)  ──►  cli
+          ──►  stats/  ──►  corpus/  ──►  figures/  ──►  run/ (papermill runner, site)  ──►  cli
 
 A researcher needs only the names below: ``from samskab_analysis import load_study, figure_table``.
 They are imported on first use, so ``samskab`` starts fast.
@@ -91,6 +91,10 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "wave_name",
         "wave_shares",
     ),
+    "samskab_analysis.stats.results": (
+        "glue_results",
+        "item_results",
+    ),
     "samskab_analysis.stats.planning": (
         "N_SIMULATIONS",
         "SEED",
@@ -125,6 +129,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "shown_paths",
         "summary_table",
     ),
+    "samskab_analysis.figures.display": ("show_table",),
     "samskab_analysis.figures.plotting": (
         "plot_item",
         "plot_overview",

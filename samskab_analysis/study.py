@@ -19,6 +19,7 @@ import pandas as pd
 from samskab_analysis.data.count_table import with_scale_info
 from samskab_analysis.data.instrument import Instrument, load_instrument
 from samskab_analysis.data.published import (
+    assumptions_from_frame,
     assumptions_from_mapping,
     design_int,
     load_assumptions,
@@ -63,7 +64,7 @@ def load_study(
     data_dir: str | Path = DATA_DIR,
     responses: str | Path | None = None,
     *,
-    assumptions: str | Path | pd.DataFrame | dict[tuple[str, str], int] | None = None,
+    assumptions: str | Path | pd.DataFrame | Mapping[tuple[str, str], int] | None = None,
     column_map: str | Path | dict[str, str] | None = None,
     sheet: str | None = None,
 ) -> Study:
@@ -83,10 +84,10 @@ def load_study(
     n = design_int(design, "respondents")
     statements = load_statements(instrument, data_dir)
     base = load_assumptions(instrument, published_dir(data_dir) / "assumptions.csv")
-    if isinstance(assumptions, dict):
-        chosen = merge_assumptions(base, assumptions_from_mapping(assumptions))
+    if isinstance(assumptions, Mapping):  # validated like --assumptions FILE
+        chosen = merge_assumptions(base, assumptions_from_mapping(assumptions, instrument=instrument))
     elif isinstance(assumptions, pd.DataFrame):
-        chosen = merge_assumptions(base, assumptions)
+        chosen = merge_assumptions(base, assumptions_from_frame(assumptions, instrument))
     elif assumptions is not None:
         chosen = load_assumptions(instrument, assumptions)
     else:

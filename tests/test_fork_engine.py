@@ -47,7 +47,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, Path]
     results = {}
     for engine in ("kernel", "fork"):
         out = tmp_path_factory.mktemp(engine) / "out"
-        code = main(["reproduce", "--exhibits", str(exhibits), "--out", str(out), "--jobs", "1", "--engine", engine])
+        args = ["reproduce", "--exhibits", str(exhibits), "--out", str(out), "--jobs", "1", "--engine", engine]
+        code = main([*args, "--no-site"])
         results[engine] = (code, out)
     return results
 
@@ -76,12 +77,6 @@ def test_fork_engine_writes_the_kernel_engines_notebook(runs, name: str) -> None
         ("execute_result", "42"),
     ]
     assert cells[6].outputs[0].text == "None\n"  # module state set by the previous notebook does not leak
-
-
-def test_fork_engine_html_matches(runs) -> None:
-    kernel = (runs["kernel"][1] / "html" / "showcase.html").read_text(encoding="utf-8")
-    fork = (runs["fork"][1] / "html" / "showcase.html").read_text(encoding="utf-8")
-    assert fork.replace(str(runs["fork"][1]), "OUT") == kernel.replace(str(runs["kernel"][1]), "OUT")
 
 
 def test_failing_notebook_is_reported_like_the_kernel_engine(runs) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import warnings
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -337,13 +338,25 @@ def test_respondents_without_answers_are_kept_with_a_warning(instrument, tmp_pat
     assert list(answers.index) == ["R1", "R2"]
 
 
-def test_many_bad_answers_are_summarised_per_column(instrument, tmp_path):
+def test_many_bad_answers_are_summarised_by_kind_and_all_written_to_a_file(instrument, tmp_path):
     header = ["respondent_id", *item_ids()]
-    body = [",".join([f"R{k}", "7", *values()[1:]]) for k in range(1, 31)]
+    body = [",".join([f"R{k}", "7", "x" * 300, *values()[2:]]) for k in range(1, 31)]
+    path = write(tmp_path, "m.csv", "\n".join([",".join(header), *body]))
     with pytest.raises(DataValidationError) as err:
-        load_responses(write(tmp_path, "m.csv", "\n".join([",".join(header), *body])), instrument)
+        load_responses(path, instrument)
     text = str(err.value)
-    assert text.startswith("11 problems") and "row 12-31, column 'fig01': 20 more answers outside the scale" in text
+    assert len(err.value.problems) == 60
+    assert text.startswith("60 problems in the input data (2 kinds; all of them are listed in ")
+    assert "* answer outside the scale of fig01: 30 problems, row(s) 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, ..." in text
+    assert "* answer outside the scale of fig02: 30 problems" in text and "; value(s) 'xxxxxxxxxx" in text
+    assert "row 2, column 'fig01': answer outside the scale of fig01 (respondent 'R1') (got '7')" in text
+    assert "(got '" + "x" * 80 + "'… (300 characters))" in text and "x" * 81 not in text
+    listed = Path(text.split("listed in ")[1].split("):")[0])
+    assert listed.parent != path.parent and listed.name == "m.csv.problems.csv"
+    table = pd.read_csv(listed, dtype=str, keep_default_na=False)
+    assert len(table) == 60 and table["row"].tolist()[:2] == ["2", "3"]
+    assert set(table["kind"]) == {"answer outside the scale of fig01", "answer outside the scale of fig02"}
+    assert table["value"].str.len().max() == 300  # the file keeps whole values
 
 
 def test_spss_reversed_value_labels_and_unknown_label(instrument, tmp_path):
@@ -368,23 +381,33 @@ def test_spss_reversed_value_labels_and_unknown_label(instrument, tmp_path):
         load_responses(path, instrument)
 
 
-def test_a_few_thousand_rows_of_a_qualtrics_export(instrument, tmp_path):
-    """Speed is measured in benchmarks/, not here (a timed test fails on a busy machine)."""
+def test_each_distinct_answer_text_is_read_once(instrument, tmp_path, monkeypatch):
+    """20,000 respondents: the per-text parser runs once per distinct text of the file, not once per cell."""
+    from samskab_analysis.ingest import answers as answer_module
+
     inst = instrument
     names = ["StartDate", "ResponseId", *(f"Q{k}" for k in range(1, 19))]
     texts = ["Start Date", "Response ID", *(inst.title(i, "da") for i in inst.item_ids)]
     imports = ['{"ImportId":"startDate"}', '{"ImportId":"_recordId"}', *(f'{{"ImportId":"QID{k}"}}' for k in range(18))]
-    degree = ["I høj grad", "Ved ikke", "5 - I meget høj grad", "", "1"]
-    yes_no = ["Ja", "nei", "", "Vet ikke", "0"]
+    degree = ["I høj grad", "Ved ikke", "5 - I meget høj grad", "", "1", "i lav grad", "2,0"]
+    yes_no = ["Ja", "nei", "", "Vet ikke", "0", "1"]
     rows = [
         [
             "2025-01-01",
             f"R_{n}",
-            *(degree[(n + k) % 5] if s == "degree5" else yes_no[(n + k) % 5] for k, s in enumerate(SCALES)),
+            *(degree[(n + k) % 7] if s == "degree5" else yes_no[(n * 7 + k) % 6] for k, s in enumerate(SCALES)),
         ]
-        for n in range(4000)
+        for n in range(20_000)
     ]
-    text = "\n".join(",".join(f'"{c}"' for c in r) for r in [names, texts, imports, *rows])
-    path = write(tmp_path, "big.csv", text)
+    path = write(tmp_path, "big.csv", "\n".join(",".join(f'"{c}"' for c in r) for r in [names, texts, imports, *rows]))
+    calls: list[str] = []
+    original = answer_module.read_answer_text
+
+    def counted(text):
+        calls.append(text)
+        return original(text)
+
+    monkeypatch.setattr(answer_module, "read_answer_text", counted)
     answers = load_responses(path, inst)
-    assert len(answers) == 4000 and answers.at["R_0", "fig01"] == "high" and answers.at["R_2", "fig01"] == "very_high"
+    assert len(answers) == 20_000 and answers.at["R_0", "fig01"] == "high" and answers.at["R_2", "fig01"] == "very_high"
+    assert sorted(calls) == sorted(set(degree) | set(yes_no))  # each distinct text once, across all 18 columns

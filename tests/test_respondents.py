@@ -263,3 +263,180 @@ def test_example_generator_is_byte_stable():
 def test_header_constant_matches_example():
     assert CSV.read_text(encoding="utf-8").splitlines()[0] == HEADER
     assert Path(CP1252).read_bytes().decode("cp1252").splitlines()[0] == HEADER.replace(",", ";")
+
+
+# --- no silent loss (issue 11) -------------------------------------------------------------
+
+
+def _rows(n: int = 3) -> list[list[object]]:
+    inst = load_instrument()
+    scales = [inst.items.at[i, "scale_id"] for i in inst.item_ids]
+    header = ["respondent_id", *inst.item_ids]
+    return [header] + [[f"R{k}", *("4" if s == "degree5" else "1" for s in scales)] for k in range(1, n + 1)]
+
+
+def _workbook(path: Path, rows: list[list[object]]) -> Path:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_formula_cells_without_saved_values_are_errors(instrument, tmp_path):
+    rows = _rows()
+    rows[1][1] = "=2+2"  # openpyxl saves the formula but no result: read as values it would look blank
+    rows[3][5] = "=IF(TRUE,4,1)"
+    with pytest.raises(DataValidationError) as err:
+        load_responses(_workbook(tmp_path / "f.xlsx", rows), instrument)
+    text = str(err.value)
+    assert text.startswith("2 problems")
+    assert "row 2, column 'fig01': formula cell B2 has no saved value; open and save the file in Excel" in text
+    assert "row 4, column 'fig05': formula cell F4" in text and "no answer" in text
+
+
+def test_excel_date_cells_are_named(instrument, tmp_path):
+    import datetime
+
+    rows = _rows()
+    rows[2][3] = datetime.datetime(2025, 4, 5)
+    with pytest.raises(DataValidationError) as err:
+        load_responses(_workbook(tmp_path / "d.xlsx", rows), instrument)
+    text = str(err.value)
+    assert "row 3, column 'fig03': answer outside the scale of fig03 (respondent 'R2')" in text
+    assert "this cell is formatted as a date" in text and "(got '2025-04-05T00:00:00')" in text
+
+
+@pytest.mark.parametrize(
+    "cell", ["R1\u200b", "R1\u00a0", "\u00a0R1", "R\u200d1", "Ｒ1", "R1\ufeff", " R1 ", "\u200eR1"]
+)
+def test_ids_equal_after_normalisation_are_duplicates(instrument, tmp_path, cell):
+    rows = _rows(2)
+    rows[2][0] = cell
+    path = tmp_path / "ids.csv"
+    path.write_text("\n".join(",".join(r) for r in rows), encoding="utf-8")
+    with pytest.raises(DataValidationError) as err:
+        load_responses(path, instrument)
+    text = str(err.value)
+    assert "row 3, column 'respondent_id': duplicated respondent id (first on row 2" in text
+
+
+@pytest.mark.parametrize("cell", ["1e0", "+5", "5_0", "0x5", "inf", "4.5", "1e1", "٤", "5e-0", "1_000"])
+def test_number_lookalikes_are_not_codes(instrument, tmp_path, cell):
+    rows = _rows(2)
+    rows[1][1] = cell
+    path = tmp_path / "codes.csv"
+    path.write_text("\n".join(",".join(r) for r in rows), encoding="utf-8")
+    with pytest.raises(DataValidationError, match=r"row 2, column 'fig01': answer outside the scale of fig01"):
+        load_responses(path, instrument)
+
+
+def test_codes_still_read(instrument, tmp_path):
+    lookup = answer_lookup(instrument, "degree5")
+    assert [parse_answer(t, lookup) for t in ("5", "05", "5.0", "5,00", "'5", " 5 ")] == ["very_high"] * 6
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "fragment"),
+    [
+        ("a.csv", b"PK\x03\x04" + b"\x00" * 40, "is a ZIP archive (an Excel .xlsx"),
+        ("a.csv", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 40, "is an old-style Office file"),
+        ("a.csv", b"%PDF-1.7\n%\xe2\xe3", "is a PDF document, not delimited text"),
+        ("a.txt", b"\x89PNG\r\n\x1a\n\x00\x00", "is a PNG image"),
+        ("a.csv", b"abc\x00\x01\x02\x03\xff\xfe\x00\x00\x10" * 10, "is a binary file (it contains NUL"),
+        ("a.xlsx", b"respondent_id,fig01\nR1,4\n", "is a text file, not an Excel .xlsx workbook"),
+        ("a.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 40, "password-protected workbook), not an Excel"),
+        ("a.sav", b"respondent_id,fig01\nR1,4\n", "is a text file, not an SPSS .sav file"),
+        ("a.sav", b"PK\x03\x04" + b"\x00" * 40, "is a ZIP archive"),
+    ],
+)
+def test_files_that_are_not_what_their_name_says(instrument, tmp_path, name, content, fragment):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(DataValidationError) as err:
+        load_responses(path, instrument)
+    assert fragment in str(err.value) and str(path) in str(err.value)
+
+
+def test_folders_and_unreadable_files(instrument, tmp_path, monkeypatch):
+    folder = tmp_path / "answers.csv"
+    folder.mkdir()
+    with pytest.raises(DataValidationError, match="answers.csv: is a folder, not a responses file"):
+        load_responses(folder, instrument)
+    path = tmp_path / "locked.csv"
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    real_open = Path.open
+
+    def denied(self, *args, **kwargs):
+        if self == path:
+            raise PermissionError(13, "Permission denied")
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", denied)
+    with pytest.raises(DataValidationError, match=r"locked.csv: responses file cannot be read \(permission denied\)"):
+        load_responses(path, instrument)
+
+
+def test_long_values_and_headers_are_cut_in_messages(instrument, tmp_path):
+    rows = _rows(2)
+    rows[1][1] = "y" * 5000
+    rows[0].append("z" * 1000)
+    rows[1].append("")
+    rows[2].append("")
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join(",".join(r) for r in rows), encoding="utf-8")
+    with pytest.raises(DataValidationError) as err:
+        load_responses(path, instrument)
+    text = str(err.value)
+    assert "y" * 81 not in text and "(5000 characters)" in text
+    assert "z" * 161 not in text and "(1000 characters)" in text
+
+
+def test_utf16_without_bom_is_text_not_binary(instrument, tmp_path):
+    rows = _rows(2)
+    path = tmp_path / "u.txt"
+    path.write_bytes("\n".join("\t".join(r) for r in rows).encode("utf-16-le"))
+    assert len(load_responses(path, instrument)) == 2
+
+
+def test_pasted_exports_and_unclosed_quotes_are_named(instrument, tmp_path):
+    rows = _rows(4)
+    rows.insert(3, list(rows[0]))
+    path = tmp_path / "pasted.csv"
+    path.write_text("\n".join(",".join(r) for r in rows), encoding="utf-8")
+    with pytest.raises(DataValidationError) as err:
+        load_responses(path, instrument)
+    assert str(err.value).startswith("1 problem")
+    assert "row 4: row repeats the header (row 1): two exports pasted into one file?" in str(err.value)
+    lines = [",".join(r) for r in _rows(4)]
+    lines[2] = lines[2].replace(",4,", ',"4,', 1)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(DataValidationError, match=r"row 3: has \d+ fields .* a quote \(\"\) opened and not closed"):
+        load_responses(path, instrument)
+
+
+def test_damaged_workbook(instrument, tmp_path):
+    path = _workbook(tmp_path / "ok.xlsx", _rows(2))
+    data = path.read_bytes()
+    (tmp_path / "cut.xlsx").write_bytes(data[: len(data) // 2])
+    with pytest.raises(DataValidationError, match="cut.xlsx: not a readable Excel workbook"):
+        load_responses(tmp_path / "cut.xlsx", instrument)
+
+
+def test_lines_quoted_whole_are_named(instrument, tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_text("\n".join('"' + ",".join(r) + '"' for r in _rows(2)), encoding="utf-8")
+    with pytest.raises(DataValidationError, match=r"q.csv, row 1: every line is one quoted field"):
+        load_responses(path, instrument)
+
+
+def test_damaged_spss_file_is_a_message_not_a_crash(instrument, tmp_path):
+    data = bytearray(SAV.read_bytes())
+    data[963] = 21  # one byte of the header: pyreadstat's C reader crashes (segmentation fault) on this file
+    path = tmp_path / "damaged.sav"
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataValidationError, match=r"damaged.sav: not a readable SPSS file \(the SPSS reader stopped"):
+        load_responses(path, instrument)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from samskab_analysis.data.csv_reader import read_table
@@ -105,3 +106,161 @@ def test_semicolon_copy_of_raw_data_loads(raw_copy):
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         csv.writer(fh, delimiter=";").writerows(rows)
     assert load_instrument(raw_copy).item_ids == load_instrument().item_ids
+
+
+# --- the Python API validates like the files (issue 11) -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mapping", "fragments"),
+    [
+        ({("fig33", "high"): 1}, ["column 'item_id': value not allowed (got 'fig33'); allowed: fig01"]),
+        ({("fig03", "very_hgh"): 1}, ["column 'category_id': unknown category for item fig03 (got 'very_hgh')"]),
+        ({("fig03", "very_high"): 1.5}, ["column 'count': expected a whole number of respondents (got '1.5')"]),
+        ({("fig03", "very_high"): "x"}, ["expected a whole number of respondents (got 'x')"]),
+        ({("fig03", "very_high"): -1}, ["column 'count': must not be negative (got -1)"]),
+        ({("fig03", "very_high"): True}, ["expected a whole number of respondents (got 'True')"]),
+        ({("fig03", "very_high"): float("nan")}, ["column 'count': must not be empty"]),
+        ({"fig03": 1}, ["row 1: a key must be a pair (item_id, category_id) (got 'fig03')"]),
+        (
+            {("fig33", "x"): 1, ("fig03", "nope"): 2, ("fig04", "low"): 0.5},
+            ["3 problems", "row 1, column 'item_id'", "row 2, column 'category_id'", "row 3, column 'count'"],
+        ),
+    ],
+)
+def test_assumptions_argument_is_validated_like_the_file(mapping, fragments):
+    with pytest.raises(DataValidationError) as err:
+        load_study(assumptions=mapping)
+    text = str(err.value)
+    assert "load_study(assumptions={...})" in text
+    for fragment in fragments:
+        assert fragment in text
+
+
+def test_assumptions_argument_and_file_give_the_same_checks(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("item_id,category_id,count,rule,rationale\nfig03,very_hgh,1.5,override,x\n", encoding="utf-8")
+    with pytest.raises(DataValidationError) as from_file:
+        load_study(assumptions=path)
+    with pytest.raises(DataValidationError) as from_dict:
+        load_study(assumptions={("fig03", "very_hgh"): 1.5})
+    frame = pd.DataFrame({"item_id": ["fig03"], "category_id": ["very_hgh"], "count": [1.5]})
+    with pytest.raises(DataValidationError) as from_frame:
+        load_study(assumptions=frame)
+    messages = [[p.message for p in e.value.problems] for e in (from_file, from_dict, from_frame)]
+    assert (
+        messages[0]
+        == messages[1]
+        == messages[2]
+        == [
+            "expected a whole number of respondents",
+            "unknown category for item fig03",
+        ]
+    )
+
+
+def test_valid_assumptions_argument_still_works(study):
+    override = load_study(
+        assumptions={
+            ("fig03", "very_high"): 1.0,
+            ("fig03", "low"): 0,
+            ("fig03", "not_at_all"): 0,
+            ("fig03", "dont_know"): "0",
+        }
+    )
+    rows = override.item_counts("fig03").set_index("category_id")
+    assert rows.at["very_high", "count"] == 1 and rows.at["very_high", "provenance"] == "assumed"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "fragment"),
+    [
+        (
+            "S03a,fig03,3,some,60,percent",
+            "S03a,fig03,3,some,160,percent",
+            "row 7, column 'value': percentage outside 0-100 (got '160')",
+        ),
+        ("S03a,fig03,3,some,60,percent", "S03a,fig03,3,some,-10,percent", "percentage outside 0-100 (got '-10')"),
+        (
+            "S06b,fig06,6,very_high,1,count",
+            "S06b,fig06,6,very_high,-1,count",
+            "a count of respondents must not be negative",
+        ),
+        (
+            "S06b,fig06,6,very_high,1,count",
+            "S06b,fig06,6,very_high,1.5,count",
+            "a count of respondents must be a whole number",
+        ),
+        (
+            "S03a,fig03,3,some,60,percent",
+            "S03a,fig03,3,some,nan,percent",
+            "column 'value': expected a number (got 'nan')",
+        ),
+        ("S03a,fig03,3,some,60,percent", "S03a,fig03,3,some,inf,percent", "expected a number (got 'inf')"),
+        ("S03a,fig03,3,some,60", "S03a,fig03,3,some|some,60", "column 'categories': category named twice (got 'some')"),
+        (
+            "S03a,fig03,3,some,60",
+            "S03a,fig03,3,some||high,60",
+            "unknown category for item fig03 (categories are separated",
+        ),
+        (
+            "S03a,fig03,3,",
+            "S03a,fig03,4,",
+            "row 7, column 'cited_figure': statement S03a cites Figure 4 but its item fig03 is Figure 3",
+        ),
+        ("S03a,fig03,3,", "S03a,fig04,3,", "statement S03a cites Figure 3 but its item fig04 is Figure 4"),
+        ("S18a,meeting_place,,", "S18a,meeting_place,9,", "its item meeting_place has no figure number"),
+        ("S05b,fig01,2,", "S05b,fig01,3,", "statement S05b cites Figure 3 but its item fig01 is Figure 1"),
+        (
+            "S03a,fig03,3,",
+            "S03a,fig03,three,",
+            "column 'cited_figure': expected a figure number or blank (got 'three')",
+        ),
+        ("S03a,fig03,3,", "S03a,fig03,3.5,", "expected a figure number or blank (got '3.5')"),
+    ],
+)
+def test_statement_edits_get_their_reason(raw_copy, old, new, fragment):
+    _edit(raw_copy / "published" / "statements.csv", old, new)
+    with pytest.raises(DataValidationError) as err:
+        load_study(raw_copy)
+    assert fragment in str(err.value)
+
+
+def test_cited_figure_with_erratum_row_is_accepted(raw_copy):
+    _edit(raw_copy / "published" / "errata.csv", "E01,S05b,2,fig01", "E01,S05b,2,fig02")
+    with pytest.raises(DataValidationError, match="statement S05b cites Figure 2 but its item fig01 is Figure 1"):
+        load_study(raw_copy)
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        ("item_id,category_id,count,rule,rationale\nfig03,very_high,1e0,override,x\n", "expected a whole number"),
+        ("item_id,category_id,count,rule,rationale\nfig03,very_high,+1,override,x\n", "expected a whole number"),
+        ("item_id,category_id,count,rule,rationale\nfig03,very_high,1,override\n", "has 4 fields but the header has 5"),
+        (
+            "item_id,category,count,rule,rationale\nfig03,very_high,1,override,x\n",
+            "missing required column(s) category_id",
+        ),
+        (
+            "item_id,category_id,count,rule,rationale\nfig03,very_high,1,override,\n",
+            "column 'rationale': must not be empty",
+        ),
+        (b"PK\x03\x04\x00\x00binary", "is a binary file (a spreadsheet or archive?), not a CSV assumptions file"),
+        ("", "assumptions file is empty"),
+    ],
+)
+def test_bad_assumption_files(tmp_path, content, fragment):
+    path = tmp_path / "a.csv"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    with pytest.raises(DataValidationError) as err:
+        load_study(assumptions=path)
+    assert fragment in str(err.value) and "a.csv" in str(err.value)
+
+
+def test_assumptions_folder(tmp_path):
+    with pytest.raises(DataValidationError, match="assumptions: is a folder, not a file"):
+        load_study(assumptions=tmp_path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -55,9 +56,21 @@ def read_table(
     """
     path = Path(path)
     name = str(path)
+    if path.is_dir():
+        raise DataValidationError(Problem(file=name, message=f"{what}: is a folder, not a file"))
     if not path.is_file():
         raise DataValidationError(Problem(file=name, message=f"{what} file not found"))
-    text, _encoding = decode_bytes(path.read_bytes())
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise DataValidationError(
+            Problem(file=name, message=f"{what} file cannot be read ({err.strerror or err})")
+        ) from None
+    if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataValidationError(
+            Problem(file=name, message=f"is a binary file (a spreadsheet or archive?), not a CSV {what} file")
+        )
+    text, _encoding = decode_bytes(raw)
     if not text.strip():
         raise DataValidationError(Problem(file=name, message=f"{what} file is empty"))
     delim = detect_delimiter(text)
@@ -199,14 +212,21 @@ def parse_bool(value: str) -> bool:
     raise ValueError(value)
 
 
+WHOLE_NUMBER = re.compile(r"^-?[0-9]+(?:[.,]0*)?$", re.ASCII)
+DECIMAL_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)$", re.ASCII)
+
+
 def parse_int(value: str) -> int:
-    """Parse a whole number, rejecting fractions."""
-    number = float(value.replace(",", "."))
-    if not number.is_integer():
+    """Parse a whole number written with digits (``3``, ``3.0``, ``3,0``); fractions, ``1e0``, ``+3``, ``inf`` fail."""
+    text = str(value).strip()
+    if not WHOLE_NUMBER.match(text):
         raise ValueError(value)
-    return int(number)
+    return int(float(text.replace(",", ".")))
 
 
 def parse_float(value: str) -> float:
-    """Parse a decimal number, accepting a decimal comma."""
-    return float(value.replace(",", "."))
+    """Parse a decimal number written with digits, accepting a decimal comma; ``nan``, ``inf``, ``1e2`` fail."""
+    text = str(value).strip()
+    if not DECIMAL_NUMBER.match(text):
+        raise ValueError(value)
+    return float(text.replace(",", "."))

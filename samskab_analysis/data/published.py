@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -27,6 +28,8 @@ DESIGN_COLUMNS = ("key", "value", "unit", "kind", "section_da")
 ERRATA_COLUMNS = ("erratum_id", "statement_id", "cited_figure", "matched_item", "evidence")
 UNITS = ("percent", "count")
 SEPARATOR = "|"
+API_SOURCE = "load_study(assumptions={...})"
+FRAME_SOURCE = "load_study(assumptions=<DataFrame>)"
 
 
 def published_dir(data_dir: str | Path = DATA_DIR) -> Path:
@@ -37,21 +40,86 @@ def published_dir(data_dir: str | Path = DATA_DIR) -> Path:
 def _check_categories(frame: pd.DataFrame, instrument: Instrument, column: str) -> list[Problem]:
     problems = []
     for _, row in frame.iterrows():
-        if row["item_id"] not in instrument.items.index:
+        if row["item_id"] not in instrument.items.index or str(row[column]).strip() == "":
             continue
         allowed = instrument.item_categories(row["item_id"])
+        seen: set[str] = set()
         for category in str(row[column]).split(SEPARATOR):
+            where = {"file": source_of(frame), "row": int(row[LINE]), "column": column}
             if category.strip() not in allowed:
                 problems.append(
                     Problem(
-                        file=source_of(frame),
-                        row=int(row[LINE]),
-                        column=column,
-                        message=f"unknown category for item {row['item_id']}",
+                        **where,
+                        message=f"unknown category for item {row['item_id']}"
+                        + (f" (categories are separated by '{SEPARATOR}')" if category.strip() == "" else ""),
                         value=category,
                         allowed=allowed,
                     )
                 )
+            elif category.strip() in seen:
+                problems.append(Problem(**where, message="category named twice", value=category.strip()))
+            seen.add(category.strip())
+    return problems
+
+
+def _check_statement_values(frame: pd.DataFrame) -> list[Problem]:
+    """A percentage must lie in 0-100; a count must be a whole, non-negative number of respondents."""
+    problems = []
+    for value, unit, line in zip(frame["value"], frame["unit"], frame[LINE], strict=True):
+        try:
+            number = parse_float(value)
+        except ValueError:
+            continue  # reported by the number check
+        where = {"file": source_of(frame), "row": int(line), "column": "value", "value": value}
+        if unit == "percent" and not 0 <= number <= 100:
+            problems.append(Problem(**where, message="percentage outside 0-100"))
+        elif unit == "count" and number < 0:
+            problems.append(Problem(**where, message="a count of respondents must not be negative"))
+        elif unit == "count" and not number.is_integer():
+            problems.append(Problem(**where, message="a count of respondents must be a whole number"))
+    return problems
+
+
+def _read_errata(data_dir: str | Path) -> pd.DataFrame | None:
+    path = published_dir(data_dir) / "errata.csv"
+    return read_table(path, ERRATA_COLUMNS, what="errata") if path.is_file() else None
+
+
+def _check_cited_figures(frame: pd.DataFrame, instrument: Instrument, errata: pd.DataFrame | None) -> list[Problem]:
+    """A statement's cited figure must be its item's figure, unless an erratum row records the mismatch."""
+    corrected = set()
+    if errata is not None:
+        corrected = {
+            (str(s).strip(), str(c).strip(), str(m).strip())
+            for s, c, m in zip(errata["statement_id"], errata["cited_figure"], errata["matched_item"], strict=True)
+        }
+    figures = {i: instrument.items.at[i, "figure"] for i in instrument.item_ids}
+    problems = []
+    for sid, item_id, cited, line in zip(
+        frame["statement_id"], frame["item_id"], frame["cited_figure"], frame[LINE], strict=True
+    ):
+        if item_id not in figures or cited == "":
+            continue
+        try:
+            number = parse_int(cited)
+        except ValueError:
+            continue  # reported by the number check
+        figure = figures[item_id]
+        if not pd.isna(figure) and int(figure) == number:
+            continue
+        if (sid, str(number), item_id) in corrected or (sid, cited, item_id) in corrected:
+            continue
+        own = "has no figure number" if pd.isna(figure) else f"is Figure {int(figure)}"
+        problems.append(
+            Problem(
+                file=source_of(frame),
+                row=int(line),
+                column="cited_figure",
+                message=f"statement {sid} cites Figure {number} but its item {item_id} {own}; correct one of them, "
+                "or record the report's wrong cross-reference in errata.csv (statement_id, cited_figure, matched_item)",
+                value=cited,
+            )
+        )
     return problems
 
 
@@ -65,6 +133,8 @@ def load_statements(instrument: Instrument, data_dir: str | Path = DATA_DIR) -> 
     problems += check_parse(frame, "value", parse_float, "a number")
     problems += check_parse(frame, "cited_figure", parse_int, "a figure number or blank", optional=True)
     problems += _check_categories(frame, instrument, "categories")
+    problems += _check_statement_values(frame)
+    problems += _check_cited_figures(frame, instrument, _read_errata(data_dir))
     raise_if(problems)
     frame["value"] = frame["value"].map(parse_float)
     frame["categories"] = frame["categories"].map(lambda v: tuple(c.strip() for c in v.split(SEPARATOR)))
@@ -75,33 +145,111 @@ def load_statements(instrument: Instrument, data_dir: str | Path = DATA_DIR) -> 
 def load_assumptions(instrument: Instrument, path: str | Path | None = None) -> pd.DataFrame:
     """Load assumed counts (one row per item x category) from *path* (default: the shipped file)."""
     path = Path(path) if path is not None else published_dir() / "assumptions.csv"
-    frame = read_table(path, ASSUMPTION_COLUMNS, what="assumptions")
+    return check_assumptions(read_table(path, ASSUMPTION_COLUMNS, what="assumptions"), instrument)
+
+
+def check_assumptions(frame: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
+    """Validate an assumptions table of text cells (from a file, a dict or a DataFrame) and parse its counts.
+
+    Unknown items and categories are named with the allowed ones; a count must be a whole, non-negative
+    number of respondents (``1.5`` is rejected, never truncated); an item x category pair may appear once.
+    """
     problems = check_required_values(frame, ["item_id", "category_id", "count", "rationale"])
     problems += check_unique(frame, ["item_id", "category_id"])
     problems += check_allowed(frame, "item_id", instrument.item_ids)
     problems += check_parse(frame, "count", parse_int, "a whole number of respondents")
     problems += _check_categories(frame, instrument, "category_id")
     raise_if(problems)
+    frame = frame.copy()
     frame["count"] = frame["count"].map(parse_int)
     negative = frame[frame["count"] < 0]
     raise_if(
         [
-            Problem(file=str(path), row=int(r[LINE]), column="count", message="must not be negative", value=r["count"])
+            Problem(
+                file=source_of(frame),
+                row=int(r[LINE]),
+                column="count",
+                message="must not be negative",
+                value=r["count"],
+            )
             for _, r in negative.iterrows()
         ]
     )
     return frame
 
 
-def assumptions_from_mapping(mapping: dict[tuple[str, str], int], rationale: str = "user override") -> pd.DataFrame:
-    """Build an assumptions table from ``{(item_id, category_id): count}``."""
-    rows = [
-        {"item_id": i, "category_id": c, "count": int(n), "rule": "override", "rationale": rationale, LINE: 0}
-        for (i, c), n in mapping.items()
-    ]
-    frame = pd.DataFrame(rows, columns=[*ASSUMPTION_COLUMNS, LINE])
-    frame.attrs["source"] = "<assumptions argument>"
-    return frame
+def _cell(value: object) -> str:
+    """A Python value as the text a CSV cell would hold (``3`` and ``3.0`` -> ``'3'``; ``True`` stays ``'True'``)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, bool):
+        return str(value)  # not a count: rejected like the text 'True' in a file
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def assumptions_from_mapping(
+    mapping: Mapping[tuple[str, str], object],
+    rationale: str = "user override",
+    instrument: Instrument | None = None,
+) -> pd.DataFrame:
+    """Build an assumptions table from ``{(item_id, category_id): count}``; validated when *instrument* is given.
+
+    Row numbers in messages count the mapping's entries from 1.
+    """
+    rows, problems = [], []
+    for line, (key, count) in enumerate(mapping.items(), start=1):
+        if not isinstance(key, tuple) or len(key) != 2:
+            problems.append(
+                Problem(
+                    file=API_SOURCE,
+                    row=line,
+                    message="a key must be a pair (item_id, category_id)",
+                    value=key,
+                )
+            )
+            continue
+        item_id, category = key
+        rows.append(
+            {
+                "item_id": _cell(item_id),
+                "category_id": _cell(category),
+                "count": _cell(count),
+                "rule": "override",
+                "rationale": rationale,
+                LINE: line,
+            }
+        )
+    raise_if(problems)
+    frame = pd.DataFrame(rows, columns=[*ASSUMPTION_COLUMNS, LINE], dtype=object)
+    frame[LINE] = [r[LINE] for r in rows]
+    frame.attrs["source"] = API_SOURCE
+    return frame if instrument is None else check_assumptions(frame, instrument)
+
+
+def assumptions_from_frame(frame: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
+    """Validate an assumptions DataFrame given to the API exactly as the file would be (rows counted from 1)."""
+    missing = [c for c in ("item_id", "category_id", "count") if c not in frame.columns]
+    raise_if(
+        [
+            Problem(
+                file=FRAME_SOURCE,
+                message="missing required column(s) " + ", ".join(missing),
+                value=", ".join(map(str, frame.columns)),
+                allowed=list(ASSUMPTION_COLUMNS),
+            )
+        ]
+        if missing
+        else []
+    )
+    text = pd.DataFrame({c: [_cell(v) for v in frame[c]] for c in frame.columns if c != LINE}, dtype=object)
+    for column, default in (("rule", "override"), ("rationale", "user override")):
+        if column not in text.columns:
+            text[column] = default
+    text[LINE] = list(frame[LINE]) if LINE in frame.columns else list(range(1, len(frame) + 1))
+    text.attrs["source"] = source_of(frame) if "source" in frame.attrs else FRAME_SOURCE
+    return check_assumptions(text, instrument)
 
 
 def merge_assumptions(base: pd.DataFrame, override: pd.DataFrame) -> pd.DataFrame:

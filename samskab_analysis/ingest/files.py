@@ -31,8 +31,39 @@ EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 SPSS_SUFFIXES = (".sav", ".zsav")
 DELIMITERS = (",", ";", "\t", "|")
 SNIFF_ROWS = 200
+SNIFF_CHARS = 1_000_000  # the delimiter is chosen on the first rows only
 SEP_LINE = re.compile(r'^"?sep=([,;\t|])"?[ \t]*(?:\r\n|\n|\r)', re.IGNORECASE)
 MERGE_PATTERN = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+CELL_START = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]+)(\d+)"')
+CELL_END = re.compile(rb"</(?:\w+:)?c>|<(?:\w+:)?c\s")
+CACHED_VALUE = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>[^<]+<")
+TEXT_RESULT = re.compile(rb'\st="str"')
+FORMULA_TEXT = re.compile(rb"<(?:\w+:)?f(?:\s[^>]*)?>([^<]*)</")
+DATE_NOTE = "date"
+FORMULA_NOTE = "formula"
+SNIFF_BYTES = 4096
+CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
+# What a file starts with -> what it is (for files whose content does not match their name)
+SIGNATURES = (
+    (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx / OpenDocument workbook or another zipped file)"),
+    (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        "an old-style Office file (Excel 97-2003 .xls or a password-protected workbook)",
+    ),
+    (b"$FL2", "an SPSS data file (.sav)"),
+    (b"$FL3", "a compressed SPSS data file (.zsav)"),
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x1f\x8b", "a gzip-compressed file"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"{\\rtf", "an RTF document"),
+    (b"\x7fELF", "a program (ELF executable)"),
+    (b"SQLite format 3", "an SQLite database"),
+)
 
 
 @dataclass
@@ -48,6 +79,7 @@ class Grid:
     header_given: bool = False
     value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
     descriptions: dict[str, str] = field(default_factory=dict)
+    cell_notes: dict[tuple[int, int], str] = field(default_factory=dict)  # (row number, 0-based column) -> note
 
 
 def cell_text(value: object) -> str:
@@ -104,6 +136,8 @@ def _utf16_without_bom(raw: bytes) -> str | None:
         return None
     odd = sample[1::2].count(0)
     even = sample[0::2].count(0)
+    if max(odd, even) < 0.7 * (len(sample) // 2):  # mostly-Latin text has a NUL in every other byte
+        return None
     return "utf-16-le" if odd > even else "utf-16-be"
 
 
@@ -151,9 +185,10 @@ def decode_text(raw: bytes, name: str) -> tuple[str, str]:
 def detect_delimiter(text: str) -> str:
     """The delimiter that gives the most lines with the same (largest) number of fields."""
     best, best_score = ",", (0, 0)
+    sample = text[:SNIFF_CHARS]
     for delim in DELIMITERS:
         try:
-            rows = list(islice(csv.reader(io.StringIO(text, newline=""), delimiter=delim), SNIFF_ROWS))
+            rows = list(islice(csv.reader(io.StringIO(sample, newline=""), delimiter=delim), SNIFF_ROWS))
         except csv.Error:
             continue
         counts = Counter(len(r) for r in rows if any(c.strip() for c in r))
@@ -166,10 +201,44 @@ def detect_delimiter(text: str) -> str:
     return best
 
 
+def file_kind(head: bytes) -> str | None:
+    """What a file is by its first bytes (see ``SIGNATURES``), or None when nothing is recognised."""
+    return next((what for magic, what in SIGNATURES if head.startswith(magic)), None)
+
+
+def looks_binary(text: str) -> bool:
+    """True when decoded text holds NULs or many control characters (other than tab, line breaks, form feed)."""
+    sample = text[:SNIFF_BYTES]
+    controls = len(CONTROL.findall(sample))
+    return "\x00" in sample or controls > max(2, len(sample) // 100)
+
+
+def binary_problem(raw: bytes, name: str, text: str | None = None) -> Problem | None:
+    """A problem for a binary file given as delimited text (by signature, or by control characters in the text)."""
+    what = file_kind(raw[:16])
+    if what is None and text is not None and looks_binary(text):
+        what = "a binary file (it contains NUL or other control characters)"
+    if what is None:
+        return None
+    return Problem(
+        file=name,
+        message=f"is {what}, not delimited text (CSV/TSV); export the answers as CSV, .xlsx or .sav and give "
+        "that file a matching name",
+    )
+
+
 def read_text(path: Path) -> Grid:
     """A delimited text file as a grid; record numbers are the lines where each record starts."""
     name = str(path)
-    text, encoding = decode_text(path.read_bytes(), name)
+    raw = path.read_bytes()
+    raise_if([p for p in [binary_problem(raw, name)] if p])
+    try:
+        text, encoding = decode_text(raw, name)
+    except DataValidationError:
+        raise_if([p for p in [binary_problem(raw, name, raw[:SNIFF_BYTES].decode("latin-1"))] if p])
+        raise
+    raise_if([p for p in [binary_problem(raw, name, text)] if p])
+    del raw
     if not text.strip():
         raise DataValidationError(Problem(file=name, message="responses file is empty"))
     hint = SEP_LINE.match(text)
@@ -183,34 +252,105 @@ def read_text(path: Path) -> Grid:
     start = 1 + offset
     try:
         for row in reader:
-            rows.append([c.strip() for c in row])
+            rows.append(list(map(str.strip, row)))
             numbers.append(start)
             start = reader.line_num + 1 + offset
     except csv.Error as err:
         raise DataValidationError(
             Problem(file=name, row=reader.line_num, message=f"not readable as delimited text ({err})")
         ) from None
+    raise_if([p for p in [quoted_lines_problem(rows, numbers, name)] if p])
     shown = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "bar"}[delim]
     return Grid(name, "csv", rows, numbers, {"encoding": encoding, "delimiter": shown})
+
+
+def quoted_lines_problem(rows: list[list[str]], numbers: list[int], name: str) -> Problem | None:
+    """A problem when every line is one quoted field holding delimiters (each whole line quoted by mistake)."""
+    filled = [(n, r) for n, r in zip(numbers, rows, strict=True) if any(r)]
+    if len(filled) < 2 or any(len(r) != 1 for _, r in filled):
+        return None
+    delimiter = next((d for d in DELIMITERS if all(d in r[0] for _, r in filled[:SNIFF_ROWS])), None)
+    if delimiter is None:
+        return None
+    return Problem(
+        file=name,
+        row=filled[0][0],
+        message="every line is one quoted field that holds the delimiters: each whole line was put in quotes "
+        "(saved twice as CSV?); re-export the answers as plain CSV",
+        value=filled[0][1][0],
+    )
 
 
 # --- Excel ---------------------------------------------------------------------------------
 
 
-def _merged_ranges(sheet: object) -> list[tuple[int, int, int, int]]:
-    """Merged cell ranges of a read-only sheet (parsed from its XML; empty when unavailable)."""
-    from openpyxl.utils import column_index_from_string
-
+def _sheet_xml(sheet: object) -> bytes:
+    """The XML of a read-only sheet (empty when unavailable)."""
     try:
         source = sheet._get_source()  # noqa: SLF001 - read-only sheets expose merges only in their XML
         data = source.read()
         source.close()
     except (AttributeError, OSError, KeyError, zipfile.BadZipFile):
-        return []
+        return b""
+    return data
+
+
+def _merged_ranges(data: bytes) -> list[tuple[int, int, int, int]]:
+    """Merged cell ranges of a sheet's XML."""
+    from openpyxl.utils import column_index_from_string
+
     out = []
     for c1, r1, c2, r2 in MERGE_PATTERN.findall(data):
         out.append((int(r1), column_index_from_string(c1.decode()), int(r2), column_index_from_string(c2.decode())))
     return out
+
+
+def formulas_without_values(data: bytes) -> dict[tuple[int, int], str]:
+    """``{(row, 0-based column): formula}`` of formula cells that have no saved (cached) value.
+
+    Files written by scripts (openpyxl, pandas) keep formulas but no results (no ``<v>`` or an empty
+    ``<v/>``); read as values such cells would look blank. An empty text result (``t="str"``) is a result.
+    Only sheets that contain a formula at all are scanned cell by cell.
+    """
+    from openpyxl.utils import column_index_from_string
+
+    out: dict[tuple[int, int], str] = {}
+    for match in FORMULA_TAG.finditer(data):
+        start = data.rfind(b"<", 0, match.start())
+        while start > 0 and not CELL_START.match(data, start):
+            start = data.rfind(b"<", 0, start)
+        cell = CELL_START.match(data, start) if start >= 0 else None
+        if cell is None:
+            continue
+        end = CELL_END.search(data, match.end())
+        chunk = data[match.start() : end.start() if end else len(data)]
+        if CACHED_VALUE.search(chunk) or (TEXT_RESULT.search(cell.group(0)) and b"<v" in chunk):
+            continue  # a saved result (an empty text result counts)
+        text = FORMULA_TEXT.match(chunk)
+        formula = "=" + text.group(1).decode("utf-8", "replace") if text and text.group(1) else "(shared formula)"
+        out[(int(cell.group(2)), column_index_from_string(cell.group(1).decode()) - 1)] = formula
+    return out
+
+
+def _excel_rows(sheet: object, notes: dict[tuple[int, int], str]) -> list[list[str]]:
+    """Text cells of a read-only sheet; date/time cells are noted (they are never answers)."""
+    from datetime import date, time, timedelta
+
+    dated = (date, time, timedelta)
+    rows = []
+    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        cells = []
+        for column, value in enumerate(values):
+            if value is None:
+                cells.append("")
+            elif value.__class__ is str:
+                cells.append(value.strip())
+            else:
+                if isinstance(value, dated):
+                    notes[(number, column)] = DATE_NOTE
+                cells.append(cell_text(value))
+        rows.append(cells)
+    return rows
 
 
 def read_excel_sheets(path: Path) -> list[Grid]:
@@ -218,47 +358,83 @@ def read_excel_sheets(path: Path) -> list[Grid]:
     from openpyxl import load_workbook
 
     name = str(path)
+    with path.open("rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    if not head.startswith(b"PK\x03\x04"):
+        what = file_kind(head) or ("a text file" if b"\x00" not in head else "a binary file")
+        raise DataValidationError(
+            Problem(
+                file=name,
+                message=f"is {what}, not an Excel .xlsx workbook; save it as .xlsx (or give a CSV file a .csv name)",
+            )
+        )
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError) as err:
+    except Exception as err:  # noqa: BLE001 - openpyxl and zipfile raise many types for damaged files
         raise DataValidationError(Problem(file=name, message=f"not a readable Excel workbook ({err})")) from None
-    grids = []
     try:
-        for sheet_name in book.sheetnames:
-            sheet = book[sheet_name]
-            if not hasattr(sheet, "iter_rows"):
-                continue  # chart sheets
-            sheet.reset_dimensions()  # some writers store a wrong sheet size; read what is there
-            rows = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-            grids.append(
-                Grid(
-                    f"{name} [sheet {sheet_name}]",
-                    "xlsx",
-                    rows,
-                    list(range(1, len(rows) + 1)),
-                    {"sheet": sheet_name},
-                    _merged_ranges(sheet),
-                )
-            )
+        return _excel_grids(book, name)
+    except DataValidationError:
+        raise
+    except Exception as err:  # noqa: BLE001 - damaged sheet XML, shared strings or styles
+        raise DataValidationError(
+            Problem(file=name, message=f"not a readable Excel workbook (damaged sheet: {err})")
+        ) from None
     finally:
         book.close()
+
+
+def _excel_grids(book: object, name: str) -> list[Grid]:
+    """The sheets of an open read-only workbook as grids."""
+    grids = []
+    for sheet_name in book.sheetnames:
+        sheet = book[sheet_name]
+        if not hasattr(sheet, "iter_rows"):
+            continue  # chart sheets
+        sheet.reset_dimensions()  # some writers store a wrong sheet size; read what is there
+        notes: dict[tuple[int, int], str] = {}
+        rows = _excel_rows(sheet, notes)
+        xml = _sheet_xml(sheet)
+        for cell in formulas_without_values(xml):
+            notes[cell] = FORMULA_NOTE
+        grids.append(
+            Grid(
+                f"{name} [sheet {sheet_name}]",
+                "xlsx",
+                rows,
+                list(range(1, len(rows) + 1)),
+                {"sheet": sheet_name},
+                _merged_ranges(xml),
+                cell_notes=notes,
+            )
+        )
     return grids
 
 
 # --- SPSS ----------------------------------------------------------------------------------
 
 
-def read_spss(path: Path) -> Grid:
-    """An SPSS file: variable names are the header; value and variable labels are kept."""
+def column_texts(values: object) -> list[str]:
+    """A column's values as text cells, each distinct value converted once (missing -> blank)."""
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    texts = np.asarray([*(cell_text(u) for u in uniques), ""], dtype=object)  # code -1 (missing) -> ""
+    return texts[codes].tolist()
+
+
+SpssContent = tuple[list[str], list[list[str]], dict[str, dict[str, str]], dict[str, str]]
+
+
+def _read_spss_content(path: str) -> SpssContent | str:
+    """Variable names, each variable's cells as text, value labels, variable labels; or why it is unreadable."""
     import pyreadstat
 
-    name = str(path)
     try:
-        frame, meta = pyreadstat.read_sav(str(path), user_missing=True, apply_value_formats=False)
+        frame, meta = pyreadstat.read_sav(path, user_missing=True, apply_value_formats=False)
     except Exception as err:  # noqa: BLE001 - pyreadstat raises its own exception types
-        raise DataValidationError(Problem(file=name, message=f"not a readable SPSS file ({err})")) from None
-    columns = [str(c) for c in frame.columns]
-    rows = [columns] + [[cell_text(v) for v in values] for values in frame.itertuples(index=False, name=None)]
+        return str(err)
     labels = {
         str(var): {cell_text(code): str(text) for code, text in mapping.items()}
         for var, mapping in (meta.variable_value_labels or {}).items()
@@ -266,6 +442,51 @@ def read_spss(path: Path) -> Grid:
     descriptions = {
         str(var): str(label) for var, label in (meta.column_names_to_labels or {}).items() if label is not None
     }
+    return [str(c) for c in frame.columns], [column_texts(frame[c]) for c in frame.columns], labels, descriptions
+
+
+def _spss_child(path: str, connection: object) -> None:
+    connection.send(_read_spss_content(path))
+    connection.close()
+
+
+def _read_spss_isolated(path: str) -> SpssContent | str:
+    """:func:`_read_spss_content` in a forked process where fork exists: a damaged file can crash the C reader
+    (a segmentation fault), which then becomes a message instead of ending the whole run."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return _read_spss_content(path)
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_spss_child, args=(path, sender), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        outcome = receiver.recv()
+    except EOFError:
+        outcome = None
+    finally:
+        receiver.close()
+        child.join()
+    if outcome is None:
+        return f"the SPSS reader stopped with exit code {child.exitcode}: the file is damaged; export it again"
+    return outcome
+
+
+def read_spss(path: Path) -> Grid:
+    """An SPSS file: variable names are the header; value and variable labels are kept."""
+    name = str(path)
+    with path.open("rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    if not head.startswith((b"$FL2", b"$FL3")):
+        what = file_kind(head) or ("a text file" if b"\x00" not in head else "a binary file")
+        raise DataValidationError(Problem(file=name, message=f"is {what}, not an SPSS .sav file"))
+    outcome = _read_spss_isolated(str(path))
+    if isinstance(outcome, str):
+        raise DataValidationError(Problem(file=name, message=f"not a readable SPSS file ({outcome})"))
+    columns, texts, labels, descriptions = outcome
+    rows = [columns, *map(list, zip(*texts, strict=True))]
     return Grid(
         name,
         "sav",
@@ -278,12 +499,30 @@ def read_spss(path: Path) -> Grid:
     )
 
 
+def unreadable_problem(path: Path) -> Problem | None:
+    """A problem when *path* is missing, a folder, not a regular file, or cannot be opened."""
+    name = str(path)
+    if path.is_dir():
+        return Problem(file=name, message="is a folder, not a responses file; give the file inside it")
+    if not path.exists():
+        return Problem(file=name, message="responses file not found")
+    if not path.is_file():
+        return Problem(file=name, message="is not a regular file (a device, socket or pipe); give a responses file")
+    try:
+        with path.open("rb") as fh:
+            fh.read(1)
+    except PermissionError:
+        return Problem(file=name, message="responses file cannot be read (permission denied)")
+    except OSError as err:
+        return Problem(file=name, message=f"responses file cannot be read ({err.strerror or err})")
+    return None
+
+
 def read_grids(path: str | Path) -> list[Grid]:
     """Read *path* by its suffix: one grid per Excel sheet, one for other files."""
     path = Path(path)
     name = str(path)
-    if not path.is_file():
-        raise DataValidationError(Problem(file=name, message="responses file not found"))
+    raise_if([p for p in [unreadable_problem(path)] if p])
     suffix = path.suffix.lower()
     if path.stat().st_size == 0:
         raise DataValidationError(Problem(file=name, message="responses file is empty"))

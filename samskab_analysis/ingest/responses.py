@@ -20,6 +20,7 @@ keeps the row under the generated id ``row<N>`` (N = its row in the file) with a
 from __future__ import annotations
 
 import re
+import unicodedata
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -34,6 +35,7 @@ from samskab_analysis.ingest.answers import (
     answer_lookup,
     load_answer_aliases,
     parse_answer,
+    read_answers,
 )
 from samskab_analysis.ingest.columns import ColumnPlan, load_column_map, plan_columns
 from samskab_analysis.ingest.files import EXCEL_SUFFIXES, SPSS_SUFFIXES, TEXT_SUFFIXES, cell_text, read_grids
@@ -49,7 +51,7 @@ from samskab_analysis.ingest.names import (
     load_metadata,
 )
 from samskab_analysis.ingest.table import RawTable, build_table, choose_grid, read_raw
-from samskab_analysis.ingest.text import column_key, normal_text
+from samskab_analysis.ingest.text import INVISIBLE, column_key, normal_text
 from samskab_analysis.paths import DATA_DIR
 
 __all__ = [
@@ -81,9 +83,7 @@ __all__ = [
     "read_raw",
 ]
 
-SHOWN_CELL_PROBLEMS = 10
 WHOLE_FLOAT = re.compile(r"^[+-]?\d+[.,]0+$")
-MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf¦¥¤¸]")
 
 
 class IngestWarning(UserWarning):
@@ -91,14 +91,14 @@ class IngestWarning(UserWarning):
 
 
 class CellProvenance:
-    """Where each answer came from: the cell as written and the file row per respondent.
+    """Where each answer came from: the cells as written (respondent x item frame) and the file row per respondent.
 
     Attached to a responses frame as ``attrs["provenance"]``; pandas deep-copies ``attrs`` on every
     operation, so this object is shared instead of copied (it is never modified).
     """
 
-    def __init__(self, raw: dict[str, dict[str, str]], rows: dict[str, int]) -> None:
-        self.raw = raw
+    def __init__(self, cells: pd.DataFrame, rows: dict[str, int]) -> None:
+        self.cells = cells
         self.rows = rows
 
     def __copy__(self) -> CellProvenance:
@@ -112,8 +112,14 @@ class CellProvenance:
 
 
 def id_text(value: str) -> str:
-    """A respondent id as text: ``'1.0'`` -> ``'1'``; leading zeros and other text kept."""
-    text = " ".join(str(value).replace("\u00a0", " ").split()).lstrip("'") if value else ""
+    """A respondent id as text: ``'1.0'`` -> ``'1'``; Unicode normalised (NFKC), invisible characters
+    (zero-width space, soft hyphen, ...) removed and spaces (NBSP too) collapsed; leading zeros and case kept."""
+    if not value:
+        return ""
+    text = str(value)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(INVISIBLE)
+    text = " ".join(text.split()).lstrip("'")
     return text.split(".")[0].split(",")[0] if WHOLE_FLOAT.match(text) else text
 
 
@@ -124,23 +130,35 @@ def respondent_ids(raw: RawTable, plan: ColumnPlan) -> tuple[list[str], dict[str
         return [str(i) for i in range(1, len(raw.rows) + 1)], {}, problems
     position = raw.columns.index(plan.id_column)
     ids, generated, first_row = [], {}, {}
+    written: dict[str, str] = {}
     for row, number in zip(raw.rows, raw.row_numbers, strict=True):
-        rid = id_text(row[position])
+        cell = row[position]
+        rid = id_text(cell)
         if rid == "":
             rid = f"row{number}"
             generated[rid] = number
         if rid in first_row:
+            same = cell == written[rid]
             problems.append(
                 Problem(
                     file=raw.file,
                     row=number,
                     column=plan.id_column,
-                    message=f"duplicated respondent id (first on row {first_row[rid]})",
-                    value=rid,
+                    message=f"duplicated respondent id (first on row {first_row[rid]}"
+                    + (
+                        ""
+                        if same
+                        else f" as {written[rid]!r}; equal after Unicode normalisation and removing "
+                        "invisible characters and spaces"
+                    )
+                    + ")",
+                    value=rid if same else cell,
+                    kind="duplicated respondent id",
                 )
             )
         else:
             first_row[rid] = number
+            written[rid] = cell
         ids.append(rid)
     return ids, generated, problems
 
@@ -168,23 +186,6 @@ def preamble_problems(
                 )
             )
     return problems
-
-
-def answer_problem(
-    raw: RawTable, number: int, column: str, item_id: str, rid: str, shown: str, allowed: list[str]
-) -> Problem:
-    """The error for one answer outside the scale (with a hint for text read in the wrong encoding)."""
-    hint = (
-        " - this looks like UTF-8 text read as cp1252 (mojibake): re-export as UTF-8" if MOJIBAKE.search(shown) else ""
-    )
-    return Problem(
-        file=raw.file,
-        row=number,
-        column=column,
-        message=f"answer outside the scale of {item_id} (respondent '{rid}'){hint}",
-        value=shown,
-        allowed=allowed,
-    )
 
 
 def load_responses(
@@ -222,52 +223,12 @@ def load_responses(
     problems += preamble_problems(raw, plan, readers, instrument)
     ids, generated, id_problems = respondent_ids(raw, plan)
     problems += id_problems
-    position = {c: j for j, c in enumerate(raw.columns)}
-    answers: dict[str, list[str]] = {}
-    raw_cells: dict[str, dict[str, str]] = {}
-    for item_id in instrument.item_ids:
-        column = plan.items.get(item_id)
-        if column is None:
-            continue
-        scale_id = instrument.items.at[item_id, "scale_id"]
-        lookup = readers[scale_id]
-        labels = raw.value_labels.get(column, {})
-        cache: dict[str, str | None] = {}
-        values, cells, bad = [], {}, []
-        j = position[column]
-        for rid, row, number in zip(ids, raw.rows, raw.row_numbers, strict=True):
-            text = row[j]
-            label = labels.get(text)
-            if text not in cache:
-                cache[text] = parse_answer(text, lookup, label)
-            category = cache[text]
-            shown = text if label is None else f"{text} (value label '{label}')"
-            cells[rid] = shown
-            if category is None:
-                bad.append((number, rid, shown))
-                category = ""
-            values.append(category)
-        allowed = allowed_answers(instrument, scale_id)
-        problems += [answer_problem(raw, n, column, item_id, r, s, allowed) for n, r, s in bad[:SHOWN_CELL_PROBLEMS]]
-        if len(bad) > SHOWN_CELL_PROBLEMS:
-            rest = bad[SHOWN_CELL_PROBLEMS:]
-            distinct = list(dict.fromkeys(s for _, _, s in rest))
-            problems.append(
-                Problem(
-                    file=raw.file,
-                    row=f"{rest[0][0]}-{rest[-1][0]}",
-                    column=column,
-                    message=f"{len(rest)} more answers outside the scale of {item_id} (distinct values: "
-                    + ", ".join(repr(v) for v in distinct[:10])
-                    + (", ..." if len(distinct) > 10 else "")
-                    + ")",
-                    allowed=allowed,
-                )
-            )
-        answers[item_id] = values
-        raw_cells[item_id] = cells
+    answers, shown, answer_problems = read_answers(raw, plan, instrument, readers, ids)
+    problems += answer_problems
     raise_if(problems)
-    frame = pd.DataFrame(answers, index=pd.Index(ids, name=RESPONDENT_ID, dtype=object), dtype=object)
+    index = pd.Index(ids, name=RESPONDENT_ID, dtype=object)
+    frame = pd.DataFrame(answers, index=index, dtype=object)
+    cells = pd.DataFrame(shown, index=index, dtype=object)
     warn_about(frame, raw, plan, generated)
     frame.attrs.update(
         {
@@ -282,7 +243,7 @@ def load_responses(
             "empty_columns": list(raw.empty_columns),
             "generated_ids": dict(generated),
             "details": dict(raw.details),
-            "provenance": CellProvenance(raw_cells, dict(zip(ids, raw.row_numbers, strict=True))),
+            "provenance": CellProvenance(cells, dict(zip(ids, raw.row_numbers, strict=True))),
         }
     )
     return frame
@@ -321,8 +282,9 @@ def warn_about(frame: pd.DataFrame, raw: RawTable, plan: ColumnPlan, generated: 
 def raw_answers(responses: pd.DataFrame) -> pd.DataFrame:
     """The cells as written in the file (same shape as *responses*), for messages and audits."""
     provenance = responses.attrs.get("provenance")
-    raw = provenance.raw if isinstance(provenance, CellProvenance) else {}
-    return pd.DataFrame({item: pd.Series(cells) for item, cells in raw.items()}).reindex(responses.index)
+    if not isinstance(provenance, CellProvenance):
+        return pd.DataFrame(index=responses.index)
+    return provenance.cells.reindex(responses.index)
 
 
 def answer_summary(responses: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:

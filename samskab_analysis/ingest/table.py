@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 from samskab_analysis.data.errors import DataValidationError, Problem, raise_if
@@ -44,6 +45,7 @@ class RawTable:
     skipped_rows: list[int] = field(default_factory=list)  # title, description and blank rows
     empty_columns: list[str] = field(default_factory=list)
     details: dict[str, str] = field(default_factory=dict)
+    cell_notes: dict[tuple[int, int], str] = field(default_factory=dict)  # (row number, position) -> date/formula
 
 
 def header_score(row: list[str], matcher: ColumnMatcher) -> int:
@@ -115,6 +117,11 @@ def fill_merged_header(header: list[str], number: int, grid: Grid) -> list[str]:
     return out
 
 
+def filled_width(row: list[str]) -> int:
+    """Number of cells up to the last non-empty one."""
+    return max((j + 1 for j, c in enumerate(row) if c), default=0)
+
+
 def build_table(grid: Grid, matcher: ColumnMatcher) -> RawTable:
     """Locate header, description and data rows of *grid*; drop empty columns; report headerless values."""
     nonblank = [k for k, row in enumerate(grid.rows) if any(row)]
@@ -137,7 +144,7 @@ def build_table(grid: Grid, matcher: ColumnMatcher) -> RawTable:
     header = ["" if UNNAMED.match(normal_text(c)) else c for c in header]
     last_meta = max([h, *descriptions])
     data = [k for k in nonblank if k > last_meta]
-    width = max([header_width, *(max((j + 1 for j, c in enumerate(grid.rows[k]) if c), default=0) for k in data)])
+    width = max([header_width, *(filled_width(grid.rows[k]) for k in data if len(grid.rows[k]) > header_width)])
     header = (header + [""] * width)[:width]
     problems: list[Problem] = []
     if grid.kind == "csv":
@@ -148,10 +155,16 @@ def build_table(grid: Grid, matcher: ColumnMatcher) -> RawTable:
                         file=grid.file,
                         row=grid.numbers[k],
                         message=f"has {len(grid.rows[k])} fields but the header (row {header_number}) has "
-                        f"{header_width}: a missing delimiter or a line break outside quotes?",
+                        f"{header_width}: "
+                        + (
+                            'a field of this record runs over several lines - a quote (") opened and not closed '
+                            "where it should be?"
+                            if any("\n" in c or "\r" in c for c in grid.rows[k])
+                            else "a missing delimiter or a line break outside quotes?"
+                        ),
                     )
                 )
-    rows = [(grid.rows[k] + [""] * width)[:width] for k in data]
+    rows = [grid.rows[k] if len(grid.rows[k]) == width else (grid.rows[k] + [""] * width)[:width] for k in data]
     keep, empty = [], []
     for j, name in enumerate(header):
         if name:
@@ -171,19 +184,21 @@ def build_table(grid: Grid, matcher: ColumnMatcher) -> RawTable:
         elif j < header_width:
             empty.append(column_ref(j, grid.kind))
     raise_if(problems)
+    pick = itemgetter(*keep) if len(keep) > 1 else lambda row: [row[j] for j in keep]
     description_row = next((k for k in descriptions if not any(IMPORT_ID.match(c) for c in grid.rows[k])), None)
     texts = dict(grid.descriptions)
     if description_row is not None:
         cells = grid.rows[description_row] + [""] * width
         texts.update({header[j]: cells[j] for j in keep if cells[j]})
     preamble = [(grid.numbers[k], (grid.rows[k] + [""] * width)[:width]) for k in nonblank if k < h]
-    blank = [grid.numbers[k] for k in range(len(grid.rows)) if k not in set(nonblank) and h < k]
+    filled_rows = set(nonblank)
+    blank = [grid.numbers[k] for k in range(h + 1, len(grid.rows)) if k not in filled_rows]
     skipped = sorted([n for n, _ in preamble] + [grid.numbers[k] for k in descriptions])
     return RawTable(
         file=grid.file,
         kind=grid.kind,
         columns=[header[j] for j in keep],
-        rows=[[row[j] for j in keep] for row in rows],
+        rows=rows if keep == list(range(width)) else [list(pick(row)) for row in rows],
         row_numbers=[grid.numbers[k] for k in data],
         value_labels=grid.value_labels,
         descriptions=texts,
@@ -193,6 +208,7 @@ def build_table(grid: Grid, matcher: ColumnMatcher) -> RawTable:
         skipped_rows=skipped,
         empty_columns=empty,
         details={**grid.details, "blank_rows": ", ".join(map(str, blank))} if blank else dict(grid.details),
+        cell_notes=grid.cell_notes,
     )
 
 

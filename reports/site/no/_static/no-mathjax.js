@@ -1,0 +1,1 @@
+/* no formulas in this report: MathJax is not loaded (no CDN) */

@@ -1,0 +1,704 @@
+"""The report's site: Sphinx + MyST-NB over the executed notebooks, in Danish, Norwegian and English.
+
+``build_site`` writes a build-source folder per language (``<out>/.site-src/<lang>/``, not tracked by git):
+a copy of the Sphinx template (``site/``: conf.py, CSS, templates), a ``site.json`` with what differs per
+language and run, the landing page, one results page per report level (sentences whose numbers are
+``{glue:text}`` references to the executed results notebook), one page per exhibit (a copy of its executed
+notebook behind a generated header: title, N, provenance badge, the SVG figures with captions, links to
+the notebook, its data rows and the version that produced it) and a data page (claims ledger, sha256 of
+every raw file).  Files are only rewritten when their content changes, so Sphinx rebuilds incrementally.
+Then ``sphinx-build`` renders ``<out>/site/<lang>/`` (MyST-NB never executes a notebook:
+``nb_execution_mode = "off"``), ``<out>/index.html`` redirects to the Danish site and, when Chromium is
+available, :mod:`samskab_analysis.site_pdf` prints the whole report per language to ``<out>/pdf/``.
+Every string shown comes from ``data/raw/site/strings.csv`` or the instrument's labels.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import html
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote
+
+from samskab_analysis import __version__
+from samskab_analysis.data.strings import Strings, load_strings
+from samskab_analysis.paths import DATA_DIR, LANGS, REPO_ROOT
+from samskab_analysis.run.sphinx_build import sphinx_build
+
+TEMPLATE_DIR = REPO_ROOT / "site"
+SPHINX_LANGUAGE = {"da": "da", "no": "no", "en": "en"}
+LANG_NAMES = {"da": "Dansk", "no": "Norsk", "en": "English"}
+SOURCE_DIR = ".site-src"
+#: A fixed time for everything Sphinx stamps (``SOURCE_DATE_EPOCH``): two builds give identical files.
+DEFAULT_EPOCH = "1700000000"
+
+
+@dataclass
+class SiteConfig:
+    """What the site is built from and where it goes."""
+
+    out_dir: Path
+    processed_dir: Path
+    data_dir: Path = DATA_DIR
+    published: bool = True
+    label: str = ""
+    synthetic: bool = False
+    langs: tuple[str, ...] = LANGS
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    pdf: bool = True
+
+    @property
+    def source_root(self) -> Path:
+        return Path(self.out_dir) / SOURCE_DIR
+
+    @property
+    def site_dir(self) -> Path:
+        return Path(self.out_dir) / "site"
+
+
+# --- small helpers ------------------------------------------------------------------------------------------------
+
+
+def write_if_changed(path: Path, data: str | bytes) -> bool:
+    """Write unless the file already holds exactly *data* (keeps mtimes, so Sphinx stays incremental)."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if path.read_bytes() == raw:
+            return False
+    except OSError:
+        pass
+    path.write_bytes(raw)
+    return True
+
+
+def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """Header and rows of a CSV file (empty when absent)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except OSError:
+        return [], []
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    rows = list(reader)
+    return list(reader.fieldnames or []), rows
+
+
+def esc(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def inputs_id(manifest: dict) -> str:
+    """The run's inputs as a short content hash (data, library code, notebooks list, pins; from the manifest).
+
+    Unlike a git commit it is the same on every clone of the same files, so the committed site is reproducible.
+    """
+    return str(manifest.get("inputs") or "unknown")[:12]
+
+
+def source_epoch() -> str:
+    """``SOURCE_DATE_EPOCH`` if set, else a fixed value: the site never depends on the day or the commit."""
+    return os.environ.get("SOURCE_DATE_EPOCH") or DEFAULT_EPOCH
+
+
+# --- what the run produced ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    """One exhibit page: the job's executed notebook and what its header shows."""
+
+    name: str
+    stem: str
+    item_id: str | None
+    level_id: str | None
+    figures: tuple[str, ...]  # file names under <out>/figures
+    titles: dict[str, str]
+
+
+def split_figure(name: str, langs: Sequence[str] = LANGS) -> tuple[str, str | None, str]:
+    """``fig07_da.svg`` -> (``fig07``, ``da``, ``.svg``); files without a language suffix get ``None``."""
+    path = Path(name)
+    base, _, lang = path.stem.rpartition("_")
+    if base and lang in langs:
+        return base, lang, path.suffix.lower()
+    return path.stem, None, path.suffix.lower()
+
+
+def figures_in(page: Page, lang: str) -> list[str]:
+    """The page's figure files for *lang*: SVG preferred, PNG otherwise, figures without language too."""
+    chosen: dict[str, dict[str, str]] = {}
+    for name in page.figures:
+        base, flang, ext = split_figure(name)
+        if flang in (lang, None) and ext in (".svg", ".png"):
+            chosen.setdefault(base, {})[ext] = name
+    return [files.get(".svg") or files[".png"] for _, files in sorted(chosen.items())]
+
+
+def collect_pages(jobs: Iterable, manifest: dict, out_dir: Path, instrument) -> list[Page]:
+    """Exhibit pages of the executed jobs, in the runner's order (results notebook first)."""
+    entries = manifest.get("jobs", {})
+    pages = []
+    for job in jobs:
+        if not (out_dir / "notebooks" / f"{job.name}.ipynb").is_file():
+            continue
+        recorded = [Path(f).name for f in entries.get(job.name, {}).get("figures", [])]
+        if not recorded and (out_dir / "figures").is_dir():  # no manifest record (fresh clone): the naming rule
+            prefixes = tuple(f"{p}_" for p in (job.name, job.item_id) if p)
+            recorded = [p.name for p in (out_dir / "figures").iterdir() if p.name.startswith(prefixes)]
+        figures = tuple(sorted(n for n in recorded if (out_dir / "figures" / n).is_file()))
+        level = instrument.items.at[job.item_id, "level_id"] if job.item_id else None
+        pages.append(Page(job.name, job.stem, job.item_id, level, figures, dict(job.titles)))
+    return sorted(pages, key=lambda p: p.stem != "results")
+
+
+def item_data_files(processed_dir: Path, out_dir: Path) -> dict[str, Path]:
+    """Write ``<out>/data/<item>.csv`` (the item's rows of the count table); return them by item id."""
+    header, counts = read_csv(Path(processed_dir) / "counts.csv")
+    by_item: dict[str, list[dict[str, str]]] = {}
+    for row in counts:
+        by_item.setdefault(row.get("item_id", ""), []).append(row)
+    written = {}
+    for item_id, rows in sorted(by_item.items()):
+        if not item_id:
+            continue
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        path = Path(out_dir) / "data" / f"{item_id}.csv"
+        write_if_changed(path, buffer.getvalue())
+        written[item_id] = path
+    return written
+
+
+# --- page content -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    """Everything the generated pages of one language need."""
+
+    config: SiteConfig
+    lang: str
+    say: Strings
+    instrument: object
+    counts: list[dict[str, str]]
+    n: int
+    inputs: str
+    pages: list[Page]
+    item_csv: dict[str, Path]
+
+    def up(self, depth: int) -> str:
+        """From a page *depth* folders below the language root back to ``<out>/`` (site/<lang>/…)."""
+        return "../" * (depth + 2)
+
+    def title(self, page: Page) -> str:
+        if page.item_id:
+            return page.titles.get(self.lang) or page.name
+        return self.say(f"job_{page.stem}")
+
+    def badge(self, rows: list[dict[str, str]]) -> str:
+        kinds = [r.get("provenance", "") for r in rows]
+        if not kinds:
+            return ""
+        if all(k == "observed" for k in kinds):
+            return f'<span class="badge ok">{esc(self.say("badge_observed"))}</span>'
+        assumed = sum(k == "assumed" for k in kinds)
+        if assumed:
+            text = self.say("badge_assumed", assumed=assumed, cells=len(kinds))
+            return f'<span class="badge warn">{esc(text)}</span>'
+        return f'<span class="badge ok">{esc(self.say("badge_stated"))}</span>'
+
+    def data_label(self) -> str:
+        if self.config.published:
+            return self.say("data_published")
+        text = self.say("data_cohort", label=self.config.label)
+        return text + (
+            f' <span class="badge synthetic">{esc(self.say("synthetic"))}</span>' if self.config.synthetic else ""
+        )
+
+
+def md_escape(text: str) -> str:
+    """Text safe inside MyST markdown (no roles, emphasis or targets by accident)."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]<>#|$" else ch for ch in str(text))
+
+
+def caption(ctx: Context, page: Page, figure: str) -> str:
+    """A figure's caption: title as published, N, provenance legend and source (published study only)."""
+    say = ctx.say
+    base, _, _ = split_figure(figure)
+    if page.item_id and base == page.item_id:
+        inst = ctx.instrument
+        head = f"{inst.exhibit_name(page.item_id, ctx.lang)}: {inst.title(page.item_id, ctx.lang)}"
+        rows = [r for r in ctx.counts if r.get("item_id") == page.item_id]
+    else:
+        key = f"figure_{base}"
+        head = say(key) if key in say.table else ctx.title(page)
+        rows = ctx.counts
+    parts = [head if head.endswith(("?", ".", "!")) else head + ".", f"N = {ctx.n}."]
+    if ctx.config.published and {r.get("provenance") for r in rows} - {"observed"}:
+        parts.append(say("legend_provenance"))
+        parts.append(ctx.instrument.label("source_note", ctx.lang) + ".")
+    elif ctx.config.synthetic:
+        parts.append(say("synthetic_caption"))
+    return " ".join(parts)
+
+
+def header_markdown(ctx: Context, page: Page) -> str:
+    """The generated first cell of an exhibit page."""
+    say = ctx.say
+    up = ctx.up(1)
+    rows = [r for r in ctx.counts if r.get("item_id") == page.item_id] if page.item_id else ctx.counts
+    lines = [f"# {md_escape(ctx.title(page))}", ""]
+    badge = ctx.badge(rows)
+    scope = "" if page.item_id else esc(say("whole_study")) + ": "
+    lines.append(f'<p class="samskab-meta">N = {ctx.n} · {ctx.data_label()} · {scope}{badge}</p>')
+    lines.append("")
+    for figure in figures_in(page, ctx.lang):
+        lines += [
+            f"```{{figure}} /_figures/{figure}",
+            f":alt: {caption(ctx, page, figure)}",
+            ":width: 100%",
+            "",
+            md_escape(caption(ctx, page, figure)),
+            "```",
+            "",
+        ]
+    links = [f'<a href="{up}notebooks/{esc(page.name)}.ipynb">{esc(say("link_notebook"))}</a>']
+    if page.item_id and page.item_id in ctx.item_csv:
+        links.append(f'<a href="{up}data/{esc(page.item_id)}.csv">{esc(say("link_data_rows"))}</a>')
+    elif (Path(ctx.config.processed_dir) / "counts.csv").is_file():
+        rel = os.path.relpath(Path(ctx.config.processed_dir) / "counts.csv", Path(ctx.config.out_dir))
+        links.append(f'<a href="{up}{esc(Path(rel).as_posix())}">{esc(say("link_counts"))}</a>')
+    links.append(f"<span>{esc(say('produced_by', version=__version__, inputs=ctx.inputs))}</span>")
+    lines.append(f'<p class="samskab-links">{" ".join(links)}</p>')
+    lines.append("")
+    if ctx.lang != "en":
+        lines += [f"## {md_escape(say('notebook_heading'))}", "", md_escape(say("notebook_note")), ""]
+    return "\n".join(lines)
+
+
+def exhibit_notebook(ctx: Context, page: Page) -> str:
+    """The page's notebook: the executed notebook behind a generated header, code collapsed, PNGs replaced."""
+    source = Path(ctx.config.out_dir) / "notebooks" / f"{page.name}.ipynb"
+    nb = json.loads(source.read_text(encoding="utf-8"))
+    has_svg = bool(figures_in(page, ctx.lang))
+    cells = [{"cell_type": "markdown", "id": "samskab-header", "metadata": {}, "source": header_markdown(ctx, page)}]
+    first_markdown = True
+    for cell in nb.get("cells", []):
+        cell = copy.deepcopy(cell)
+        if cell["cell_type"] == "markdown":
+            if first_markdown or ctx.lang != "en":  # the title is generated; prose is kept in the English site
+                first_markdown = False
+                continue
+            cell["source"] = demote_title(
+                "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            )
+        elif cell["cell_type"] == "code":
+            tags = [t for t in cell.get("metadata", {}).get("tags", []) if t not in ("hide-input", "remove-cell")]
+            cell.setdefault("metadata", {})["tags"] = [*tags, "hide-input"]
+            outputs = []
+            for output in cell.get("outputs", []):
+                data = output.get("data", {})
+                if has_svg and "image/png" in data and not any(k.startswith("text/html") for k in data):
+                    continue  # the saved SVG is shown (with a caption) in the header
+                outputs.append(output)
+            cell["outputs"] = outputs
+        cells.append(cell)
+    nb["cells"] = cells
+    nb.setdefault("metadata", {}).pop("papermill", None)
+    return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def demote_title(text: str) -> str:
+    """A markdown cell's ``# `` headings become ``## `` (one title per page)."""
+    return "\n".join("#" + line if line.startswith("# ") else line for line in text.splitlines())
+
+
+def toctree(caption_text: str, entries: Sequence[str]) -> list[str]:
+    if not entries:
+        return []
+    return ["```{toctree}", f":caption: {caption_text}", ":maxdepth: 1", "", *entries, "```", ""]
+
+
+def landing_markdown(ctx: Context, design: dict[str, str]) -> str:
+    """The landing page: what the study is, N, what is reconstructed, how to rerun; the table of contents."""
+    say, inst = ctx.say, ctx.instrument
+    lines = [f"# {md_escape(say('site_title'))}", ""]
+    lines.append(f'<p class="samskab-meta">N = {ctx.n} · {ctx.data_label()}</p>')
+    lines.append("")
+    if ctx.config.published:
+        lines += [
+            md_escape(
+                say(
+                    "landing_study",
+                    invited=design.get("invited", "?"),
+                    n=ctx.n,
+                    rate=design.get("response_rate", "?"),
+                    items=len(inst.item_ids),
+                )
+            ),
+            "",
+            md_escape(say("landing_reconstructed")),
+            "",
+        ]
+    else:
+        lines += [md_escape(say("landing_cohort", label=ctx.config.label, n=ctx.n, items=len(inst.item_ids))), ""]
+        if ctx.config.synthetic:
+            lines += [f"**{md_escape(say('synthetic_note'))}**", ""]
+    lines += [
+        f"## {md_escape(say('rerun_heading'))}",
+        "",
+        md_escape(say("rerun_text")),
+        "",
+        "```bash",
+        "make reproduce        # samskab reproduce",
+        "samskab site          # " + say("rerun_site_comment"),
+        "```",
+        "",
+    ]
+    pdf = f"{ctx.up(0)}pdf/samskab_{ctx.lang}.pdf"
+    lines += [f'<p class="samskab-links"><a href="{pdf}">{esc(say("link_pdf"))}</a></p>', ""]
+    levels = level_rows(ctx)
+    lines += toctree(say("nav_results"), [f"results/{lv}" for lv, _ in levels])
+    for level_id, label in levels:
+        lines += toctree(label, [f"exhibits/{p.name}" for p in ctx.pages if p.level_id == level_id])
+    others = [f"exhibits/{p.name}" for p in ctx.pages if not p.item_id]
+    lines += toctree(say("nav_analyses"), others)
+    lines += toctree(say("nav_data"), ["data"])
+    return "\n".join(lines)
+
+
+def level_rows(ctx: Context) -> list[tuple[str, str]]:
+    levels = ctx.instrument.levels.sort_values("order")
+    return [(lv, str(levels.at[lv, f"label_{ctx.lang}"])) for lv in levels.index]
+
+
+def results_markdown(ctx: Context, level_id: str, label: str, results_doc: str | None) -> str:
+    """One results page: our own sentences per item, every number a ``{glue:text}`` reference."""
+    say, inst = ctx.say, ctx.instrument
+    lines = [f"# {md_escape(label)}", "", md_escape(say(f"intro_{level_id}")), ""]
+    items = [i for i in inst.item_ids if inst.items.at[i, "level_id"] == level_id]
+    if results_doc is None:
+        return "\n".join([*lines, md_escape(say("results_missing")), ""])
+    for item_id in items:
+        scale = inst.items.at[item_id, "scale_id"]
+
+        def glued(name: str, item_id: str = item_id) -> str:
+            return f"{{glue:text}}`{results_doc}::{item_id}_{name}:s`"
+
+        sentence = say(
+            "sentence_item",
+            exhibit=md_escape(inst.exhibit_name(item_id, ctx.lang)),
+            title=md_escape(inst.title(item_id, ctx.lang)),
+            top=md_escape(say(f"top_{scale}")),
+            pct=glued("pct"),
+            lo=glued("lo"),
+            hi=glued("hi"),
+            n=glued("n"),
+            basis=glued(f"basis_{ctx.lang}"),
+        )
+        page = next((p for p in ctx.pages if p.item_id == item_id), None)
+        link = f" ({{doc}}`{md_escape(say('link_exhibit'))} </exhibits/{page.name}>`)" if page else ""
+        lines += [f"- {sentence}{link}", ""]
+    return "\n".join(lines)
+
+
+def ledger_html(ctx: Context) -> str:
+    """The claims ledger with translated headers, category labels and statuses."""
+    header, ledger = read_csv(Path(ctx.config.processed_dir) / "claims_ledger.csv")
+    if not ledger:
+        return f"<p>{esc(ctx.say('ledger_none'))}</p>"
+    inst, say = ctx.instrument, ctx.say
+    columns = ("claim_id", "item_id", "categories", "stated", "reproduced", "count", "cells", "status")
+    numeric = {"stated", "reproduced", "count"}
+    head = "".join(f'<th class="{"num" if c in numeric else ""}">{esc(say("col_" + c))}</th>' for c in columns)
+    body = []
+    for row in ledger:
+        cells = []
+        for c in columns:
+            value = row.get(c, "")
+            if c == "item_id" and value in inst.items.index:
+                value = inst.exhibit_name(value, ctx.lang)
+            elif c == "categories" and row.get("item_id") in inst.items.index:
+                scale = inst.items.at[row["item_id"], "scale_id"]
+                value = " + ".join(inst.category_label(scale, cat, ctx.lang) for cat in value.split("+") if cat)
+            elif c == "cells":
+                value = ", ".join(inst.label(kind, ctx.lang) for kind in value.split(",") if kind)
+            elif c == "status":
+                value = say("status_erratum" if "erratum" in value else f"status_{value}")
+            cells.append(f'<td class="{"num" if c in numeric else ""}">{esc(value)}</td>')
+        kind = "assumed" if "assumed" in row.get("cells", "") else "stated"
+        body.append(f'<tr class="prov-{kind}">{"".join(cells)}</tr>')
+    return (
+        f'<div class="samskab-table"><table class="samskab"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def data_markdown(ctx: Context, hashes: dict[str, str]) -> str:
+    """The data and provenance page: claims ledger (published study), version, sha256 of raw files."""
+    say = ctx.say
+    lines = [f"# {md_escape(say('nav_data'))}", ""]
+    if ctx.config.published:
+        lines += [
+            f"## {md_escape(say('ledger_heading'))}",
+            "",
+            md_escape(say("ledger_intro")),
+            "",
+            "```{raw} html",
+            ledger_html(ctx),
+            "```",
+            "",
+        ]
+    lines += [
+        f"## {md_escape(say('hashes_heading'))}",
+        "",
+        md_escape(say("produced_by", version=__version__, inputs=ctx.inputs)),
+        "",
+        "```{raw} html",
+        '<div class="samskab-table"><table class="samskab"><thead><tr>'
+        f"<th>{esc(say('col_file'))}</th><th>sha256</th></tr></thead><tbody>"
+        + "".join(f"<tr><td>{esc(p)}</td><td><code>{esc(s)}</code></td></tr>" for p, s in hashes.items())
+        + "</tbody></table></div>",
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# --- the build ----------------------------------------------------------------------------------------------------
+
+
+def site_json(ctx: Context, strings: dict[str, dict[str, str]]) -> str:
+    say = ctx.say
+    title = say("site_title") if ctx.config.published else say("site_title_cohort", label=ctx.config.label)
+    info = {
+        "title": title,
+        "author": "samskab",
+        "copyright": say("copyright"),
+        "version": __version__,
+        "lang": ctx.lang,
+        "sphinx_language": SPHINX_LANGUAGE[ctx.lang],
+        "languages": [[code, LANG_NAMES[code]] for code in ctx.config.langs],
+        "code_show": say("code_show"),
+        "code_hide": say("code_hide"),
+        "strings": {"language": say("language"), "footer": say("footer", version=__version__, inputs=ctx.inputs)},
+    }
+    return json.dumps(info, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def theme_catalog(strings: dict[str, dict[str, str]], lang: str) -> str:
+    """A gettext catalog (``sphinx.po``) translating the theme's English strings (keys ``theme:<English>``)."""
+
+    def quoted(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    lines = ['msgid ""', 'msgstr ""', '"Content-Type: text/plain; charset=UTF-8\\n"', ""]
+    for key, row in sorted(strings.items()):
+        if key.startswith("theme:"):
+            lines += [f"msgid {quoted(key[len('theme:') :])}", f"msgstr {quoted(row[lang])}", ""]
+    return "\n".join(lines)
+
+
+def write_sources(config: SiteConfig, lang: str, pages: list[Page], shared: dict) -> Path:
+    """Write the build source of one language; returns its folder. Stale generated files are removed."""
+    src = config.source_root / lang
+    written: set[Path] = set()
+
+    def put(rel: str, data: str | bytes) -> None:
+        path = src / rel
+        write_if_changed(path, data)
+        written.add(path)
+
+    for path in sorted(TEMPLATE_DIR.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            put(path.relative_to(TEMPLATE_DIR).as_posix(), path.read_bytes())
+    say = Strings(shared["strings"], lang)
+    ctx = Context(
+        config,
+        lang,
+        say,
+        shared["instrument"],
+        shared["counts"],
+        shared["n"],
+        shared["inputs"],
+        pages,
+        shared["item_csv"],
+    )
+    put("site.json", site_json(ctx, shared["strings"]))
+    if lang != "en":  # the theme's own strings (search, previous/next, ...) from the strings table
+        put(f"locale/{SPHINX_LANGUAGE[lang]}/LC_MESSAGES/sphinx.po", theme_catalog(shared["strings"], lang))
+    put("index.md", landing_markdown(ctx, shared["design"]))
+    results_doc = "/exhibits/results.ipynb" if any(p.stem == "results" for p in pages) else None
+    for level_id, label in level_rows(ctx):
+        put(f"results/{level_id}.md", results_markdown(ctx, level_id, label, results_doc))
+    for page in pages:
+        put(f"exhibits/{page.name}.ipynb", exhibit_notebook(ctx, page))
+        for figure in figures_in(page, lang):
+            put(f"_figures/{figure}", (Path(config.out_dir) / "figures" / figure).read_bytes())
+    put("data.md", data_markdown(ctx, shared["hashes"]))
+    for path in sorted(src.rglob("*"), reverse=True):  # forget pages of jobs no longer run
+        if path.is_file() and path not in written and path.suffix != ".mo":  # .mo: compiled by Sphinx
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    return src
+
+
+def unused_static(rel: Path) -> bool:
+    """Theme files a reader's browser never loads: source maps, gettext catalogs, Jinja macro files."""
+    return rel.suffix == ".map" or (rel.parts[0] == "_static" and ("locales" in rel.parts or rel.suffix == ".html"))
+
+
+def mirror(source: Path, target: Path) -> None:
+    """Make *target* a copy of *source*, rewriting only changed files (quiet git, stable mtimes)."""
+    wanted = {
+        p.relative_to(source) for p in source.rglob("*") if p.is_file() and not unused_static(p.relative_to(source))
+    }
+    # Sphinx never deletes images of earlier builds: keep only those a page still shows
+    shown = {m for p in source.rglob("*.html") for m in re.findall(r"_images/([^\"'?#)\s]+)", p.read_text("utf-8"))}
+    wanted = {rel for rel in wanted if rel.parts[0] != "_images" or unquote(rel.name) in shown or rel.name in shown}
+    for rel in sorted(wanted):
+        write_if_changed(target / rel, (source / rel).read_bytes())
+    if target.is_dir():
+        for path in sorted(target.rglob("*"), reverse=True):
+            if path.is_file() and path.relative_to(target) not in wanted:
+                path.unlink()
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+
+
+def write_redirect(out_dir: Path, lang: str) -> Path:
+    """``<out>/index.html``: a redirect to the site, so old links keep working."""
+    target = f"site/{lang}/index.html"
+    page = (
+        '<!doctype html>\n<html lang="da">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="refresh" content="0; url={target}">\n<title>samskab</title>\n</head>\n'
+        f'<body><p><a href="{target}">{target}</a></p></body>\n</html>\n'
+    )
+    path = Path(out_dir) / "index.html"
+    write_if_changed(path, page)
+    return path
+
+
+def shared_inputs(config: SiteConfig, manifest: dict) -> dict:
+    """What every language's pages use: strings, instrument, counts, N, inputs hash, data hashes."""
+    from samskab_analysis.data.instrument import load_instrument
+
+    _, counts = read_csv(Path(config.processed_dir) / "counts.csv")
+    _, design_rows = read_csv(Path(config.processed_dir) / "design.csv")
+    n_values = {r.get("n") for r in counts if r.get("n")}
+    return {
+        "strings": load_strings(config.data_dir),
+        "instrument": load_instrument(config.data_dir),
+        "counts": counts,
+        "n": int(max(n_values, key=int)) if n_values else 0,
+        "design": {r["key"]: r["value"] for r in design_rows},
+        "inputs": inputs_id(manifest),
+        "item_csv": item_data_files(config.processed_dir, config.out_dir),
+        "hashes": dict(sorted((manifest.get("data") or {}).items())),
+    }
+
+
+def build_site(config: SiteConfig, jobs: Iterable, manifest: dict) -> Path:
+    """Write the sources and build ``<out>/site/<lang>/`` for every language (then the PDFs); returns the index."""
+    started = time.perf_counter()
+    shared = shared_inputs(config, manifest)
+    pages = collect_pages(jobs, manifest, Path(config.out_dir), shared["instrument"])
+    epoch = source_epoch()
+    sources = {lang: write_sources(config, lang, pages, shared) for lang in config.langs}
+    doctrees = config.source_root / "_doctrees"
+    staging = config.source_root / "_build"  # MyST-NB writes next to the output folder: one folder per language
+
+    def build(lang: str) -> tuple[str, subprocess.CompletedProcess]:
+        result = sphinx_build("html", sources[lang], staging / lang / "html", doctrees / lang, epoch)
+        if result.returncode == 0:
+            mirror(staging / lang / "html", config.site_dir / lang)
+        return lang, result
+
+    failed = []
+    with ThreadPoolExecutor(max_workers=max(1, min(config.jobs, len(sources)))) as pool:
+        for lang, result in pool.map(build, sources):
+            if result.returncode != 0:
+                failed.append(lang)
+                print(f"samskab site: sphinx-build ({lang}) failed:\n{result.stderr}", file=sys.stderr)
+            elif result.stderr.strip():
+                print(f"samskab site ({lang}): {result.stderr.strip()}", file=sys.stderr)
+    for stale in sorted(config.site_dir.glob("*")) if config.site_dir.is_dir() else []:
+        if stale.is_dir() and stale.name not in config.langs:
+            shutil.rmtree(stale)
+    index = write_redirect(config.out_dir, config.langs[0])
+    print(f"samskab site: {len(config.langs)} languages in {time.perf_counter() - started:.1f}s -> {config.site_dir}")
+    if failed:
+        raise RuntimeError(f"sphinx-build failed for {', '.join(failed)}")
+    if config.pdf:
+        from samskab_analysis.run.site_pdf import build_pdfs
+
+        build_pdfs(config, sources, doctrees, epoch)
+    return index
+
+
+# --- entry points -------------------------------------------------------------------------------------------------
+
+
+def is_synthetic(responses: Path | str | None) -> bool:
+    """True for the invented example cohorts (file name says so, as in data/raw/examples/)."""
+    return responses is not None and "synthetic" in Path(responses).name.lower()
+
+
+def site_config(run_config, pdf: bool = True) -> SiteConfig:
+    """The site of a ``samskab reproduce`` run (published study or a cohort)."""
+    responses = run_config.responses
+    langs = tuple(dict.fromkeys([run_config.lang, *LANGS]))
+    return SiteConfig(
+        out_dir=Path(run_config.out_dir),
+        processed_dir=Path(run_config.processed_dir),
+        data_dir=Path(run_config.data_dir),
+        published=responses is None,
+        label=Path(responses).name if responses is not None else "",
+        synthetic=is_synthetic(responses),
+        langs=langs,
+        jobs=run_config.jobs,
+        pdf=pdf,
+    )
+
+
+def build_for_run(run_config, jobs, manifest: dict, pdf: bool = True) -> Path:
+    """Build the site of a run (called at the end of ``samskab reproduce``)."""
+    return build_site(site_config(run_config, pdf), jobs, manifest)
+
+
+def cmd_site(args) -> int:
+    """``samskab site``: rebuild the site (and PDFs) from the notebooks the last run executed."""
+    from samskab_analysis.paths import REPORTS_DIR
+    from samskab_analysis.run.manifest import load_manifest
+    from samskab_analysis.run.plan import RunConfig, plan_jobs
+
+    out = Path(args.out or REPORTS_DIR).resolve()
+    manifest = load_manifest(out)
+    responses = manifest.get("responses")
+    responses_path = (REPO_ROOT / responses).resolve() if responses else None
+    config = RunConfig(out_dir=out, responses=responses_path, lang=args.lang, jobs=max(1, args.jobs))
+    build_for_run(config, plan_jobs(config), manifest, pdf=not args.no_pdf)
+    return 0
+
+
+def add_arguments(parser) -> None:
+    """Options of ``samskab site``."""
+    parser.add_argument("--out", type=Path, default=None, help="the run's output folder (default: reports/)")
+    parser.add_argument("--lang", choices=LANGS, default="da", help="language of reports/index.html (default: da)")
+    parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="languages built in parallel")
+    parser.add_argument("--no-pdf", action="store_true", help="skip the PDFs")

@@ -1,0 +1,326 @@
+"""The report's site: tables in two forms, strings, the results chapter's numbers, the Sphinx build.
+
+One small site (three exhibits, two languages) is built into a temporary folder per session and built
+again to prove the build is deterministic; the full committed site under ``reports/site`` is checked for
+English left in the Danish and Norwegian builds and for links; the results chapter is rebuilt once with
+an overridden assumption to prove its sentences follow the computed numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html as htmlmod
+import json
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pandas as pd
+import pytest
+
+from samskab_analysis.data.errors import DataValidationError
+from samskab_analysis.data.strings import load_strings
+from samskab_analysis.figures.display import Table, table_html
+from samskab_analysis.paths import DATA_DIR, LANGS, PROCESSED_DIR, REPO_ROOT, REPORTS_DIR
+from samskab_analysis.run.plan import RunConfig, plan_jobs
+from samskab_analysis.run.site import SiteConfig, build_site, split_figure
+from samskab_analysis.stats.results import glue_keys, item_results
+from samskab_analysis.study import load_study
+
+SITE = REPORTS_DIR / "site"
+
+
+# --- tables as text and HTML ------------------------------------------------------------------------------------
+
+
+def test_table_keeps_the_text_form_and_marks_provenance() -> None:
+    df = pd.DataFrame(
+        {
+            "category": ["i høj grad", "i nogen grad"],
+            "count": [4, 1],
+            "percent": [40.0, 10.0],
+            "provenance": ["stated", "assumed"],
+            "wilson95": ["17-69", "2-40"],
+        }
+    )
+    table = Table(df)
+    assert repr(table) == df.to_string(index=False)
+    page = table._repr_html_()
+    assert page.count("text-align:right;white-space:nowrap") == 6 + 3  # 3 numeric headers, 6 numeric cells
+    assert '<tr class="prov-assumed" style="background:#fff4e0" title="assumed">' in page
+    assert ">1*</td>" in page and ">4</td>" in page  # the marker goes on the first number of an assumed row
+    assert "overflow-x:auto" in page
+    assert table_html(df) == page  # deterministic
+
+
+# --- strings ----------------------------------------------------------------------------------------------------
+
+
+def test_strings_have_every_language() -> None:
+    strings = load_strings()
+    assert strings["nav_results"] == {"da": "Resultater", "no": "Resultater", "en": "Results"}
+    for level in pd.read_csv(DATA_DIR / "instrument" / "levels.csv")["level_id"]:
+        assert f"intro_{level}" in strings
+
+
+def test_missing_translation_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "strings.csv").write_text("key,da,no,en\nhello,hej,,hello\n", encoding="utf-8")
+    with pytest.raises(DataValidationError) as err:
+        load_strings(tmp_path)
+    assert "row 2, column 'no': missing text" in str(err.value)
+
+
+# --- the results chapter's numbers ------------------------------------------------------------------------------
+
+
+def test_item_results_published() -> None:
+    table = item_results(load_study()).set_index("item_id")
+    assert table.loc["fig01", ["pct", "lo", "hi", "basis"]].tolist() == [90, 60, 98, "fixed"]
+    assert table.loc["fig03", ["pct", "basis", "min_pct", "max_pct"]].tolist() == [30, "assumed", 30, 40]
+    strings = load_strings()
+    keys = glue_keys(table.reset_index().iloc[2], strings)
+    assert keys["fig03_pct"] == "30"
+    assert keys["fig03_basis_da"] == (
+        "hviler på rekonstruktionens antagelser (de tabeller, der passer med rapporten, giver 30–40 %)"
+    )
+
+
+def test_item_results_follow_an_overridden_assumption() -> None:
+    study = load_study(assumptions={("fig03", "very_high"): 1, ("fig03", "low"): 0})
+    row = item_results(study).set_index("item_id").loc["fig03"]
+    assert (row["pct"], row["basis"]) == (40, "assumed")
+
+
+def test_item_results_of_a_cohort_are_observed() -> None:
+    study = load_study(responses=DATA_DIR / "examples" / "samskab_synthetic_cohort_no.csv")
+    table = item_results(study, min_count=3)
+    assert set(table["basis"]) <= {"observed", "suppressed"}
+    assert (table["basis"] == "observed").any()
+
+
+# --- the site build ---------------------------------------------------------------------------------------------
+
+
+def tree(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def small_site(out: Path) -> Path:
+    """Build a two-language site of three committed exhibits into *out* (no PDF)."""
+    out.mkdir(parents=True)
+    for name in ("notebooks", "figures"):
+        (out / name).symlink_to(REPORTS_DIR / name, target_is_directory=True)
+    config = SiteConfig(out_dir=out, processed_dir=PROCESSED_DIR, langs=("da", "en"), jobs=2, pdf=False)
+    jobs = plan_jobs(RunConfig(only=("fig03", "overview", "results")))
+    build_site(config, jobs, {"data": {"data/raw/x.csv": "ab" * 32}})
+    return out / "site"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Path, Path]:
+    if not (REPORTS_DIR / "notebooks" / "results.ipynb").is_file():
+        pytest.skip("reports/notebooks not rendered (run samskab reproduce)")
+    base = tmp_path_factory.mktemp("site")
+    return small_site(base / "one"), small_site(base / "two")
+
+
+def test_site_build_is_deterministic(built) -> None:
+    one, two = built
+    first = tree(one)
+    assert {"da/index.html", "en/exhibits/figure_fig03.html", "da/results/personal.html", "en/data.html"} <= set(first)
+    assert first == tree(two)
+
+
+def test_exhibit_page_has_title_figure_caption_links_and_collapsed_code(built) -> None:
+    page = (built[0] / "da" / "exhibits" / "figure_fig03.html").read_text(encoding="utf-8")
+    assert "<title>Figur 3: I hvor høj grad inviterer deltagerne borgene ind til samskabende processer?" in page
+    assert 'src="../_images/fig03_da.svg"' in page
+    assert "Kilde: Ulrich &amp; Stabell" in page and "antaget i rekonstruktionen" in page  # caption
+    assert 'href="../../../notebooks/figure_fig03.ipynb"' in page and 'href="../../../data/fig03.csv"' in page
+    assert 'class="badge warn">indeholder antagelser (4 af 6 celler)' in page
+    assert "hide-input" in page and "Vis koden" in page  # code collapsed, toggle in Danish
+    assert 'class="prov-assumed"' in page  # the table as HTML with provenance per row
+    assert 'href="../../en/exhibits/figure_fig03.html"' in page  # language switch to the same page
+    assert "One survey item" not in page  # the notebook's English title is replaced
+
+
+def test_results_page_sentences_carry_the_computed_numbers(built) -> None:
+    page = (built[0] / "en" / "results" / "personal.html").read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>", "", page)
+    assert "30 % of the 10 answered to a very high or high degree (95 % interval 11–60 %)" in text
+    assert "rests on the reconstruction" in text and "give 30–40 %" in text
+
+
+def test_nothing_is_loaded_from_the_internet(built) -> None:
+    for path in (built[0] / "da").rglob("*.html"):
+        for url in re.findall(r'(?:src|href)="([^"]+)"', path.read_text(encoding="utf-8")):
+            assert not re.match(r"(https?:)?//", url) or "<link" not in url, (path, url)
+        head = path.read_text(encoding="utf-8").split("</head>")[0]
+        assert not re.search(r'<(?:script|link)[^>]+(?:src|href)="(?:https?:)?//', head), path
+
+
+def test_exhibit_notebook_copy_has_a_header_and_collapsed_code(built) -> None:
+    """The build source holds a generated copy; the executed notebook under reports/ is not modified."""
+    source = REPORTS_DIR / "notebooks" / "figure_fig03.ipynb"
+    before = source.read_bytes()
+    copy = json.loads((built[0].parent / ".site-src" / "da" / "exhibits" / "figure_fig03.ipynb").read_text())
+    assert copy["cells"][0]["id"] == "samskab-header" and copy["cells"][0]["source"].startswith("# Figur 3: ")
+    code = [c for c in copy["cells"] if c["cell_type"] == "code"]
+    assert code and all("hide-input" in c["metadata"]["tags"] for c in code)
+    assert not any("image/png" in o.get("data", {}) for c in code for o in c["outputs"])  # the SVG is shown
+    assert source.read_bytes() == before
+    assert split_figure("fig04_no.svg") == ("fig04", "no", ".svg")
+
+
+def test_override_one_assumption_rebuild_and_the_sentence_changes(tmp_path: Path) -> None:
+    """Override fig03's assumptions, rerun the results notebook and rebuild: the sentence shows 40 %."""
+    assumptions = tmp_path / "assumptions.csv"
+    rows = list(csv.DictReader((DATA_DIR / "published" / "assumptions.csv").open(encoding="utf-8")))
+    for row in rows:
+        if row["item_id"] == "fig03":
+            row["count"] = {"very_high": "1", "low": "0"}.get(row["category_id"], row["count"])
+    with assumptions.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    out = tmp_path / "out"
+    from samskab_analysis.cli import main
+
+    code = main(["reproduce", "--only", "results", "--assumptions", str(assumptions), "--out", str(out), "--no-pdf"])
+    assert code == 0
+    for lang, expected in (("en", "40 % of the 10 answered"), ("da", "40 % af de 10 svarede")):
+        text = re.sub(r"<[^>]+>", "", (out / "site" / lang / "results" / "personal.html").read_text(encoding="utf-8"))
+        assert expected in text, lang
+    assert (out / "index.html").read_text(encoding="utf-8").count('url=site/da/index.html"') == 1
+
+
+# --- the committed site -----------------------------------------------------------------------------------------
+
+
+class Visible(HTMLParser):
+    """Visible text of a page (no script, style, or elements hidden from everyone)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag, attrs) -> None:
+        if tag in ("script", "style", "pre", "code"):  # code and text output are the notebook's, not ours
+            self.skip += 1
+
+    def handle_endtag(self, tag) -> None:
+        if tag in ("script", "style", "pre", "code") and self.skip:
+            self.skip -= 1
+
+    def handle_data(self, data) -> None:
+        if not self.skip:
+            self.parts.append(data)
+
+
+def visible_text(path: Path) -> str:
+    parser = Visible()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return htmlmod.unescape(" ".join(" ".join(parser.parts).split()))
+
+
+def english_strings() -> list[str]:
+    """Our English interface strings, captions, labels and sentence parts that differ from their translations."""
+    found = set()
+    for key, row in load_strings().items():
+        if key.startswith("theme:"):  # the theme's own strings (Search, previous, next, ...), any length
+            found.add(row["en"])
+            continue
+        for part in re.split(r"\{[a-z_]+\}", row["en"]):
+            part = part.strip(" .,;:()")
+            if len(part) >= 12 and part not in row["da"] and part not in row["no"]:
+                found.add(part)
+    for name in ("levels.csv", "scales.csv", "items.csv"):
+        table = pd.read_csv(DATA_DIR / "instrument" / name)
+        for column in ("label_en", "title_en"):
+            if column in table:
+                found |= {v for v in table[column].dropna() if len(v) >= 12}
+    return sorted(found)
+
+
+committed = pytest.mark.skipif(not (SITE / "da" / "index.html").is_file(), reason="reports/site not built")
+
+
+@committed
+@pytest.mark.parametrize("lang", ["da", "no"])
+def test_no_english_left_in_the_danish_and_norwegian_sites(lang: str) -> None:
+    english = english_strings()
+    assert len(english) > 50
+    left = {}
+    for path in sorted((SITE / lang).rglob("*.html")):
+        text = visible_text(path)
+        hits = [s for s in english if re.search(rf"(?<!\w){re.escape(s)}(?!\w)", text)]
+        if hits:
+            left[path.relative_to(SITE).as_posix()] = hits
+    assert not left, f"English strings in the {lang} site: {left}"
+
+
+@committed
+def test_committed_site_has_the_same_pages_in_every_language_and_links_resolve() -> None:
+    pages = {lang: {p.relative_to(SITE / lang).as_posix() for p in (SITE / lang).rglob("*.html")} for lang in LANGS}
+    assert pages["da"] == pages["no"] == pages["en"]
+    for job in plan_jobs(RunConfig()):
+        assert f"exhibits/{job.name}.html" in pages["da"], job.name
+    levels = pd.read_csv(DATA_DIR / "instrument" / "levels.csv")["level_id"]
+    assert {f"results/{level}.html" for level in levels} <= pages["da"]
+    missing = []
+    for lang in LANGS:
+        for rel in sorted(pages[lang]):
+            path = SITE / lang / rel
+            for url in re.findall(r'(?:src|href)="([^"#][^"]*)"', path.read_text(encoding="utf-8")):
+                target = urlsplit(htmlmod.unescape(url))
+                if target.scheme or not target.path:
+                    continue
+                if not (path.parent / unquote(target.path)).resolve().exists():
+                    missing.append(f"{lang}/{rel} -> {url}")
+    assert not missing, missing[:20]
+    redirect = (REPORTS_DIR / "index.html").read_text(encoding="utf-8")
+    assert 'url=site/da/index.html"' in redirect
+
+
+# --- nbval still compares the numbers ---------------------------------------------------------------------------
+
+
+def test_nbval_fails_when_a_number_in_a_table_changes(tmp_path: Path) -> None:
+    source = REPORTS_DIR / "notebooks" / "figure_fig04.ipynb"
+    if not source.is_file():
+        pytest.skip("reports/notebooks not rendered")
+    nb = json.loads(source.read_text(encoding="utf-8"))
+    changed = False
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "text/html" in data and "text/plain" in data and "provenance" in "".join(data["text/plain"]):
+                text = "".join(data["text/plain"])
+                data["text/plain"] = text.replace("   50.0", "   60.0", 1)
+                changed = data["text/plain"] != text
+                break
+        if changed:
+            break
+    assert changed, "no table with a text form found in figure_fig04"
+    target = tmp_path / "figure_fig04.ipynb"
+    target.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    command = [
+        sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=", "--nbval",
+        "--nbval-current-env", "--nbval-sanitize-with", str(REPO_ROOT / "tests" / "nbval_sanitize.cfg"),
+        "--rootdir", str(tmp_path), str(target),
+    ]  # fmt: skip
+    result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode != 0, result.stdout[-2000:]
+    assert "60.0" in result.stdout and "50.0" in result.stdout
+    shutil.rmtree(tmp_path, ignore_errors=True)
