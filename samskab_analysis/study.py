@@ -118,7 +118,7 @@ def cohort_answers(
     """:func:`~samskab_analysis.ingest.responses.load_responses`, through the run's answers cache.
 
     When the environment variable ``SAMSKAB_ANSWERS_CACHE`` names a folder (``samskab reproduce --data``
-    sets it to ``<run>/processed/cache``), the validated answers are stored there under the sha256 of the
+    sets it to a private temporary folder for the run), the validated answers are stored there under the sha256 of the
     file, column map, sheet, instrument and ingest code (:mod:`samskab_analysis.ingest.cache`) the first time
     and loaded from there afterwards, with the same warnings.  Without it the file is simply read.
     """

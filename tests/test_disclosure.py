@@ -123,8 +123,9 @@ def png_text(path: Path) -> str:
     data, texts, pos = path.read_bytes(), [], 8
     while pos < len(data):
         length, kind = struct.unpack(">I4s", data[pos : pos + 8])
-        if kind in (b"tEXt", b"iTXt", b"zTXt"):
-            texts.append(data[pos + 8 : pos + 8 + length].decode("latin-1"))
+        text = data[pos + 8 : pos + 8 + length].decode("latin-1") if kind in (b"tEXt", b"iTXt", b"zTXt") else ""
+        if text and not text.startswith("Software\x00"):  # the writer's name and version are not data
+            texts.append(text)
         pos += 12 + length
     return "\n".join(texts)
 
@@ -142,7 +143,8 @@ def four_respondent_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_four_respondent_cohort_shows_no_count_below_min_count(four_respondent_run: Path) -> None:
     out = four_respondent_run
-    files = [p for p in out.rglob("*") if p.is_file()]
+    # every file but the site theme's own static assets (icons, fonts, scripts: no data)
+    files = [p for p in out.rglob("*") if p.is_file() and "_static" not in p.relative_to(out).parts[:-1]]
     kinds = {p.suffix for p in files}
     assert {".csv", ".ipynb", ".html", ".svg", ".png", ".json"} <= kinds
     respondents = [f"SYN-R0{i}" for i in range(1, 5)]
@@ -177,3 +179,12 @@ def test_four_respondent_cohort_shows_no_count_below_min_count(four_respondent_r
     assert not (out / "notebooks" / "uncertainty.ipynb").exists() and not (out / "notebooks" / "corpus.ipynb").exists()
     summary = list(csv.DictReader((out / "processed" / "item_summary.csv").open(encoding="utf-8")))
     assert {r["mean_score"] for r in summary} == {SUPPRESSED}
+
+
+def test_cohort_run_keeps_no_respondent_level_file(four_respondent_run: Path) -> None:
+    """The answers cache lives in a private temporary folder for the run only: nothing of it in the outputs."""
+    import tempfile
+
+    out = four_respondent_run
+    assert not [p for p in out.rglob("*") if p.suffix == ".npz" or "cache" in p.relative_to(out).parts]
+    assert not list(Path(tempfile.gettempdir()).glob("samskab-answers-*"))

@@ -1,7 +1,8 @@
 """A run's validated answers, stored once and read back by every notebook of the run.
 
 ``samskab reproduce --data FILE`` reads and validates the respondent file once (while writing the processed
-tables) and stores the result under ``<run>/processed/cache/``; each notebook then loads the stored answers
+tables) and stores the result in a private temporary folder of the run (removed when it ends, never in the
+output folder: no respondent-level data in the reports); each notebook then loads the stored answers
 instead of parsing the file again (:func:`samskab_analysis.study.load_study` does this when the environment
 variable ``SAMSKAB_ANSWERS_CACHE`` names the folder, which the runner sets).  The file name is a sha256 of
 everything the answers depend on (:func:`answers_key`): the respondent file's bytes, the column map, the

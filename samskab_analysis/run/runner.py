@@ -11,12 +11,14 @@ and the kernels are only started when something has to run (in :mod:`samskab_ana
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import shutil
 import sys
+import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from samskab_analysis import __version__
@@ -64,17 +66,12 @@ def source_date() -> str | None:
 def prepare_data(config: RunConfig) -> dict[str, Path]:
     """Rebuild the processed tables (data/processed for the published study).
 
-    For a cohort run the validated answers are cached in ``<processed>/cache`` for the run's notebooks
-    (:func:`samskab_analysis.study.cohort_answers`): the respondent file is parsed once per run.
+    For a cohort run this is where the respondent file is read and validated, once: the answers go to the
+    run's private cache (:func:`answers_cache`) for the notebooks.
     """
-    from samskab_analysis.ingest.cache import CACHE_ENV
     from samskab_analysis.run.processed import build_processed
     from samskab_analysis.study import load_study
 
-    if config.responses is not None:
-        os.environ[CACHE_ENV] = str(Path(config.processed_dir) / "cache")
-    else:
-        os.environ.pop(CACHE_ENV, None)
     study = load_study(
         config.data_dir,
         config.responses,
@@ -137,9 +134,32 @@ def run(config: RunConfig) -> int:
     )
     made = make_dirs(out_dir)
     try:
-        return _run(config, out_dir)
+        with answers_cache(config):
+            return _run(config, out_dir)
     finally:
         remove_if_empty(made)
+
+
+@contextlib.contextmanager
+def answers_cache(config: RunConfig) -> Iterator[None]:
+    """For a cohort run, a private temporary folder where the validated answers are kept for the run's notebooks.
+
+    The respondent file is parsed once per run (:func:`samskab_analysis.study.cohort_answers`); the folder is
+    outside the output folder (no respondent-level data in the reports) and is removed when the run ends.
+    """
+    from samskab_analysis.ingest.cache import CACHE_ENV
+
+    if config.responses is None and not config.waves:
+        os.environ.pop(CACHE_ENV, None)
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="samskab-answers-")
+    os.environ[CACHE_ENV] = folder
+    try:
+        yield
+    finally:
+        os.environ.pop(CACHE_ENV, None)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _run(config: RunConfig, out_dir: Path) -> int:
