@@ -35,10 +35,11 @@ LEDGER_COLUMNS = (
     "cited_figure",
     "categories",
     "stated",
-    "reproduced",
+    "from_table",
     "count",
     "cells",
     "status",
+    "interpretation",
 )
 DESIGN_COLUMNS = ("key", "value", "unit", "kind", "note")
 
@@ -77,8 +78,8 @@ table { border-collapse: collapse; font-size: .85rem; margin: .5rem 0; }
 th, td { border: 1px solid var(--line); padding: .2rem .5rem; text-align: left; vertical-align: top; }
 th { background: var(--bg); }
 td.hash { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .78rem; }
-tr.status-reproduced td.status { color: var(--ok); }
-tr.status-erratum td.status, tr.status-mismatch td.status { color: var(--bad); font-weight: 600; }
+tr.status-consistent td.status { color: var(--ok); }
+tr.status-certain td.status, tr.status-possible td.status, tr.status-inconsistent td.status { color: var(--bad); font-weight: 600; }
 footer { color: var(--muted); font-size: .85rem; padding: 1rem 2rem; border-top: 1px solid var(--line); }
 """
 
@@ -173,11 +174,14 @@ def provenance_badge(rows: Iterable[dict[str, str]], scope: str, prefix: str = "
     if not rows:
         return ""
     kinds = [r.get("provenance", "") for r in rows]
-    assumed = sum(k == "assumed" for k in kinds)
+    assumed = sum(k in ("assumed", "derived_under_assumption") for k in kinds)
     if all(k == "observed" for k in kinds):
         return f'<span class="badge ok" title="{esc(scope)}">{prefix}observed data</span>'
     if assumed:
-        tip = f"{scope}: {assumed} of {len(kinds)} cells assumed (data/raw/published/assumptions.csv)"
+        tip = (
+            f"{scope}: {assumed} of {len(kinds)} cells assumed or derived only under an assumed answer scale "
+            "(data/raw/published/assumptions.csv, items.csv scale_basis)"
+        )
         text = f"{prefix}contains assumptions ({assumed}/{len(kinds)} cells)"
         return f'<span class="badge warn" title="{esc(tip)}">{text}</span>'
     tip = f"{scope}: every cell stated in the report or derived from stated numbers"
@@ -355,7 +359,9 @@ figures). Data rows: {counts_link}.</p>
 {cards}
 </div>
 <h2 id="ledger">Claims ledger</h2>
-<p>Every number the report states, checked against the reconstructed table ({ledger_link}).</p>
+<p>Every number the report states; <code>consistent</code> = the count table is consistent with the statement (the
+table was built from the statements, so this checks consistency, not an independent reproduction); errata are
+marked <code>certain</code> or <code>possible</code> ({ledger_link}).</p>
 {table_html(ledger_header, ledger, LEDGER_COLUMNS, lambda r: "status-" + (r.get("status") or "x").split()[0])}
 <h2 id="design">Study design</h2>
 {table_html(design_header, design, DESIGN_COLUMNS)}
