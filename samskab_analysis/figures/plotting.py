@@ -195,7 +195,8 @@ def plot_item(
                     capsize=2.5,
                 )
     totals = stated_totals(study, item_id)
-    _draw_total_brackets(ax, totals, dict(zip(rows["category_id"], y, strict=True)), inst.label("stated_together", lang))
+    y_of = dict(zip(rows["category_id"], y, strict=True))
+    _draw_total_brackets(ax, totals, y_of, inst.label("stated_together", lang))
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
     ax.set_xlim(0, 112 + (9 * len(totals) + 12 if totals else 0))
@@ -342,7 +343,9 @@ def plot_overview(study: Study, lang: str = "da") -> Figure:
     handles += provenance_legend(inst, set(visible["provenance"].dropna()), lang)
     if any(stated_totals(study, i) for i in items.index):
         handles.append(
-            Patch(fill=False, edgecolor=TOTAL_COLOR, linewidth=1.1, label="Σ " + inst.label("stated_total_legend", lang))
+            Patch(
+                fill=False, edgecolor=TOTAL_COLOR, linewidth=1.1, label="Σ " + inst.label("stated_total_legend", lang)
+            )
         )
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.06), ncol=4, fontsize=7.5)
     ax.set_title(f"N = {study.n} {inst.label('respondents', lang)}", loc="right", fontsize=8.5)

@@ -79,7 +79,8 @@ th, td { border: 1px solid var(--line); padding: .2rem .5rem; text-align: left; 
 th { background: var(--bg); }
 td.hash { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .78rem; }
 tr.status-consistent td.status { color: var(--ok); }
-tr.status-certain td.status, tr.status-possible td.status, tr.status-inconsistent td.status { color: var(--bad); font-weight: 600; }
+tr.status-certain td.status, tr.status-possible td.status,
+tr.status-inconsistent td.status { color: var(--bad); font-weight: 600; }
 footer { color: var(--muted); font-size: .85rem; padding: 1rem 2rem; border-top: 1px solid var(--line); }
 """
 
