@@ -40,6 +40,15 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "item_summary",
         "study_summary",
     ),
+    "samskab_analysis.stats.coverage": (
+        "coverage_for_study",
+        "coverage_table",
+        "exact_coverage",
+    ),
+    "samskab_analysis.stats.population": (
+        "frame_table",
+        "manski_bounds",
+    ),
     "samskab_analysis.stats.intervals": (
         "distribution_intervals",
         "share_intervals",
@@ -111,6 +120,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "plot_overview",
     ),
     "samskab_analysis.figures.uncertainty": (
+        "plot_coverage",
         "plot_indices",
         "plot_intervals",
         "plot_sensitivity",

@@ -8,10 +8,11 @@ distribution p (multinomial).  It is measured, not assumed:
   probabilities of the outcomes whose intervals cover p.  Every method here is permutation-equivariant (an
   interval depends on its own count and on the multiset of the other counts), so intervals are computed once
   per sorted outcome;
-* **seeded simulation** beyond that: ``draws`` multinomial samples per true distribution (seed ``SEED``), with
-  the Monte Carlo standard error sqrt(c (1 - c) / draws) reported.  Sison-Glaz costs about 1 s per interval
+* **seeded simulation** beyond that: ``draws`` multinomial samples per true distribution (seed ``SEED``) for the
+  first ``SIMULATED_GRID`` distributions of the grid, with the Monte Carlo standard error sqrt(c (1 - c) / draws)
+  reported.  Sison-Glaz costs about 1 s per interval
   at N = 1,000, so it is measured by simulation only up to N = ``SISON_GLAZ_MAX_SIMULATED_N``; beyond, its
-  coverage is reported as not measured.
+  coverage is reported as not measured.  The cost of every route is bounded for any N up to 100,000.
 
 ``simultaneous`` coverage asks that *all* k intervals cover at once (what a reader of a whole bar chart needs);
 ``marginal`` coverage is the smallest per-category coverage (what a single-share interval promises).  Nominal
@@ -26,15 +27,19 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 from scipy.special import gammaln
+from statsmodels.stats.proportion import proportion_confint
 
+from samskab_analysis.data.count_table import NO_ANSWER
 from samskab_analysis.reconstruct.counts import compositions
 from samskab_analysis.stats.interval_methods import MULTINOMIAL_METHODS, SINGLE_METHODS, multinomial_intervals
 from samskab_analysis.stats.interval_methods import proportion_interval as _single
+from samskab_analysis.study import Study
 
 EXACT_MAX_OUTCOMES = 5_005
 SEED = 20261127
 DRAWS = 1_000
-SISON_GLAZ_MAX_SIMULATED_N = 100
+SISON_GLAZ_MAX_SIMULATED_N = 30
+SIMULATED_GRID = 12
 COVERAGE_METHODS = (*SINGLE_METHODS, *MULTINOMIAL_METHODS)
 
 
@@ -62,7 +67,17 @@ def _bounds_sorted(sorted_counts: tuple[int, ...], method: str, alpha: float) ->
 
 
 def outcome_bounds(outcomes: np.ndarray, method: str, alpha: float = 0.05) -> np.ndarray:
-    """Interval bounds (outcomes x k x 2) of *method* for every row of *outcomes*, once per sorted outcome."""
+    """Interval bounds (outcomes x k x 2) of *method* for every row of *outcomes*.
+
+    Clopper-Pearson, Wilson and Bonferroni-Clopper-Pearson are computed for all outcomes at once; Goodman and
+    Sison-Glaz once per sorted outcome (they are permutation-equivariant).
+    """
+    if method in SINGLE_METHODS or method == "bonferroni-cp":
+        n = outcomes.sum(axis=1, keepdims=True)
+        level = alpha / outcomes.shape[1] if method == "bonferroni-cp" else alpha
+        how = "beta" if method == "bonferroni-cp" else SINGLE_METHODS[method]
+        lo, hi = proportion_confint(outcomes, np.broadcast_to(n, outcomes.shape), alpha=level, method=how)
+        return np.clip(np.stack([lo, hi], axis=-1).astype(float), 0.0, 1.0)
     out = np.empty((*outcomes.shape, 2), dtype=float)
     for r, row in enumerate(outcomes):
         order = np.argsort(row, kind="stable")
@@ -137,10 +152,14 @@ def coverage_table(
 
     Columns: method, kind (``single share`` / ``simultaneous``), n, k, nominal, coverage_kind (which coverage
     the nominal level promises), min_coverage, max_coverage, min_simultaneous, below_nominal, route (how it was
-    measured), mc_se (largest Monte Carlo standard error; 0 for exact enumeration).
+    measured), mc_se (largest Monte Carlo standard error; 0 for exact enumeration).  A simulated minimum counts
+    as below nominal only when it is more than 3 standard errors below it (the minimum of noisy estimates is
+    biased low).
     """
     grid = distribution_grid(k) if grid is None else np.atleast_2d(grid)
     exact = math.comb(n + k - 1, k - 1) <= EXACT_MAX_OUTCOMES
+    if not exact:
+        grid = grid[:SIMULATED_GRID]
     rows = []
     for method in methods:
         kind = "single share" if method in SINGLE_METHODS else "simultaneous"
@@ -164,7 +183,7 @@ def coverage_table(
                 "min_coverage": float(values.min()),
                 "max_coverage": float(values.max()),
                 "min_simultaneous": float(cov["simultaneous"].min()),
-                "below_nominal": bool(values.min() < 1 - alpha - 2 * se),
+                "below_nominal": bool(values.min() < 1 - alpha - 3 * se),
                 "route": route,
                 "mc_se": se,
             }
@@ -180,3 +199,31 @@ def measured_minimum(method: str, n: int, k: int, alpha: float = 0.05) -> float 
         return None
     row = coverage_table(n, k, alpha=alpha, methods=(method,)).iloc[0]
     return float(row["min_coverage"])
+
+
+def study_coverage(study_n: int, category_counts: dict[int, np.ndarray], alpha: float = 0.05,
+                   draws: int = DRAWS) -> pd.DataFrame:  # fmt: skip
+    """:func:`coverage_table` at *study_n* for each number of categories k, over two grids of true distributions:
+    ``study-like`` (the study's own count tables with k categories, ``category_counts[k]``, mixed with 10 % of
+    the uniform distribution: :func:`plausible_grid`) and ``random`` (the uniform distribution and 40 seeded
+    Dirichlet(1) draws: :func:`distribution_grid`, which includes near-empty categories)."""
+    frames = []
+    for k, tables in sorted(category_counts.items()):
+        for name, grid in (("study-like", plausible_grid(tables)), ("random", distribution_grid(k))):
+            part = coverage_table(study_n, k, grid, alpha, draws=draws)
+            frames.append(part.assign(grid=name, distributions=min(len(grid), len(grid) if part["mc_se"].max() == 0
+                                                                   else SIMULATED_GRID)))  # fmt: skip
+    return pd.concat(frames, ignore_index=True)
+
+
+def coverage_for_study(study: Study, alpha: float = 0.05, draws: int = DRAWS) -> pd.DataFrame:
+    """:func:`study_coverage` at the study's N for each scale size among its items ('no answer' left out), with
+    distributions like the study's own items."""
+    tables: dict[int, list[np.ndarray]] = {}
+    for item_id in study.instrument.item_ids:
+        rows = study.item_counts(item_id)
+        rows = rows[rows["category_id"] != NO_ANSWER]
+        if rows.empty or rows["count"].sum() == 0:
+            continue
+        tables.setdefault(len(rows), []).append(rows["count"].to_numpy(dtype=float))
+    return study_coverage(study.n, {k: np.vstack(v) for k, v in tables.items()}, alpha, draws)
