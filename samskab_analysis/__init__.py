@@ -34,6 +34,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "assumptions_table",
         "completions_table",
         "count_matrix",
+        "interpretations_table",
         "statements_table",
     ),
     "samskab_analysis.stats.scoring": (
