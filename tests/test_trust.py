@@ -180,3 +180,40 @@ def test_paired_tests_at_large_n_name_their_method() -> None:
     assert out["sign_method"].startswith("exact binomial")
     assert out["wilcoxon_method"].startswith("normal approximation")
     assert 0 <= out["sign_p"] <= 1
+
+
+def test_consistent_tables_enumerated_independently() -> None:
+    """Brute force from the CSVs alone: every split of 10 answers over an item's categories that rounds to every
+    statement; its count, and each cell's min/max, equal the reconstruction's ``completions``/``count_min``/``max``."""
+    from samskab_analysis.paths import DATA_DIR
+    from samskab_analysis.paths import REPO_ROOT as ROOT
+
+    counts = pd.read_csv(ROOT / "data" / "processed" / "counts.csv")
+    statements = pd.read_csv(DATA_DIR / "published" / "statements.csv", keep_default_na=False)
+
+    def splits(n: int, k: int):
+        if k == 1:
+            yield (n,)
+            return
+        for first in range(n + 1):
+            for rest in splits(n - first, k - 1):
+                yield (first, *rest)
+
+    for item_id, part in counts.groupby("item_id", sort=False):
+        cats = list(part["category_id"])
+        rules = [
+            ([cats.index(c) for c in st["categories"].split("|")], float(st["value"]), st["unit"])
+            for _, st in statements[statements["item_id"] == item_id].iterrows()
+        ]
+        fits = [
+            t
+            for t in splits(10, len(cats))
+            if all(
+                (np.floor(10 * sum(t[i] for i in cols) + 0.5) == value) if unit == "percent"
+                else sum(t[i] for i in cols) == value
+                for cols, value, unit in rules
+            )
+        ]  # fmt: skip
+        assert len(fits) == part["completions"].iloc[0], item_id
+        assert list(np.min(fits, axis=0)) == list(part["count_min"]), item_id
+        assert list(np.max(fits, axis=0)) == list(part["count_max"]), item_id
