@@ -98,7 +98,9 @@ def side_by_side(a: Study, b: Study, lang: str = "da", min_count: int = 0) -> pd
                     "pct_a": round(100 * ca / a.n, 1),
                     "count_b": cb,
                     "pct_b": round(100 * cb / b.n, 1),
-                    "note": "A assumed" if prov == "assumed" else "",
+                    "note": {"assumed": "A assumed", "derived_under_assumption": "A under assumed scale"}.get(
+                        prov, ""
+                    ),
                 }
             )
     table = pd.DataFrame(rows)
