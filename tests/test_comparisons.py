@@ -245,6 +245,15 @@ def test_respondent_level_uses_the_real_pairs(study: Study) -> None:
     assert row["sign_p_min"] == pytest.approx(2 / 2**8)
     assert np.isnan(row["wilcoxon_p_comonotone"])
     assert "for the observed pairs" in conclusions(table.reset_index())[0]
+    # 8 up, 0 down: exact sign p = 2/2^8, a family of one: the claim holds for these data
+    assert row["verdict"] == "holds" and row["sign_p_min_attainable"] == pytest.approx(2 / 2**8)
+    assert "HOLDS" in conclusions(table.reset_index())[0]
+    few = respondent_study(study, frame.iloc[:4])  # 4 pairs: the smallest attainable p is 2/2^4 = 0.125
+    row = comparison_table(few).iloc[0]
+    assert row["verdict"] == "undetermined" and not row["detectable"]
+    assert "UNDETERMINED BY THESE DATA: the data cannot detect a difference here" in conclusions(
+        comparison_table(few)
+    )[0]
 
 
 def test_invalid_comparisons_are_reported_together(study: Study, tmp_path: Path) -> None:

@@ -354,8 +354,8 @@ survey of library staff, N = {esc(n)}. Data: {esc(label)}.</p>
 <main>
 <h2 id="exhibits">Exhibits</h2>
 <p>Badges: <span class="badge ok">all stated/derived</span> every number is written in the report or follows from
-it; <span class="badge warn">contains assumptions</span> some cells are reconstruction assumptions (hatched in the
-figures). Data rows: {counts_link}.</p>
+it; <span class="badge warn">contains assumptions</span> some cells are reconstruction assumptions or follow only
+under an assumed answer scale (hatched in the figures). Data rows: {counts_link}.</p>
 <div class="grid">
 {cards}
 </div>

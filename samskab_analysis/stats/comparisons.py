@@ -255,7 +255,8 @@ def family_verdicts(rows: list[dict], evidence: list[dict[str, np.ndarray]], alp
 
     The verdict is ``holds`` / ``contradicted`` when that is so on every combination, else ``undetermined``.
     ``detectable`` is False when not even the most favourable table and pairing (others at their smallest p)
-    reaches significance: "the data cannot detect a difference here".  ``share_tables_holds`` is the share of
+    reaches significance -- for observed pairs: not even the smallest p the sign test can give with the observed
+    number of non-zero differences: "the data cannot detect a difference here".  ``share_tables_holds`` is the share of
     combinations on which the claim holds.  ``sign_p_minmax`` is the smallest *worst-case* p over the
     consistent tables (min over tables of the max over pairings): the honest answer to "could the data make
     it significant".
@@ -274,7 +275,9 @@ def family_verdicts(rows: list[dict], evidence: list[dict[str, np.ndarray]], alp
             oppose = ev["sign_p_lt_max"] if expected == "a>b" else ev["sign_p_gt_max"]
         holds = _holm_many(support, hi_others) < alpha if support is not None else np.zeros(len(oppose), bool)
         contradicted = _holm_many(oppose, hi_others) < alpha
-        best = _holm_many(ev["sign_p_min"], lo_others)
+        attainable = ev.get("attainable", ev["sign_p_min"])
+        best = _holm_many(attainable, lo_others)
+        observed = row.get("pairing") == "observed"
         detectable = bool((best < alpha).any())
         minmax = float((support if support is not None else ev["sign_p_max"]).min())
         if holds.all():
@@ -283,13 +286,18 @@ def family_verdicts(rows: list[dict], evidence: list[dict[str, np.ndarray]], alp
             result = "contradicted"
         else:
             result = "undetermined"
-        if result != "undetermined":
+        if result != "undetermined" and observed:
+            reason = f"for the observed pairs (p = {float(ev['sign_p_max'].max()):.3f} before Holm)"
+        elif result != "undetermined":
             reason = f"on every consistent table and pairing ({row.get('evidence_over', '')})"
         elif not detectable:
+            where = "with this many non-zero differences" if observed else "over every table and pairing"
             reason = (
-                "the data cannot detect a difference here: the smallest attainable p over every table and pairing "
-                f"is {float(ev['sign_p_min'].min()):.3f}"
+                f"the data cannot detect a difference here: the smallest attainable p {where} "
+                f"is {float(attainable.min()):.3f}"
             )
+        elif observed:
+            reason = f"not significant for the observed pairs (p = {float(ev['sign_p_max'].max()):.3f} before Holm)"
         elif holds.any():
             reason = "some consistent tables or pairings give each answer"
         else:
@@ -301,7 +309,7 @@ def family_verdicts(rows: list[dict], evidence: list[dict[str, np.ndarray]], alp
                 "share_tables_holds": float(holds.mean()) if expected != "none" else float("nan"),
                 "detectable": detectable,
                 "sign_p_minmax": minmax,
-                "sign_p_min_attainable": float(ev["sign_p_min"].min()),
+                "sign_p_min_attainable": float(attainable.min()),
                 "holm_p_best": float(best.min()),
                 "holm_family": len(rows),
             }
@@ -385,6 +393,10 @@ def conclusion_sentence(row: pd.Series, alpha: float = 0.05) -> str:
         body = f"HOLDS: {claim} is significant {row['verdict_reason']}."
     elif result == "contradicted":
         body = f"CONTRADICTED: the opposite of {claim} is significant {row['verdict_reason']}."
+    elif observed_pairs:
+        body = f"UNDETERMINED BY THESE DATA: {row['verdict_reason']}."
+        if not row["detectable"] or row["expected"] == "none":
+            body += " This is absence of evidence, not support for 'no difference'."
     else:
         body = f"UNDETERMINED BY THE PUBLISHED NUMBERS: {row['verdict_reason']}."
         if row["expected"] == "none" and not row["detectable"]:

@@ -194,7 +194,10 @@ def observed_evidence(sign_p_value: float, n_positive: int, n_negative: int, wil
     gt = sign_p_value if n_positive > n_negative else 1.0
     lt = sign_p_value if n_negative > n_positive else 1.0
     values = {"sign_p": sign_p_value, "sign_p_gt": gt, "sign_p_lt": lt, "wilcoxon_p": wilcoxon_p_value}
-    return {key: np.array([values[key.rsplit("_", 1)[0]]]) for key in EVIDENCE_KEYS}
+    out = {key: np.array([values[key.rsplit("_", 1)[0]]]) for key in EVIDENCE_KEYS}
+    # the smallest p the sign test could give with this many non-zero differences (all in one direction)
+    out["attainable"] = np.array([sign_p(n_positive + n_negative, 0)])
+    return out
 
 
 def assumption_range(study: Study, item_a: str, item_b: str) -> dict[str, float]:
