@@ -90,6 +90,25 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "side_by_side",
         "tests_table",
     ),
+    "samskab_analysis.stats.waves": (
+        "changes",
+        "consecutive_tests",
+        "default_wave_files",
+        "load_wave_labels",
+        "load_waves",
+        "shares_table",
+        "split_paths",
+        "wave_name",
+        "wave_shares",
+    ),
+    "samskab_analysis.stats.planning": (
+        "N_SIMULATIONS",
+        "SEED",
+        "baseline_distribution",
+        "detectable_table",
+        "n_for_halfwidth",
+        "width_table",
+    ),
     "samskab_analysis.corpus": (
         "PUBLISHED_STUDY",
         "TYPOLOGY",
@@ -141,6 +160,14 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "plot_timeline",
         "plot_typology",
         "save_in_langs",
+    ),
+    "samskab_analysis.figures.waves": (
+        "plot_trends",
+        "save_wave_figures",
+    ),
+    "samskab_analysis.figures.planning": (
+        "plot_planning",
+        "save_planning_figures",
     ),
     "samskab_analysis.run.processed": ("build_processed",),
 }

@@ -31,6 +31,36 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     return reproduce(args)
 
 
+def cmd_instrument_export(args: argparse.Namespace) -> int:
+    """Write the questionnaire for a survey tool, for print and as a data package."""
+    from samskab_analysis.fielding.export import export_instrument, parse_formats
+
+    written, messages = export_instrument(args.lang, args.out, parse_formats(args.format), args.data_dir)
+    for name, path in written.items():
+        print(f"{name:>12}: {path}")
+    for message in messages:
+        print(message)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check a respondent file against the instrument and the data package."""
+    from samskab_analysis.fielding.validate import validate_file
+
+    answers = validate_file(args.file, args.data_dir, args.column_map, args.sheet)
+    print(f"{args.file}: valid ({len(answers)} respondents, {answers.shape[1]} items)")
+    return 0
+
+
+def cmd_archive(args: argparse.Namespace) -> int:
+    """Write the replication package."""
+    from samskab_analysis.run.archive import write_archive
+
+    path = write_archive(args.out, zip_file=not args.folder)
+    print(f"archive: {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
     parser = argparse.ArgumentParser(
@@ -52,6 +82,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_arguments(rep)
     rep.set_defaults(func=cmd_reproduce)
+
+    ins = sub.add_parser("instrument", help="the questionnaire for the next round")
+    ins_sub = ins.add_subparsers(dest="instrument_command", metavar="ACTION", required=True)
+    exp = ins_sub.add_parser("export", help="LimeSurvey structure, printable questionnaire, data package")
+    exp.add_argument("--format", default="all", help="limesurvey,html,pdf,datapackage or all (default: all)")
+    exp.add_argument("--lang", choices=("da", "no", "en"), default="da", help="language (default: da)")
+    exp.add_argument("--out", type=Path, default=None, help="output folder (default: reports/instrument/<lang>/)")
+    exp.add_argument("--data-dir", type=Path, default=DATA_DIR, help="raw data folder (default: data/raw)")
+    exp.set_defaults(func=cmd_instrument_export)
+
+    val = sub.add_parser("validate", help="check a respondent file before analysis")
+    val.add_argument("file", type=Path, help="respondent file (CSV/TSV/XLSX/SAV, survey-tool exports)")
+    val.add_argument("--column-map", type=Path, default=None, help="CSV mapping file columns to item ids")
+    val.add_argument("--sheet", default=None, help="Excel sheet holding the answers")
+    val.add_argument("--data-dir", type=Path, default=DATA_DIR, help="raw data folder (default: data/raw)")
+    val.set_defaults(func=cmd_validate)
+
+    arc = sub.add_parser("archive", help="write the replication package for an archive deposit")
+    arc.add_argument("--out", type=Path, default=None, help="output folder (default: reports/archive/)")
+    arc.add_argument("--folder", action="store_true", help="a folder instead of a zip file")
+    arc.set_defaults(func=cmd_archive)
     return parser
 
 

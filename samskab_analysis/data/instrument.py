@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,11 +43,13 @@ ITEM_COLUMNS = (
     "scale_basis",
     "section_da",
     "title_source",
-) + tuple(f"title_{lang}" for lang in LANGS)
+) + tuple(f"title_{lang}" for lang in LANGS) + ("survey_code",)
 LEVEL_COLUMNS = ("level_id", "order", "section_da") + tuple(f"label_{lang}" for lang in LANGS)
 PARTNER_COLUMNS = ("partner_id",) + tuple(f"label_{lang}" for lang in LANGS)
 LABEL_COLUMNS = ("key",) + LANGS
 BASES = ("stated", "assumed")
+#: Question codes survey tools accept (LimeSurvey: a letter, then letters or digits, at most 20 characters).
+SURVEY_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,19}$")
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,10 @@ class Instrument:
         """Item title in *lang* (Danish as published)."""
         return str(self.items.at[item_id, f"title_{lang}"])
 
+    def survey_code(self, item_id: str) -> str:
+        """The item's question code in survey tools (``survey_code`` of items.csv, e.g. ``meetingplace``)."""
+        return str(self.items.at[item_id, "survey_code"])
+
     def label(self, key: str, lang: str = "da") -> str:
         """A user-interface label in *lang* (falls back to the key)."""
         if key in self.labels.index:
@@ -124,6 +131,12 @@ def _parse_color(value: str) -> str:
     if len(value) != 7 or not value.startswith("#"):
         raise ValueError(value)
     int(value[1:], 16)
+    return value
+
+
+def _parse_survey_code(value: str) -> str:
+    if not SURVEY_CODE.match(value):
+        raise ValueError(value)
     return value
 
 
@@ -165,6 +178,9 @@ def load_items(path: Path, scales: pd.DataFrame, levels: pd.DataFrame, partners:
     frame = read_table(path, ITEM_COLUMNS, what="items")
     problems = check_required_values(frame, ["item_id", "order", "level_id", "partner_id", "scale_id", "title_da"])
     problems += check_unique(frame, ["item_id"])
+    problems += check_required_values(frame, ["survey_code"])
+    problems += check_parse(frame, "survey_code", _parse_survey_code, "a letter followed by letters or digits (max 20)")
+    problems += check_unique(frame, ["survey_code"])
     problems += check_parse(frame, "figure", parse_int, "a whole number or blank", optional=True)
     problems += check_parse(frame, "order", parse_int, "a whole number")
     problems += check_allowed(frame, "scale_id", sorted(set(scales["scale_id"])))

@@ -80,6 +80,8 @@ def accepted_names(item_id: str, instrument: Instrument) -> list[str]:
         names = [item_id, item_id.replace("_", " ").capitalize()]
     else:
         names = [item_id, f"fig{int(figure)}", f"Figur {int(figure)}", f"F{int(figure)}"]
+    if "survey_code" in instrument.items.columns:
+        names.append(instrument.survey_code(item_id))
     return [*dict.fromkeys(names), "or its question text (title_da / title_no / title_en of items.csv)"]
 
 
@@ -147,6 +149,8 @@ class ColumnMatcher:
         self.map_keys = {column_key(k): v for k, v in self.mapping.items()}
         self.metadata_keys, self.metadata_patterns = metadata or (set(), [])
         self.aliases = {column_key(i): i for i in instrument.item_ids}
+        if "survey_code" in instrument.items.columns:  # question codes of survey tools (LimeSurvey: meetingplace)
+            self.aliases.update({column_key(instrument.survey_code(i)): i for i in instrument.item_ids})
         self.titles: dict[str, set[str]] = {}
         for item_id in instrument.item_ids:
             for lang in LANGS:

@@ -51,6 +51,7 @@ def data_files(config: RunConfig) -> list[Path]:
         if p.is_file() and "__pycache__" not in p.parts and p.suffix.lower() != ".md"
     ]
     files += [Path(p) for p in (config.responses, config.assumptions, config.column_map) if p is not None]
+    files += [Path(p) for p in config.waves if Path(p) != config.responses]
     return files
 
 

@@ -64,6 +64,9 @@ class RunConfig:
     min_count: int = 0
     exhibits: Path = EXHIBITS_FILE
     engine: str = field(default_factory=lambda: default_engine())
+    #: Every ``--data`` file when more than one is given (the waves, in order); ``responses`` is the last.
+    waves: tuple[Path, ...] = ()
+    wave_labels: tuple[str, ...] = ()
 
     @property
     def published(self) -> bool:
@@ -192,7 +195,17 @@ def common_parameters(config: RunConfig) -> dict[str, object]:
         "column_map": rel(config.column_map),
         "sheet": config.sheet,
         "min_count": config.min_count,
-    }
+    } | wave_parameters(config)
+
+
+def wave_parameters(config: RunConfig) -> dict[str, object]:
+    """``waves`` / ``wave_labels`` (``|``-separated) for a run with several ``--data`` files, else nothing.
+
+    A run with one ``--data`` file (or none) passes exactly the parameters it always did.
+    """
+    if len(config.waves) < 2:
+        return {}
+    return {"waves": "|".join(str(rel(p)) for p in config.waves), "wave_labels": "|".join(config.wave_labels) or None}
 
 
 def plan_jobs(config: RunConfig) -> list[Job]:

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from samskab_analysis import __version__
+from samskab_analysis.data.errors import DataValidationError, Problem
 from samskab_analysis.paths import DATA_DIR, LANGS, REPO_ROOT, REPORTS_DIR
 from samskab_analysis.run.manifest import (
     RUN_FORMAT,
@@ -166,7 +167,15 @@ def print_summary(todo, fresh, failures, out_dir: Path, index: Path, seconds: fl
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``samskab reproduce``."""
-    parser.add_argument("--data", type=Path, default=None, help="respondent-level file of a new cohort")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        action="append",
+        default=None,
+        help="respondent-level file of a new cohort; repeat for several waves (in time order: the last one is "
+        "analysed by every notebook, all of them side by side in the waves notebook)",
+    )
+    parser.add_argument("--wave-labels", default="", help="comma-separated labels of the --data waves, in order")
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="raw data folder (instrument etc.)")
     parser.add_argument("--column-map", type=Path, default=None, help="CSV mapping file columns to item ids")
     parser.add_argument("--sheet", default=None, help="Excel sheet holding the answers (default: found automatically)")
@@ -198,8 +207,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
     """Build a :class:`RunConfig` from parsed CLI arguments."""
-    responses = args.data.resolve() if args.data else None
-    out = args.out or (REPORTS_DIR if responses is None else REPORTS_DIR / "cohorts" / responses.stem)
+    data = [Path(p) for p in ([args.data] if isinstance(args.data, (str, Path)) else args.data or [])]
+    responses = data[-1].resolve() if data else None
+    waves = tuple(p.resolve() for p in data) if len(data) > 1 else ()
+    wave_labels = tuple(x.strip() for x in getattr(args, "wave_labels", "").split(",") if x.strip())
+    if wave_labels and len(wave_labels) != len(data):
+        raise DataValidationError(
+            Problem(file="--wave-labels", message=f"{len(wave_labels)} labels for {len(data)} --data files",
+                    value=",".join(wave_labels))
+        )
+    default_out = REPORTS_DIR / "cohorts" / (("waves-" if waves else "") + responses.stem) if responses else REPORTS_DIR
+    out = args.out or default_out
     langs = tuple(dict.fromkeys([args.lang, *[x for x in args.langs.split(",") if x]]))
     return RunConfig(
         data_dir=args.data_dir.resolve(),
@@ -217,6 +235,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         min_count=args.min_count,
         exhibits=Path(getattr(args, "exhibits", EXHIBITS_FILE)).resolve(),
         engine=getattr(args, "engine", default_engine()),
+        waves=waves,
+        wave_labels=wave_labels if waves else (),
     )
 
 
