@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from samskab_analysis import __version__
 from samskab_analysis.data.errors import DataValidationError
-from samskab_analysis.paths import DATA_DIR, PROCESSED_DIR
+from samskab_analysis.paths import DATA_DIR, PROCESSED_DIR, UnsafeOutputError, check_out_dir
 
 
 def cmd_data(args: argparse.Namespace) -> int:
@@ -17,8 +18,9 @@ def cmd_data(args: argparse.Namespace) -> int:
     from samskab_analysis.run.processed import build_processed
     from samskab_analysis.study import load_study
 
+    out = check_out_dir(args.out, (args.data_dir, args.assumptions), what="--out")
     study = load_study(args.data_dir, assumptions=args.assumptions)
-    written = build_processed(study, args.out)
+    written = build_processed(study, out)
     for name, path in written.items():
         print(f"{name:>14}: {path}")
     return 0
@@ -70,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"samskab {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.set_defaults(subparsers=sub.choices)
 
     data = sub.add_parser("data", help="rebuild data/processed from data/raw")
     data.add_argument("--data-dir", type=Path, default=DATA_DIR, help="raw data folder (default: data/raw)")
@@ -106,18 +109,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def interrupted(signum, frame) -> None:
+    """SIGTERM ends a run like Ctrl-C does: workers stopped, the manifest left valid, one line."""
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``samskab`` console script."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # a misspelled option gets the usage of its subcommand, not the top-level one
+        target = args.subparsers.get(getattr(args, "command", None) or "", parser)
+        target.error(f"unrecognized arguments: {' '.join(extra)}")
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    previous = signal.signal(signal.SIGTERM, interrupted)
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
     try:
         return int(args.func(args) or 0)
     except DataValidationError as err:
         print(f"samskab: {err}", file=sys.stderr)
         return 2
+    except UnsafeOutputError as err:
+        print(f"samskab: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"samskab {args.command}: interrupted; finished notebooks kept, manifest valid", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 if __name__ == "__main__":

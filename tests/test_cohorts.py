@@ -62,8 +62,9 @@ def test_side_by_side_counts_and_suppression(pair):
     assert fig01.loc["to some degree", "note"] == "A assumed"
     hidden = side_by_side(*pair, lang="en", min_count=3)
     fig01 = hidden[hidden["exhibit"] == "Figure 1"].set_index("category")
-    assert fig01.loc["to a very high degree", ["count_b", "pct_b"]].tolist() == ["<3", "suppressed"]
-    assert fig01.loc["to a low degree", "count_b"] == 3
+    assert fig01.loc["to a very high degree", ["count_b", "pct_b"]].tolist() == ["suppressed", "suppressed"]
+    assert fig01.loc["no answer", ["count_a", "count_b"]].tolist() == ["suppressed", "suppressed"]  # 0 and 1
+    assert fig01.loc["to a low degree", "count_b"] == 3  # 2 + 0 + 0 + 1 suppressed hold 3: no secondary cell
 
 
 def test_mann_whitney_matches_scipy():
@@ -143,7 +144,7 @@ def test_rendered_cohort_notebooks_hold_no_respondent_rows(tmp_path, stem):
         text = path.read_text(encoding="utf-8")
         assert not [n for n in needles if n in text], path
     notebook = (tmp_path / "notebooks" / f"{stem}.ipynb").read_text(encoding="utf-8")
-    assert "<3" in notebook  # min_count applied to printed counts
+    assert "suppressed" in notebook and "<3" not in notebook  # min_count applied to printed counts
     assert "SYNTHETIC" in notebook
 
 

@@ -147,8 +147,10 @@ def test_small_counts_are_suppressed_with_their_bounds(study: Study) -> None:
     shares = share_intervals(study)
     hidden = suppress_small(shares, 3)
     row = hidden[(hidden["item_id"] == "fig06") & (hidden["share_id"] == "S06b")].iloc[0]
-    assert row["count"] == "<3"
+    assert row["count"] == "suppressed"
     assert {row["share"], row["exact_lower"], row["wilson_upper"], row["count_range"]} == {"suppressed"}
+    zero = shares["count"] == 0
+    assert (hidden.loc[zero, "count"] == "suppressed").all()  # zeros follow the same rule
     assert suppress_small(shares, 0) is shares
 
 

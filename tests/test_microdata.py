@@ -99,18 +99,27 @@ def test_paired_comparisons_on_real_pairs(answers, instrument):
     # exact sign test: 3 of 9 non-zero differences positive -> 2 * P(X <= 3 | Bin(9, 1/2)) = 2 * 130 / 512
     assert row["sign_p"] == pytest.approx(round(260 / 512, 4))
     hidden = paired_comparisons(answers, instrument, min_count=4).set_index("comparison_id")
-    assert hidden.loc["citizens_vs_associations", "a>b"] == "<4"
-    assert hidden.loc["citizens_vs_associations", "a<b"] == 6
+    row = hidden.loc["citizens_vs_associations"]
+    assert (row["a>b"], row["a<b"], row["a=b"]) == (SUPPRESSED, 6, SUPPRESSED)  # 3 + 3 suppressed hold 6 >= 4
+    assert row["sign_p"] == SUPPRESSED == row["wilcoxon_p"]  # the p-value would give 3 positive back
 
 
 def test_index_summary_respects_min_count(answers, instrument):
     table = index_summary(answers, instrument).set_index("index_id")
     assert table.at["personal", "n"] == 14 and table.at["institutional", "n"] == 12
     hidden = index_summary(answers, instrument, min_count=13).set_index("index_id")
-    assert hidden.at["institutional", "mean"] == SUPPRESSED and hidden.at["personal", "mean"] != SUPPRESSED
+    assert hidden.at["institutional", "mean"] == SUPPRESSED  # 12 respondents with a score
+    assert hidden.at["personal", "mean"] == SUPPRESSED  # its items have cells below 13: the mean could reveal them
+    assert set(hidden[["min", "median", "max"]].to_numpy().ravel()) == {SUPPRESSED}  # individual scores, never
 
 
 def test_suppress_cells():
-    frame = pd.DataFrame({"k": [0, 1, 2, 5]})
-    assert suppress_cells(frame, ["k"], 3)["k"].tolist() == [0, "<3", "<3", 5]
-    assert suppress_cells(frame, ["k"], 0)["k"].tolist() == [0, 1, 2, 5]
+    frame = pd.DataFrame({"yes": [9, 9, 5], "no": [3, 5, 5], "dont_know": [2, 0, 5], "p": [0.1, 0.2, 0.3]})
+    hidden = suppress_cells(frame, ["yes", "no", "dont_know"], 3, ["p"])
+    # N = 14: "don't know" 2 is below 3, and "no" 3 goes too (else 14 - 9 - 3 gives it away); zeros are hidden
+    assert hidden.values.tolist() == [
+        [9, SUPPRESSED, SUPPRESSED, SUPPRESSED],
+        [9, SUPPRESSED, SUPPRESSED, SUPPRESSED],
+        [5, 5, 5, 0.3],
+    ]
+    assert suppress_cells(frame, ["yes"], 0) is frame

@@ -225,7 +225,8 @@ def test_missing_notebook_fails_clearly(setup: dict[str, Path], capsys) -> None:
 
 def test_only_matching_nothing(setup: dict[str, Path], capsys) -> None:
     assert reproduce(setup, "--only", "nothing_like_this") == 2
-    assert "nothing matches --only nothing_like_this" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--only nothing_like_this matches no notebook; valid: tiny, other" in err
 
 
 def test_progress_plain_lines() -> None:

@@ -19,7 +19,7 @@ from samskab_analysis.data.csv_reader import (
     read_table,
 )
 from samskab_analysis.data.errors import DataValidationError, Problem, raise_if
-from samskab_analysis.paths import DATA_DIR, LANGS
+from samskab_analysis.paths import DATA_DIR, LANGS, check_lang
 
 SIDES = ("positive", "neutral", "negative", "none")
 SCALE_COLUMNS = (
@@ -83,12 +83,14 @@ class Instrument:
 
     def category_label(self, scale_id: str, category_id: str, lang: str = "da") -> str:
         """Label of a category in *lang*."""
+        check_lang(lang)
         if category_id not in set(self.categories(scale_id)):
             return self.label(category_id, lang)
         return str(self.scale_rows(scale_id).at[category_id, f"label_{lang}"])
 
     def title(self, item_id: str, lang: str = "da") -> str:
         """Item title in *lang* (Danish as published)."""
+        check_lang(lang)
         return str(self.items.at[item_id, f"title_{lang}"])
 
     def survey_code(self, item_id: str) -> str:
@@ -97,12 +99,14 @@ class Instrument:
 
     def label(self, key: str, lang: str = "da") -> str:
         """A user-interface label in *lang* (falls back to the key)."""
+        check_lang(lang)
         if key in self.labels.index:
             return str(self.labels.at[key, lang])
         return key
 
     def exhibit_name(self, item_id: str, lang: str = "da") -> str:
         """'Figur 7' or the meeting-place label."""
+        check_lang(lang)
         figure = self.items.at[item_id, "figure"]
         if pd.isna(figure):
             return self.label(item_id, lang)

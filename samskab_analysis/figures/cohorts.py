@@ -14,6 +14,7 @@ from samskab_analysis.figures.exhibits import split_list
 from samskab_analysis.figures.plotting import NO_ANSWER_COLOR, apply_style, category_color, colour_legend, save_figure
 from samskab_analysis.paths import resolve
 from samskab_analysis.stats.cohorts import cohort_label, is_synthetic
+from samskab_analysis.stats.disclosure import SUPPRESSED, hidden_cells
 from samskab_analysis.study import Study
 
 
@@ -27,7 +28,8 @@ def dark(color: str) -> bool:
 def plot_cohorts(a: Study, b: Study, lang: str = "da", min_count: int = 0) -> Figure:
     """Per item two 100 % stacked bars (first and second cohort) with N; counts written in the segments.
 
-    Counts below *min_count* are not written. Assumed cells of a reconstructed cohort are hatched.
+    With *min_count* > 0, a bar with a suppressed cell (:mod:`samskab_analysis.stats.disclosure`) is not
+    drawn, only labelled "suppressed". Assumed cells of a reconstructed cohort are hatched.
     """
 
     apply_style()
@@ -39,6 +41,10 @@ def plot_cohorts(a: Study, b: Study, lang: str = "da", min_count: int = 0) -> Fi
         for j, study in enumerate((a, b)):
             ypos = k * 2.6 + j * 1.0
             rows = study.item_counts(item_id)
+            if any(hidden_cells(rows["count"].astype(int).tolist(), min_count)):
+                # statistical disclosure control: no segment at all (shown widths would give the others away)
+                ax.text(50, ypos, inst.label(SUPPRESSED, lang), ha="center", va="center", fontsize=7, color="#555555")
+                rows = rows.iloc[0:0]
             rows = rows[(rows["category_id"] != NO_ANSWER) | (rows["count"] > 0)]
             left = 0.0
             for _, row in rows.iterrows():

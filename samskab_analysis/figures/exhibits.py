@@ -10,6 +10,7 @@ import pandas as pd
 
 from samskab_analysis.figures.plotting import plot_item, plot_overview, plot_rows, save_figure
 from samskab_analysis.paths import REPO_ROOT, resolve
+from samskab_analysis.stats.disclosure import hidden_cells, hidden_items, mask_rows
 from samskab_analysis.stats.intervals import category_intervals, proportion_interval
 from samskab_analysis.stats.ledger import claims_ledger
 from samskab_analysis.stats.scoring import study_summary
@@ -29,8 +30,9 @@ def figure_table(study: Study, item_id: str, lang: str = "da", min_count: int = 
     """The table behind one figure: category, count, percent, provenance and source per cell.
 
     ``wilson95`` is the 95 % Wilson interval of the percent (each cell on its own; with N = 10 one
-    respondent more or less moves a share by 10 points). With *min_count* > 0, counts (and percents)
-    below it are shown as ``<min_count``.
+    respondent more or less moves a share by 10 points). With *min_count* > 0, cells are suppressed as
+    :mod:`samskab_analysis.stats.disclosure` says (below k, and the cells that would reveal them) with
+    their percent, interval and range.
     """
     inst = study.instrument
     rows = plot_rows(study, item_id)
@@ -51,11 +53,9 @@ def figure_table(study: Study, item_id: str, lang: str = "da", min_count: int = 
         table["range"] = [
             f"{a}-{b}" if a != b else f"{a}" for a, b in zip(rows["count_min"], rows["count_max"], strict=True)
         ]
-    if min_count > 0:
-        small = (table["count"] > 0) & (table["count"] < min_count)
-        table["count"] = table["count"].astype(object).where(~small, f"<{min_count}")
-        table["percent"] = table["percent"].astype(object).where(~small, "suppressed")
-        table["wilson95"] = table["wilson95"].where(~small, "suppressed")
+    if min_count > 0:  # statistical disclosure control: suppressed cells and what would reveal them
+        hidden = hidden_cells(rows["count"].astype(int).tolist(), min_count)
+        table = mask_rows(table, hidden, ["count", "percent", "wilson95", "range"])
     return table
 
 
@@ -100,13 +100,18 @@ def save_item_figures(
 
 
 def save_overview_figures(
-    study: Study, lang: str, also_langs: str | Sequence[str], output_dir: str | Path, formats: str | Sequence[str]
+    study: Study,
+    lang: str,
+    also_langs: str | Sequence[str],
+    output_dir: str | Path,
+    formats: str | Sequence[str],
+    min_count: int = 0,
 ) -> list[Path]:
     """Draw and save the all-items overview in each language."""
     out = resolve(output_dir) or Path(output_dir)
     paths = []
     for code in dict.fromkeys([lang, *split_list(also_langs)]):
-        fig = plot_overview(study, code)
+        fig = plot_overview(study, code, min_count=min_count)
         paths += save_figure(fig, f"overview_{code}", out, split_list(formats))
         plt.close(fig)
     return paths
@@ -123,11 +128,14 @@ def shown_paths(paths: Sequence[Path]) -> str:
     return "\n".join(lines)
 
 
-def summary_table(study: Study, lang: str = "da") -> pd.DataFrame:
-    """All items: exhibit, N, top-2-box %, mean and median score, number of assumed cells."""
+def summary_table(study: Study, lang: str = "da", min_count: int = 0) -> pd.DataFrame:
+    """All items: exhibit, N, top-2-box %, mean and median score, number of assumed cells.
+
+    With *min_count* > 0, the statistics of items with a suppressed cell are suppressed.
+    """
     inst = study.instrument
     summary = study_summary(study)
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "exhibit": [inst.exhibit_name(i, lang) for i in summary["item_id"]],
             "level": [inst.levels.at[lv, f"label_{lang}"] for lv in summary["level_id"]],
@@ -138,6 +146,10 @@ def summary_table(study: Study, lang: str = "da") -> pd.DataFrame:
             "assumed_cells": summary["assumed_cells"],
         }
     )
+    if min_count > 0:
+        hidden = summary["item_id"].isin(hidden_items(study.counts, min_count))
+        table = mask_rows(table, hidden.to_numpy(), ["top2_pct", "mean", "median"])
+    return table
 
 
 def design_table(study: Study) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from samskab_analysis.figures.exhibits import split_list
 from samskab_analysis.figures.plotting import apply_style, save_figure
 from samskab_analysis.paths import resolve
 from samskab_analysis.stats.microdata import (
-    MIN_CORRELATION_N,
+    correlation_hidden,
     index_labels,
     item_correlations,
     load_index_definitions,
@@ -21,10 +21,14 @@ from samskab_analysis.stats.microdata import (
 
 
 def plot_respondent_indices(values: pd.DataFrame, labels: dict[str, str], min_count: int = 0) -> plt.Figure:
-    """Box plot of respondent index scores (0..1) per index with N; indices with N < *min_count* are left out."""
+    """Box plot of respondent index scores (0..1) per index with N.
+
+    A box plot shows individual scores (whiskers, outliers, an odd N's median), so with *min_count* > 0
+    (statistical disclosure control) no box is drawn, only a note.
+    """
 
     apply_style()
-    columns = [c for c in values.columns if values[c].notna().sum() >= max(min_count, 1)]
+    columns = [c for c in values.columns if values[c].notna().sum() >= 1] if min_count <= 0 else []
     fig, ax = plt.subplots(figsize=(7.2, 0.55 * max(len(columns), 1) + 1.6))
     data = [values[c].dropna().to_numpy() for c in columns]
     names = [f"{labels.get(c, c)} (N = {len(d)})" for c, d in zip(columns, data, strict=True)]
@@ -38,6 +42,9 @@ def plot_respondent_indices(values: pd.DataFrame, labels: dict[str, str], min_co
             medianprops={"color": "#222222"},
         )
         ax.set_yticks(range(1, len(names) + 1), names, fontsize=8)
+    elif min_count > 0:
+        ax.text(0.5, 0.5, f"not shown: individual scores (min_count = {min_count})", ha="center", va="center")
+        ax.set_yticks([])
     ax.invert_yaxis()
     ax.set_xlim(-0.02, 1.02)
     ax.set_xlabel("index score (0 = lowest possible, 1 = highest possible answer on every item)")
@@ -53,7 +60,7 @@ def plot_correlations(
 
     apply_style()
     rho, pairs = item_correlations(responses, instrument)
-    shown = rho.where(pairs >= max(min_count, MIN_CORRELATION_N))
+    shown = rho.where(~correlation_hidden(responses, instrument, rho, pairs, min_count))
     names = [instrument.exhibit_name(i, lang).replace(instrument.label("figure", lang) + " ", "") for i in rho.index]
     names = [n if len(n) < 12 else n.split(" ")[0] for n in names]
     fig, ax = plt.subplots(figsize=(7.6, 6.6))

@@ -26,6 +26,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from samskab_analysis.data.count_table import NO_ANSWER
 from samskab_analysis.data.instrument import Instrument
+from samskab_analysis.stats.disclosure import SUPPRESSED, hidden_cells, hidden_items
 from samskab_analysis.study import Study
 
 STYLE = {
@@ -139,8 +140,8 @@ def plot_item(
     """The report-style bar chart of one question: share per category, N, provenance marks.
 
     *intervals* (optional) has ``category_id``, ``lower`` and ``upper`` (shares) drawn as error bars.
-    With *min_count* > 0 (privacy), a cell with 1 to min_count - 1 answers gets no bar, no interval and
-    the label ``< min_count``.
+    With *min_count* > 0 (statistical disclosure control, :mod:`samskab_analysis.stats.disclosure`), a
+    suppressed cell gets no bar, no interval and the label "suppressed".
     """
     apply_style()
     inst = study.instrument
@@ -152,10 +153,11 @@ def plot_item(
     labels = [inst.category_label(inst.items.at[item_id, "scale_id"], c, lang) for c in rows["category_id"]]
     y = list(range(len(rows)))
     n = int(rows["count"].sum())
-    small = {c for c, k in zip(rows["category_id"], rows["count"], strict=True) if 0 < k < min_count}
+    hidden = hidden_cells(rows["count"].astype(int).tolist(), min_count)
+    small = {c for c, h in zip(rows["category_id"], hidden, strict=True) if h}
     for yi, (_, row) in zip(y, rows.iterrows(), strict=True):
         if row["category_id"] in small:
-            ax.text(1.2, yi, f"< {min_count}", va="center", fontsize=8.5, color="#555555")
+            ax.text(1.2, yi, inst.label(SUPPRESSED, lang), va="center", fontsize=8.5, color="#555555")
             continue
         style = STYLE[row["provenance"]]
         color = category_color(inst, item_id, row["category_id"])
@@ -270,11 +272,17 @@ def diverging_frame(study: Study, item_ids: Sequence[str] | None = None) -> pd.D
     return pd.DataFrame(records)
 
 
-def plot_overview(study: Study, lang: str = "da") -> Figure:
-    """All items as diverging stacked bars, grouped by the report's levels; 'don't know' at the side."""
+def plot_overview(study: Study, lang: str = "da", min_count: int = 0) -> Figure:
+    """All items as diverging stacked bars, grouped by the report's levels; 'don't know' at the side.
+
+    With *min_count* > 0, an item with a suppressed cell is not drawn at all (the positions of its shown
+    segments would give the suppressed widths away): its row says "suppressed".
+    """
     apply_style()
     inst = study.instrument
     frame = diverging_frame(study)
+    hidden = hidden_items(study.counts, min_count)
+    frame = frame[~frame["item_id"].isin(hidden)]
     items = inst.items.sort_values("order")
     fig, (ax, ax_dk) = plt.subplots(
         1, 2, figsize=(11, 0.42 * len(items) + 2.6), gridspec_kw={"width_ratios": [6, 1]}, sharey=True
@@ -314,6 +322,8 @@ def plot_overview(study: Study, lang: str = "da") -> Figure:
             end = max(end, right)
         if labels:
             ax.text(end + 1.0, ypos[item_id], "Σ " + " | ".join(labels), va="center", fontsize=6.5, color=TOTAL_COLOR)
+    for item_id in sorted(hidden, key=ypos.get):
+        ax.text(0, ypos[item_id], inst.label(SUPPRESSED, lang), ha="center", va="center", fontsize=7.5, color="#555555")
     ticks = [f"{inst.exhibit_name(i, lang)}: {textwrap.shorten(inst.title(i, lang), 48)}" for i in items.index]
     ax.set_yticks(list(ypos.values()), ticks, fontsize=7.5)
     ax.invert_yaxis()

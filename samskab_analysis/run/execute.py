@@ -20,13 +20,16 @@ def pool_context() -> mp.context.BaseContext:
     """``fork`` where available (fast start, the parent has imported almost nothing), else ``spawn``."""
     return mp.get_context("fork" if "fork" in mp.get_all_start_methods() and sys.platform != "darwin" else "spawn")
 
+
 def execute_jobs(
-    todo: list, out_dir: Path, workers: int, on_result=None, engine: str = "kernel"
+    todo: list, out_dir: Path, workers: int, on_result=None, engine: str = "kernel", timeout: float | None = None
 ) -> dict[str, JobResult]:
     """Run *todo* (``[(job, hash), ...]``) in parallel with progress display; returns results by job name.
 
     ``on_result(job, result)`` is called in this process as soon as each job has finished.  *engine* is
     ``kernel`` (a fresh Jupyter kernel per notebook) or ``fork`` (:mod:`samskab_analysis.run.fork_engine`).
+    *timeout* (seconds) limits each notebook. On Ctrl-C (or SIGTERM, turned into ``KeyboardInterrupt`` by the
+    CLI) every worker is killed at once (their notebook processes die with them) before the interrupt propagates.
     """
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
@@ -43,11 +46,14 @@ def execute_jobs(
     progress = Progress(len(todo), workers)
     module = fork_engine if engine == "fork" else kernel_engine
     initializer, run = module.init_worker, module.run_job
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=initializer, initargs=(events,))
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=initializer, initargs=(events, os.getpid())
+    )
     try:
         # a worker pre-starts the kernel of its next notebook, except for the last ones (nothing follows)
         futures = {
-            pool.submit(run, job, out_dir, index < len(todo) - workers): job for index, (job, _) in enumerate(todo)
+            pool.submit(run, job, out_dir, index < len(todo) - workers, timeout): job
+            for index, (job, _) in enumerate(todo)
         }
         pending = set(futures)
         while pending:
@@ -65,14 +71,27 @@ def execute_jobs(
                 progress.finished(job.name, result.seconds, result.error, result.notes)
                 if on_result is not None:
                     on_result(job, result)
-    except KeyboardInterrupt:
-        pool.shutdown(wait=False, cancel_futures=True)
+    except BaseException:  # Ctrl-C, SIGTERM, or a bug here: stop every worker now
+        kill_workers(pool)
         progress.close()
         raise
     pool.shutdown(wait=True)
     drain(events, progress)
     progress.close()
     return results
+
+def kill_workers(pool) -> None:
+    """Kill the pool's worker processes (their forked notebooks and kernels die with them) and shut it down."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        try:
+            process.kill()
+        except (OSError, ValueError, AttributeError):
+            pass
+    for process in processes:
+        process.join(timeout=2)
+    pool.shutdown(wait=False, cancel_futures=True)
+
 
 def drain(events: mp.Queue, progress) -> None:
     """Pass every queued worker event to the progress display."""

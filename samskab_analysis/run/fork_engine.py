@@ -15,6 +15,8 @@ from __future__ import annotations
 import io
 import os
 import pickle
+import select
+import signal
 import sys
 import tempfile
 import time
@@ -201,9 +203,9 @@ def warm_up() -> None:
         figure.savefig(io.BytesIO(), format=fmt, bbox_inches="tight")
 
 
-def init_worker(events) -> None:
+def init_worker(events, run_pid: int | None = None) -> None:
     """Worker-process set-up for the fork engine: the kernel engine's set-up, then the imports."""
-    worker.init_worker(events)
+    worker.init_worker(events, run_pid)
     preload()
 
 
@@ -294,8 +296,12 @@ def run_cells(nb_man, on_notebook_start=None, on_cell_start=None) -> None:
             nb_man.cell_complete(cell, cell_index=index)
 
 
-def run_job(job, out_dir: Path, prestart_next: bool = False) -> JobResult:
-    """Execute one notebook in a forked child of this (preloaded) worker; same outputs as the kernel engine."""
+def run_job(job, out_dir: Path, prestart_next: bool = False, timeout: float | None = None) -> JobResult:
+    """Execute one notebook in a forked child of this (preloaded) worker; same outputs as the kernel engine.
+
+    With *timeout* (seconds), a child still running after it is killed and the job fails with a message
+    naming the notebook, the limit and the cell it was executing.
+    """
     del prestart_next  # no kernels to pre-start
     preload()
     start = time.perf_counter()
@@ -308,6 +314,7 @@ def run_job(job, out_dir: Path, prestart_next: bool = False) -> JobResult:
         code = 0
         try:
             os.close(read_fd)
+            worker.die_with_parent()
             with os.fdopen(write_fd, "wb") as channel:
 
                 def send(*message: object) -> None:
@@ -322,22 +329,52 @@ def run_job(job, out_dir: Path, prestart_next: bool = False) -> JobResult:
         finally:
             os._exit(code)
     os.close(write_fd)
-    result = None
-    with os.fdopen(read_fd, "rb") as channel:
-        while True:
-            try:
-                kind, *rest = pickle.load(channel)
-            except EOFError:
-                break
-            if kind == "result":
-                result = rest[0]
-            else:
-                worker.emit(kind, *rest)
+    try:
+        result, current = read_child(read_fd, start, timeout)
+    finally:
+        os.close(read_fd)
+    if result == "timeout":
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        message = worker.timeout_message(job, timeout or 0, current[0], current[1], job.notebook)
+        return JobResult(job.name, time.perf_counter() - start, message)
     _, status = os.waitpid(pid, 0)
     if result is None:
         code = os.waitstatus_to_exitcode(status)
         return JobResult(job.name, time.perf_counter() - start, f"notebook process died (exit status {code})")
     return result
+
+
+def read_child(fd: int, start: float, timeout: float | None) -> tuple[object, tuple[int, str]]:
+    """Relay the child's progress events until its result arrives, the pipe closes, or *timeout* has passed.
+
+    Returns the result (``None`` when the child died without one, ``"timeout"``) and the last cell started.
+    """
+    buffer, result, current = b"", None, (0, "")
+    while True:
+        wait = 1.0 if timeout is None else min(1.0, start + timeout - time.perf_counter())
+        if wait <= 0:
+            return "timeout", current
+        ready, _, _ = select.select([fd], [], [], wait)
+        if not ready:
+            continue
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return result, current
+        buffer += chunk
+        while buffer:
+            stream = io.BytesIO(buffer)
+            try:
+                kind, *rest = pickle.load(stream)
+            except (EOFError, pickle.UnpicklingError, ValueError):
+                break  # an incomplete message: wait for the rest
+            buffer = buffer[stream.tell() :]
+            if kind == "result":
+                result = rest[0]
+            else:
+                if kind == "cell":
+                    current = (int(rest[1]), str(rest[2]))
+                worker.emit(kind, *rest)
 
 
 def execute_in_child(job, out_dir: Path, send, start: float) -> JobResult:

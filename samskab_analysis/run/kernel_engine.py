@@ -33,11 +33,11 @@ _spare = None
 ENGINE = "samskab-kernel"
 
 
-def init_worker(events) -> None:
+def init_worker(events, run_pid: int | None = None) -> None:
     """Worker-process set-up for the kernel engine: the common set-up, and stop the spare kernel at exit."""
     from multiprocessing.util import Finalize
 
-    worker.init_worker(events)
+    worker.init_worker(events, run_pid)
     Finalize(None, _stop_spare, exitpriority=20)
 
 @dataclass
@@ -134,6 +134,11 @@ def register_engine() -> str:
     papermill_engines.register(ENGINE, OwnKernelEngine)
     return ENGINE
 
+def is_timeout(err: BaseException) -> bool:
+    """True for nbclient's cell time-out (``CellTimeoutError``, a ``TimeoutError``)."""
+    return isinstance(err, TimeoutError) or type(err).__name__ == "CellTimeoutError"
+
+
 def kernel_messages(log_path: Path) -> list[str]:
     """Lines the kernel wrote to its stderr, without the known noise."""
     try:
@@ -143,7 +148,7 @@ def kernel_messages(log_path: Path) -> list[str]:
     noise = re.compile("|".join(KERNEL_NOISE))
     return [line for line in lines if not noise.search(line)]
 
-def run_job(job, out_dir: Path, prestart_next: bool = False) -> JobResult:
+def run_job(job, out_dir: Path, prestart_next: bool = False, timeout: float | None = None) -> JobResult:
     """Execute one notebook (in a worker process) and write its notebook, HTML and figures."""
     import papermill as pm
 
@@ -156,8 +161,11 @@ def run_job(job, out_dir: Path, prestart_next: bool = False) -> JobResult:
     def on_notebook_start(notebook=None, **_: object) -> None:
         emit("start", job.name, len(notebook.cells) if notebook is not None else 0)
 
+    current = {"cell": 0, "line": ""}
+
     def on_cell_start(cell=None, cell_index=0, **_: object) -> None:
         first = next((line for line in (cell.source if cell is not None else "").splitlines() if line.strip()), "")
+        current.update(cell=cell_index, line=first.strip())
         emit("cell", job.name, cell_index, first.strip())
 
     kernel = None
@@ -178,11 +186,14 @@ def run_job(job, out_dir: Path, prestart_next: bool = False) -> JobResult:
             km=kernel.manager,
             shutdown_kernel="immediate",
             record_timing=False,
+            execution_timeout=timeout,
             on_notebook_start=on_notebook_start,
             on_cell_start=on_cell_start,
         )
     except Exception as err:  # noqa: BLE001 - report any failure of one notebook, keep the others running
         message = failure_message(err, partial)
+        if timeout is not None and is_timeout(err):
+            message = worker.timeout_message(job, timeout, current["cell"], current["line"], job.notebook)
         stderr = kernel_messages(kernel.log_path) if kernel else []
         if stderr and not isinstance(err, pm.PapermillExecutionError):
             message += "\n  kernel stderr:\n    " + "\n    ".join(stderr[-15:])

@@ -23,7 +23,7 @@ LIBRARY_DIR = REPO_ROOT / "samskab_analysis"
 
 
 #: Bump when the runner's outputs change in a way that needs every notebook re-executed.
-RUN_FORMAT = 2
+RUN_FORMAT = 3
 
 
 #: The runner itself (``run/`` and the CLI), never imported by notebooks: editing it does not rerun notebooks.
@@ -89,12 +89,75 @@ def output_paths(job: Job, out_dir: Path) -> dict[str, Path]:
     }
 
 
+def output_digests(job: Job, out_dir: Path, figures: Iterable[str]) -> dict[str, str]:
+    """``{path relative to the output folder: sha256}`` of a job's notebook, HTML page and figures."""
+    out_dir = Path(out_dir)
+    paths = [*output_paths(job, out_dir).values(), *(out_dir / f for f in figures)]
+    found = {
+        p.relative_to(out_dir).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in paths if p.is_file()
+    }
+    return dict(sorted(found.items()))
+
+
+def stale_reason(job: Job, digest: str, entry: dict[str, object] | None, out_dir: Path) -> str | None:
+    """Why *job* must run again (``None``: it is current).
+
+    Current means: the manifest *entry* has the job's input hash, succeeded, and every output it recorded
+    exists with the content it wrote (``outputs``: sha256 per file). Reasons starting with ``output`` are
+    outputs changed or removed behind the runner's back.
+    """
+    if not entry or entry.get("status", "ok") != "ok":
+        return "not run" if not entry else "failed last time"
+    if entry.get("hash") != digest:
+        return "inputs changed"
+    figures = [str(f) for f in entry.get("figures", [])]  # type: ignore[union-attr]
+    expected = [*output_paths(job, out_dir).values(), *(Path(out_dir) / f for f in figures)]
+    missing = [p for p in expected if not p.is_file()]
+    if missing:
+        return f"output {Path(missing[0]).relative_to(out_dir).as_posix()} is missing"
+    recorded = entry.get("outputs")
+    if not isinstance(recorded, dict):
+        return "no output hashes recorded"
+    now = output_digests(job, out_dir, figures)
+    for name, sha in now.items():
+        if recorded.get(name) != sha:
+            return f"output {name} differs from what it wrote"
+    return None
+
+
 def is_up_to_date(job: Job, digest: str, entry: dict[str, object] | None, out_dir: Path) -> bool:
-    """True when *entry* (from the manifest) matches *digest* and every output it recorded still exists."""
-    if not entry or entry.get("hash") != digest or entry.get("status", "ok") != "ok":
-        return False
-    figures = [out_dir / str(f) for f in entry.get("figures", [])]  # type: ignore[union-attr]
-    return all(p.is_file() for p in [*output_paths(job, out_dir).values(), *figures])
+    """True when *entry* (from the manifest) matches *digest* and every recorded output is unchanged."""
+    return stale_reason(job, digest, entry, out_dir) is None
+
+
+def discard_outputs(job: Job, out_dir: Path, entry: dict[str, object] | None) -> list[Path]:
+    """Remove a failed job's outputs, so none of them claims to be current; returns what was removed.
+
+    That is its executed notebook and HTML page, the figures its last successful run recorded, and the
+    figure files named after the job or its item (those the failed run may have written before failing).
+    """
+    out_dir = Path(out_dir)
+    paths = list(output_paths(job, out_dir).values())
+    paths += [out_dir / str(f) for f in (entry or {}).get("figures", [])]  # type: ignore[union-attr]
+    figures_dir = out_dir / "figures"
+    if figures_dir.is_dir():
+        prefixes = tuple(f"{p}_" for p in (job.name, job.item_id) if p)
+        paths += [p for p in figures_dir.iterdir() if p.name.startswith(prefixes)]
+    removed = []
+    for path in dict.fromkeys(paths):
+        if path.is_file():
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+def discard_recorded(out_dir: Path, name: str, entry: dict[str, object] | None) -> None:
+    """Remove the outputs the manifest recorded for job *name* (a job no longer planned, or withheld)."""
+    out_dir = Path(out_dir)
+    paths = [out_dir / "notebooks" / f"{name}.ipynb", out_dir / "html" / f"{name}.html"]
+    paths += [out_dir / str(f) for f in (entry or {}).get("figures", [])]  # type: ignore[union-attr]
+    for path in paths:
+        path.unlink(missing_ok=True)
 
 
 def load_manifest(out_dir: Path) -> dict[str, object]:

@@ -22,6 +22,9 @@ APPLIES_TO = ("both", "published", "respondents")
 
 
 EXHIBIT_COLUMNS = ("notebook", "per_item", "applies_to", "title")
+#: Optional column: ``true`` when the notebook applies ``min_count`` (statistical disclosure control) to every
+#: output; with ``--min-count`` > 0 the others are not run.
+DISCLOSURE_COLUMN = "disclosure_control"
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ class RunConfig:
     min_count: int = 0
     exhibits: Path = EXHIBITS_FILE
     engine: str = field(default_factory=lambda: default_engine())
+    #: Seconds a notebook may run before it is stopped and reported as a failure (None: no limit).
+    timeout: float | None = 1800.0
     #: Every ``--data`` file when more than one is given (the waves, in order); ``responses`` is the last.
     waves: tuple[Path, ...] = ()
     wave_labels: tuple[str, ...] = ()
@@ -133,6 +138,9 @@ def read_exhibits(path: Path) -> list[dict[str, str]]:
     for line, row in enumerate(rows, start=2):
         if row["applies_to"] not in APPLIES_TO:
             problems.append(_problem(path, line, "applies_to", row["applies_to"], "unknown value", APPLIES_TO))
+        if row.get("disclosure_control", "false").lower() not in ("true", "false"):
+            value = row.get("disclosure_control", "")
+            problems.append(_problem(path, line, "disclosure_control", value, "not true or false", ("true", "false")))
         if row["per_item"].lower() not in ("true", "false"):
             problems.append(_problem(path, line, "per_item", row["per_item"], "not true or false", ("true", "false")))
         if not row["notebook"].endswith(".ipynb"):
@@ -195,6 +203,7 @@ def common_parameters(config: RunConfig) -> dict[str, object]:
         "column_map": rel(config.column_map),
         "sheet": config.sheet,
         "min_count": config.min_count,
+        "processed_dir": rel(config.processed_dir),
     } | wave_parameters(config)
 
 
@@ -208,6 +217,34 @@ def wave_parameters(config: RunConfig) -> dict[str, object]:
     return {"waves": "|".join(str(rel(p)) for p in config.waves), "wave_labels": "|".join(config.wave_labels) or None}
 
 
+def unknown_only(config: RunConfig, jobs: list[Job]) -> list[str]:
+    """The ``--only`` keys matching no job of *jobs* (the unfiltered plan)."""
+    return [key for key in config.only if not any(key in (j.name, j.item_id, j.stem) for j in jobs)]
+
+
+def only_choices(jobs: list[Job]) -> str:
+    """The names ``--only`` accepts, for an error message: notebook stems and item ids."""
+    stems = list(dict.fromkeys(j.stem for j in jobs))
+    items = list(dict.fromkeys(j.item_id for j in jobs if j.item_id))
+    return ", ".join(stems) + (f"; items {', '.join(items)}" if items else "") + "; or job names such as figure_fig07"
+
+
+def has_disclosure_control(row: dict[str, str]) -> bool:
+    """True when an exhibits row says its notebook applies ``min_count`` to every output it writes."""
+    return row.get("disclosure_control", "false").lower() == "true"
+
+
+def withheld_notebooks(config: RunConfig) -> list[str]:
+    """Notebooks not run because ``--min-count`` is set and they do not apply it to all their outputs."""
+    if config.min_count <= 0:
+        return []
+    kind = "published" if config.published else "respondents"
+    rows = read_exhibits(Path(config.exhibits))
+    return [
+        Path(r["notebook"]).stem for r in rows if r["applies_to"] in ("both", kind) and not has_disclosure_control(r)
+    ]
+
+
 def plan_jobs(config: RunConfig) -> list[Job]:
     """All notebook runs for *config*, in report order (filtered by ``config.only``)."""
     exhibits_file = Path(config.exhibits)
@@ -219,6 +256,8 @@ def plan_jobs(config: RunConfig) -> list[Job]:
     for row in exhibits:
         if row["applies_to"] not in ("both", kind):
             continue
+        if config.min_count > 0 and not has_disclosure_control(row):
+            continue  # its outputs could show counts below min_count: not run (see withheld_notebooks)
         notebook = exhibits_file.parent / row["notebook"]
         if row["per_item"].lower() == "true":
             items = items if items is not None else read_items(config.data_dir)

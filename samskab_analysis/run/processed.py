@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from samskab_analysis.paths import PROCESSED_DIR
+from samskab_analysis.stats.disclosure import check_enough_respondents, protect_count_table, protect_summary
 from samskab_analysis.stats.ledger import claims_ledger
 from samskab_analysis.stats.scoring import study_summary
 from samskab_analysis.study import Study
@@ -39,12 +40,17 @@ def processed_counts(study: Study) -> pd.DataFrame:
     return study.counts[columns]
 
 
-def build_processed(study: Study, out_dir: str | Path = PROCESSED_DIR) -> dict[str, Path]:
-    """Write counts, item summary and (for the published study) the claims ledger and design."""
+def build_processed(study: Study, out_dir: str | Path = PROCESSED_DIR, min_count: int = 0) -> dict[str, Path]:
+    """Write counts, item summary and (for the published study) the claims ledger and design.
+
+    With *min_count* > 0, cells and statistics are suppressed (:mod:`samskab_analysis.stats.disclosure`).
+    """
     out = Path(out_dir)
+    check_enough_respondents(study.n, min_count, study.label)
+    counts = processed_counts(study)
     written = {
-        "counts": write_csv(processed_counts(study), out / "counts.csv"),
-        "item_summary": write_csv(study_summary(study), out / "item_summary.csv"),
+        "counts": write_csv(protect_count_table(counts, min_count), out / "counts.csv"),
+        "item_summary": write_csv(protect_summary(study_summary(study), counts, min_count), out / "item_summary.csv"),
     }
     if study.is_published:
         written["claims_ledger"] = write_csv(claims_ledger(study), out / "claims_ledger.csv")

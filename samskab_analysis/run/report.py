@@ -346,7 +346,7 @@ def write_index(config, jobs, out_dir: Path, manifest: dict | None = None) -> Pa
 <h1>{esc(title)}</h1>
 <p>Ulrich &amp; Stabell, <em>Samskabelse – De langsigtede effekter af kompetenceudvikling</em> — Norwegian follow-up
 survey of library staff, N = {esc(n)}. Data: {esc(label)}.</p>
-<p>samskab {esc(version)} · run {esc(run_date or "n/a")} · {status} ·
+<p>samskab {esc(version)}{f" · run {esc(run_date)}" if run_date else ""} · {status} ·
 {manifest_link}reproduce with <code>make reproduce</code></p>
 <nav class="toc"><a href="#exhibits">Exhibits</a><a href="#ledger">Claims ledger</a><a href="#design">Study design</a>
 <a href="#provenance">Data and provenance</a></nav>
@@ -367,7 +367,7 @@ marked <code>certain</code> or <code>possible</code> ({ledger_link}).</p>
 <h2 id="design">Study design</h2>
 {table_html(design_header, design, DESIGN_COLUMNS)}
 <h2 id="provenance">Data and provenance</h2>
-<p>Package version samskab {esc(version)}; notebooks last executed {esc(run_date or "n/a")}.
+<p>Package version samskab {esc(version)}{f"; notebooks last executed {esc(run_date)}" if run_date else ""}.
 sha256 of every input data file:</p>
 {hashes_html(data)}
 </main>

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import shutil
 import sys
 import time
 from collections.abc import Iterable
@@ -20,18 +21,44 @@ from pathlib import Path
 
 from samskab_analysis import __version__
 from samskab_analysis.data.errors import DataValidationError, Problem
-from samskab_analysis.paths import DATA_DIR, LANGS, REPO_ROOT, REPORTS_DIR
+from samskab_analysis.paths import DATA_DIR, LANGS, REPO_ROOT, REPORTS_DIR, check_out_dir
 from samskab_analysis.run.manifest import (
     RUN_FORMAT,
     data_files,
+    discard_outputs,
+    discard_recorded,
     file_digests,
     inputs_hash,
-    is_up_to_date,
     job_hash,
     load_manifest,
+    output_digests,
+    stale_reason,
     update_manifest,
 )
-from samskab_analysis.run.plan import EXHIBITS_FILE, Job, RunConfig, default_engine, plan_jobs, rel
+from samskab_analysis.run.plan import (
+    EXHIBITS_FILE,
+    Job,
+    RunConfig,
+    default_engine,
+    only_choices,
+    plan_jobs,
+    rel,
+    unknown_only,
+    withheld_notebooks,
+)
+
+FORMATS = ("svg", "png", "pdf")
+
+
+def source_date() -> str | None:
+    """The date to show for a run: from ``SOURCE_DATE_EPOCH`` (UTC) when set, else none.
+
+    The wall-clock date, time zone and locale never reach the committed reports (reproducible builds).
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch.isdigit():
+        return None
+    return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date().isoformat()
 
 
 def prepare_data(config: RunConfig) -> dict[str, Path]:
@@ -46,7 +73,7 @@ def prepare_data(config: RunConfig) -> dict[str, Path]:
         column_map=config.column_map,
         sheet=config.sheet,
     )
-    return build_processed(study, config.processed_dir)
+    return build_processed(study, config.processed_dir, config.min_count)
 
 
 def schedule(todo: list[tuple[Job, str]], history: dict[str, dict]) -> list[tuple[Job, str]]:
@@ -71,56 +98,120 @@ def schedule(todo: list[tuple[Job, str]], history: dict[str, dict]) -> list[tupl
     return sorted(todo, key=lambda pair: -estimate(pair[0]))
 
 
+def make_dirs(path: Path) -> list[Path]:
+    """Create *path* and its missing parents; return the folders created (deepest first)."""
+    made = []
+    for folder in [path, *path.parents]:
+        if folder.exists():
+            break
+        made.append(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    return made
+
+
+def remove_if_empty(folders: list[Path]) -> None:
+    """Remove the folders a rejected run created, when nothing was written into them (deepest first)."""
+    for folder in folders:
+        if folder.is_dir() and not any(p.is_file() or p.is_symlink() for p in folder.rglob("*")):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def run(config: RunConfig) -> int:
-    """Plan, execute what changed, update the manifest and the index page. Returns an exit code."""
+    """Plan, execute what changed, update the manifest and the index page. Returns an exit code.
+
+    The output folder is checked first (:func:`~samskab_analysis.paths.check_out_dir`); a folder this run
+    created is removed again when the run is rejected before writing anything into it.
+    """
+    out_dir = check_out_dir(
+        config.out_dir,
+        (config.data_dir, config.responses, config.assumptions, config.column_map, config.exhibits, *config.waves),
+    )
+    made = make_dirs(out_dir)
+    try:
+        return _run(config, out_dir)
+    finally:
+        remove_if_empty(made)
+
+
+def _run(config: RunConfig, out_dir: Path) -> int:
     started = time.perf_counter()
     os.environ.setdefault("PYTHONHASHSEED", "0")
     os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
-    out_dir = Path(config.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     data = file_digests(data_files(config))
     shared = inputs_hash(config, data)
     jobs = plan_jobs(config)
-    if config.only and not jobs:
-        print(f"samskab reproduce: nothing matches --only {','.join(config.only)}", file=sys.stderr)
-        return 2
+    if config.only:
+        every = plan_jobs(RunConfig(**{**config.__dict__, "only": ()}))
+        unknown = unknown_only(config, every)
+        if unknown:
+            print(
+                f"samskab reproduce: --only {','.join(unknown)} matches no notebook; valid: {only_choices(every)}",
+                file=sys.stderr,
+            )
+            return 2
+    withheld = withheld_notebooks(config)
+    if withheld:
+        print(
+            f"samskab reproduce: --min-count {config.min_count}: not running {', '.join(withheld)} "
+            "(no disclosure control for all their outputs; notebooks/exhibits.csv)",
+            file=sys.stderr,
+        )
     manifest = load_manifest(out_dir)
     previous: dict[str, dict] = dict(manifest.get("jobs", {}))  # type: ignore[arg-type]
-    todo, fresh = [], []
+    todo, fresh, changed = [], [], {}
     for job in jobs:
         digest = job_hash(job, shared)
-        if not config.force and is_up_to_date(job, digest, previous.get(job.name), out_dir):
+        reason = "forced" if config.force else stale_reason(job, digest, previous.get(job.name), out_dir)
+        if reason is None:
             fresh.append(job)
         else:
             todo.append((job, digest))
+            if reason.startswith("output"):
+                changed[job.name] = reason
     processed = [REPO_ROOT / p for p in manifest.get("processed", [])]  # type: ignore[union-attr]
     stale_data = manifest.get("inputs") != shared or not processed or not all(p.is_file() for p in processed)
     top: dict[str, object] = {"format": RUN_FORMAT, "version": __version__}
     if todo or config.force or stale_data:
         written = prepare_data(config)
         top.update(inputs=shared, data=data, processed=sorted(rel(p) for p in written.values()))
+        update_manifest(out_dir, {}, top)  # a valid manifest from the start, whenever the run is stopped
     changes: dict[str, dict | None] = {}
     failures: dict[str, str] = {}
     if todo:
         from samskab_analysis.run.execute import execute_jobs
 
-        top["run_date"] = dt.date.today().isoformat()
+        date = source_date()
+        if date:
+            top["run_date"] = date
         digests = {job.name: digest for job, digest in todo}
+        for name, reason in sorted(changed.items()):
+            print(f"samskab reproduce: re-executing {name}: {reason}", file=sys.stderr)
 
         def record(job: Job, result) -> None:  # the manifest is updated as each notebook finishes
             if result.error is None:
                 entry = {"hash": digests[job.name], "notebook": job.notebook.name, "status": "ok"}
-                entry.update(seconds=round(result.seconds, 1), figures=result.figures)
+                outputs = output_digests(job, out_dir, result.figures)
+                entry.update(seconds=round(result.seconds, 1), figures=result.figures, outputs=outputs)
             else:
                 failures[job.name] = result.error
+                discard_outputs(job, out_dir, previous.get(job.name))
                 entry = {"notebook": job.notebook.name, "status": "failed", "error": result.error}
             update_manifest(out_dir, {job.name: entry}, top)
 
         history = {**load_manifest(REPORTS_DIR).get("jobs", {}), **previous}  # type: ignore[dict-item]
-        execute_jobs(schedule(todo, history), out_dir, config.jobs, on_result=record, engine=config.engine)
+        execute_jobs(
+            schedule(todo, history),
+            out_dir,
+            config.jobs,
+            on_result=record,
+            engine=config.engine,
+            timeout=config.timeout,
+        )
     if not config.only:  # forget jobs that are no longer planned (e.g. a notebook removed from exhibits.csv)
         planned = {job.name for job in jobs}
         changes.update({name: None for name in previous if name not in planned})
+        for name in changes:  # and their outputs: e.g. a notebook withheld by --min-count keeps no old counts
+            discard_recorded(out_dir, name, previous.get(name))
     manifest = update_manifest(out_dir, changes, top)
     from samskab_analysis.run.report import write_index
 
@@ -165,6 +256,36 @@ def print_summary(todo, fresh, failures, out_dir: Path, index: Path, seconds: fl
         print(f"  failed notebook: {shown(out_dir / 'failed' / (name + '.ipynb'))}", file=sys.stderr)
 
 
+def bounded_int(low: int, what: str):
+    """An argparse type: an integer of at least *low*."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what} (a whole number >= {low})") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{value} is not allowed; use a whole number >= {low}")
+        return value
+
+    return parse
+
+
+def choice_list(allowed: tuple[str, ...], what: str):
+    """An argparse type: a comma-separated list of values from *allowed*, returned as a string."""
+
+    def parse(text: str) -> str:
+        values = [x.strip() for x in text.split(",") if x.strip()]
+        wrong = [x for x in values if x not in allowed]
+        if wrong or not values:
+            raise argparse.ArgumentTypeError(
+                f"unknown {what} {', '.join(wrong) or repr(text)}; choose from {', '.join(allowed)}"
+            )
+        return ",".join(values)
+
+    return parse
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``samskab reproduce``."""
     parser.add_argument(
@@ -182,14 +303,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--assumptions", type=Path, default=None, help="CSV replacing the shipped assumptions")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: reports/)")
     parser.add_argument("--lang", choices=LANGS, default="da", help="language of figures (default: da)")
-    parser.add_argument("--langs", default=",".join(LANGS), help="languages to render figure files in")
-    parser.add_argument("--formats", default="svg,png", help="figure formats (default: svg,png)")
     parser.add_argument(
-        "--jobs", "-j", type=int, default=os.cpu_count() or 1, help="notebooks run in parallel (default: all cores)"
+        "--langs", type=choice_list(LANGS, "language"), default=",".join(LANGS), help="languages to render figures in"
+    )
+    parser.add_argument(
+        "--formats", type=choice_list(FORMATS, "format"), default="svg,png", help="figure formats (default: svg,png)"
+    )
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=bounded_int(1, "a number of parallel notebooks"),
+        default=os.cpu_count() or 1,
+        help="notebooks run in parallel (default: all cores)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=bounded_int(1, "a number of seconds"),
+        default=1800,
+        help="seconds a notebook may run before it is stopped and reported as failed (default: 1800)",
     )
     parser.add_argument("--force", action="store_true", help="rerun every notebook, even when up to date")
     parser.add_argument("--only", default="", help="comma-separated notebook stems, job names or item ids to run")
-    parser.add_argument("--min-count", type=int, default=0, help="suppress cells below this count (privacy)")
+    parser.add_argument(
+        "--min-count",
+        type=bounded_int(0, "a count"),
+        default=0,
+        help="statistical disclosure control: suppress counts below this and what would reveal them (default: 0, off)",
+    )
     parser.add_argument(
         "--exhibits",
         type=Path,
@@ -226,7 +366,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         lang=args.lang,
         langs=langs,
         formats=tuple(f for f in args.formats.split(",") if f),
-        jobs=max(1, args.jobs),
+        jobs=args.jobs,
         force=args.force,
         only=tuple(x for x in args.only.split(",") if x),
         assumptions=args.assumptions.resolve() if args.assumptions else None,
@@ -235,6 +375,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         min_count=args.min_count,
         exhibits=Path(getattr(args, "exhibits", EXHIBITS_FILE)).resolve(),
         engine=getattr(args, "engine", default_engine()),
+        timeout=float(getattr(args, "timeout", 1800)),
         waves=waves,
         wave_labels=wave_labels if waves else (),
     )

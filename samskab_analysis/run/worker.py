@@ -11,7 +11,10 @@ import os
 import queue as queue_module
 import re
 import shutil
+import signal
+import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,11 +39,52 @@ class JobResult:
     figures: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
-def init_worker(events: mp.Queue | None) -> None:
-    """Worker-process set-up: the progress queue, quiet loggers, a private folder for kernel sockets."""
+def die_with_parent(signum: int = signal.SIGKILL) -> None:
+    """Ask Linux to send *signum* to this process when its parent exits (``PR_SET_PDEATHSIG``; no-op elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signum), 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):  # pragma: no cover - no libc with prctl
+        pass
+
+
+def watch_parent(pid: int, interval: float = 0.5) -> None:
+    """Exit this process at once when process *pid* (the ``samskab reproduce`` run) has gone.
+
+    A daemon thread; it covers what ``PR_SET_PDEATHSIG`` cannot (a worker whose direct parent is a server
+    process, other operating systems).
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # pragma: no cover - alive, owned by someone else
+                pass
+
+    threading.Thread(target=watch, name="samskab-watch-parent", daemon=True).start()
+
+
+def init_worker(events: mp.Queue | None, run_pid: int | None = None) -> None:
+    """Worker-process set-up: the progress queue, quiet loggers, a private folder for kernel sockets.
+
+    Ctrl-C is the run's business (the parent stops the workers), so workers ignore SIGINT; they die with
+    their parent and when the run's process (*run_pid*) has gone.
+    """
     import logging
 
     global _events, _workdir
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
+    if run_pid is not None:
+        watch_parent(run_pid)
     _events = events
     os.environ.setdefault("PYTHONHASHSEED", "0")
     os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
@@ -178,3 +222,23 @@ def write_outputs(nb, job, out_dir: Path, partial: Path) -> list[str]:
     partial.unlink(missing_ok=True)
     (out_dir / "failed" / f"{job.name}.ipynb").unlink(missing_ok=True)
     return saved_figures(nb, job.name, job.item_id, out_dir / "figures")
+
+
+def timeout_message(job, seconds: float, cell_index: int, first_line: str, notebook: Path | None = None) -> str:
+    """``notebook figure_fig07 exceeded the time limit of 60 s at cell 4/9 (`fig = plot_item(...`)``.
+
+    *cell_index* counts the cells of the executed notebook (0-based, with papermill's injected parameters cell);
+    the message counts those of the input notebook, as :func:`failure_message` does.
+    """
+    index, total = cell_index, None
+    if notebook is not None and Path(notebook).is_file():
+        import nbformat
+
+        cells = nbformat.read(notebook, as_version=4).cells
+        params = [i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", [])]
+        if params and index > params[0]:
+            index -= 1  # papermill inserts the injected-parameters cell after the parameters cell
+        total = len(cells)
+    where = f"cell {index + 1}" + (f"/{total}" if total else "")
+    shown = f" (`{first_line[:80]}`)" if first_line else ""
+    return f"notebook {job.name} exceeded the time limit of {seconds:g} s at {where}{shown}"

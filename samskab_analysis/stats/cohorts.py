@@ -27,6 +27,7 @@ import pandas as pd
 
 from samskab_analysis.data.count_table import NO_ANSWER
 from samskab_analysis.paths import DATA_DIR, resolve
+from samskab_analysis.stats.disclosure import hidden_items, hidden_mask, mask_rows
 from samskab_analysis.study import Study, load_study
 
 SYNTHETIC_EXAMPLE = "data/raw/examples/samskab_synthetic_cohort_no.csv"
@@ -75,7 +76,8 @@ def side_by_side(a: Study, b: Study, lang: str = "da", min_count: int = 0) -> pd
     """Per item and category: count and percent of all respondents in each cohort.
 
     'No answer' rows appear only when a cohort has one. Assumed cells of a reconstructed cohort are
-    flagged in ``note``. With *min_count* > 0, counts from 1 to min_count - 1 show as ``<min_count``.
+    flagged in ``note``. With *min_count* > 0, each cohort's cells are suppressed per item as
+    :mod:`samskab_analysis.stats.disclosure` says ('no answer' then always has its row).
     """
     inst = a.instrument
     rows = []
@@ -87,7 +89,7 @@ def side_by_side(a: Study, b: Study, lang: str = "da", min_count: int = 0) -> pd
         for category in categories:
             ca = int(ra.at[category, "count"]) if category in ra.index else 0
             cb = int(rb.at[category, "count"]) if category in rb.index else 0
-            if category == NO_ANSWER and ca == 0 and cb == 0:
+            if category == NO_ANSWER and ca == 0 and cb == 0 and min_count <= 0:
                 continue
             prov = str(ra.at[category, "provenance"]) if category in ra.index else ""
             rows.append(
@@ -104,20 +106,10 @@ def side_by_side(a: Study, b: Study, lang: str = "da", min_count: int = 0) -> pd
                 }
             )
     table = pd.DataFrame(rows)
-    for side in ("a", "b"):
-        table = suppress_counts(table, f"count_{side}", f"pct_{side}", min_count)
+    masks = {side: hidden_mask(table, min_count, f"count_{side}", "exhibit") for side in ("a", "b")}
+    for side, mask in masks.items():
+        table = mask_rows(table, mask, [f"count_{side}", f"pct_{side}"])
     return table
-
-
-def suppress_counts(table: pd.DataFrame, count: str, pct: str, min_count: int) -> pd.DataFrame:
-    """Show counts 1..min_count-1 as ``<min_count`` and their percent as ``suppressed``."""
-    if min_count <= 0:
-        return table
-    out = table.copy()
-    small = (out[count] > 0) & (out[count] < min_count)
-    out[count] = out[count].astype(object).where(~small, f"<{min_count}")
-    out[pct] = out[pct].astype(object).where(~small, "suppressed")
-    return out
 
 
 def expanded_scores(study: Study, item_id: str) -> np.ndarray:
@@ -176,9 +168,14 @@ def ordinal_logit(x: np.ndarray, y: np.ndarray) -> dict[str, object]:
     }
 
 
-def item_tests(a: Study, b: Study, lang: str = "en") -> pd.DataFrame:
-    """Per item: scored N and mean score in each cohort, Mann-Whitney U and the ordinal logit."""
+def item_tests(a: Study, b: Study, lang: str = "en", min_count: int = 0) -> pd.DataFrame:
+    """Per item: scored N and mean score in each cohort, Mann-Whitney U and the ordinal logit.
+
+    With *min_count* > 0, column ``suppressed`` flags items with a suppressed cell in either cohort
+    (:func:`tests_table` then hides their numbers).
+    """
     inst = a.instrument
+    hidden = hidden_items(a.counts, min_count) | hidden_items(b.counts, min_count)
     rows = []
     for item_id in inst.item_ids:
         x, y = expanded_scores(a, item_id), expanded_scores(b, item_id)
@@ -194,6 +191,7 @@ def item_tests(a: Study, b: Study, lang: str = "en") -> pd.DataFrame:
                 **mann_whitney(x, y),
                 **ordinal_logit(x, y),
                 "assumed_cells_a": assumed,
+                **({"suppressed": item_id in hidden} if min_count > 0 else {}),
             }
         )
     return pd.DataFrame(rows)
@@ -207,6 +205,9 @@ def tests_table(tests: pd.DataFrame) -> pd.DataFrame:
     for column in ("mw_p", "ologit_p"):
         out[column] = out[column].map(lambda p: "" if not np.isfinite(p) else f"{p:.3f}")
     out["mw_u"] = out["mw_u"].round(1)
+    if "suppressed" in out.columns:  # statistical disclosure control: nothing derived from a suppressed cell
+        derived = [c for c in out.columns if c not in ("exhibit", "assumed_cells_a", "suppressed", "ologit_status")]
+        out = mask_rows(out, out["suppressed"].to_numpy(), [*derived, "ologit_status"]).drop(columns=["suppressed"])
     return out
 
 

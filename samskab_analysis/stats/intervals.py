@@ -27,6 +27,7 @@ import pandas as pd
 
 from samskab_analysis.data.count_table import NO_ANSWER
 from samskab_analysis.stats.coverage import measured_minimum
+from samskab_analysis.stats.disclosure import mask_rows
 from samskab_analysis.stats.interval_methods import (
     DEFAULT_SIMULTANEOUS,
     METHODS,
@@ -247,18 +248,15 @@ def distribution_intervals(study: Study, alpha: float = 0.05) -> tuple[pd.DataFr
 
 
 def suppress_small(table: pd.DataFrame, min_count: int, count_column: str = "count") -> pd.DataFrame:
-    """Privacy: rows whose count is between 1 and *min_count* - 1 show ``<min_count`` and no share or bounds.
+    """Privacy: rows whose count is below *min_count* (zeros included) show ``suppressed``, with no share or bounds.
 
-    Interval bounds and count ranges reveal the count they were computed from, so they are blanked with it.
+    Interval bounds and count ranges reveal the count they were computed from, so they are blanked with it
+    (the rule of :mod:`samskab_analysis.stats.disclosure`; ``samskab reproduce --min-count`` does not run
+    this notebook's exhibits at all, as shares of several categories can be subtracted from each other).
     """
     if min_count <= 0:
         return table
-    out = table.copy()
-    small = (out[count_column] > 0) & (out[count_column] < min_count)
+    small = pd.to_numeric(table[count_column], errors="coerce").fillna(0) < min_count
     hidden = ("share", "lower", "upper", "count_range")
-    numeric = [c for c in out.columns if c in hidden or c.endswith(("_lower", "_upper"))]
-    for column in [count_column, *numeric]:
-        out[column] = (
-            out[column].astype(object).where(~small, f"<{min_count}" if column == count_column else "suppressed")
-        )
-    return out
+    numeric = [c for c in table.columns if c in hidden or c.endswith(("_lower", "_upper"))]
+    return mask_rows(table, small.to_numpy(), [count_column, *numeric])

@@ -13,8 +13,9 @@
 * **Paired tests** for the item comparisons the report makes (``data/raw/analysis/comparisons.csv``)
   with :func:`samskab_analysis.comparisons.paired_tests` on respondents who scored both items.
 
-Every summary carries its N; with ``min_count`` > 0, statistics resting on fewer respondents are
-replaced by ``suppressed``. No function here returns respondent ids to print.
+Every summary carries its N; with ``min_count`` > 0, statistics resting on fewer respondents, statistics
+of items with a suppressed cell and individual scores (min, median, max) are replaced by ``suppressed``
+(:mod:`samskab_analysis.stats.disclosure`). No function here returns respondent ids to print.
 """
 
 from __future__ import annotations
@@ -25,11 +26,11 @@ import numpy as np
 import pandas as pd
 
 from samskab_analysis.data.instrument import Instrument
-from samskab_analysis.paths import DATA_DIR, LANGS
+from samskab_analysis.paths import DATA_DIR, LANGS, check_lang
+from samskab_analysis.stats.disclosure import SUPPRESSED, hidden_cells, mask_rows, protect_columns
 
 MIN_ALPHA_N = 3
 MIN_CORRELATION_N = 3
-SUPPRESSED = "suppressed"
 
 
 def scale_scores(instrument: Instrument, item_id: str) -> dict[str, float]:
@@ -81,16 +82,27 @@ def suppress(frame: pd.DataFrame, n_column: str, columns: list[str], min_count: 
     return out
 
 
-def suppress_cells(frame: pd.DataFrame, columns: list[str], min_count: int) -> pd.DataFrame:
-    """Show counts 1..min_count-1 in *columns* as ``<min_count`` (0: no change)."""
+def suppress_cells(
+    frame: pd.DataFrame, columns: list[str], min_count: int, derived: list[str] | None = None
+) -> pd.DataFrame:
+    """Each row's *columns* are counts adding up to a known total: suppress them as
+    :func:`~samskab_analysis.stats.disclosure.hidden_cells` says, and *derived* columns of rows with a
+    suppressed cell (0: no change)."""
+    return protect_columns(frame, columns, min_count, derived or ())
+
+
+def hidden_response_items(responses: pd.DataFrame, instrument: Instrument, min_count: int) -> set[str]:
+    """Items whose answer counts (every category, blanks included) have a suppressed cell."""
     if min_count <= 0:
-        return frame
-    out = frame.copy()
-    for column in columns:
-        values = out[column]
-        small = values.map(lambda v: isinstance(v, (int, np.integer)) and 0 < v < min_count)
-        out[column] = values.astype(object).where(~small, f"<{min_count}")
-    return out
+        return set()
+    hidden = set()
+    for item_id in [i for i in instrument.item_ids if i in responses.columns]:
+        column = responses[item_id]
+        counts = [int((column == c).sum()) for c in instrument.item_categories(item_id)]
+        counts.append(len(column) - sum(counts))  # blanks ("no answer")
+        if any(hidden_cells(counts, min_count)):
+            hidden.add(item_id)
+    return hidden
 
 
 def index_summary(
@@ -101,6 +113,7 @@ def index_summary(
     min_count: int = 0,
 ) -> pd.DataFrame:
     """Per index: its items, respondents with a score, mean, SD, min, median and max of respondent scores."""
+    check_lang(lang)
     defs = indices if indices is not None else load_index_definitions(instrument)
     values = respondent_indices(responses, instrument, defs)
     rows = []
@@ -119,7 +132,15 @@ def index_summary(
                 "max": round(float(column.max()), 3) if len(column) else np.nan,
             }
         )
-    return suppress(pd.DataFrame(rows), "n", ["mean", "sd", "min", "median", "max"], min_count)
+    frame = suppress(pd.DataFrame(rows), "n", ["mean", "sd", "min", "median", "max"], min_count)
+    if min_count > 0:  # individual scores never; means only of indices without a suppressed item cell
+        hidden = hidden_response_items(responses, instrument, min_count)
+        revealing = [bool(set(part["item_id"]) & hidden) for _, part in defs.groupby("index_id", sort=False)]
+        frame = mask_rows(frame, [True] * len(frame), ["min", "median", "max"])
+        frame = mask_rows(frame, revealing, ["mean", "sd"])
+        scored = values.notna().sum()
+        frame = mask_rows(frame, [r or n < min_count for r, n in zip(revealing, scored, strict=True)], ["n"])
+    return frame
 
 
 def cronbach_alpha(scores: pd.DataFrame) -> tuple[float, int]:
@@ -140,6 +161,7 @@ def cronbach_alpha(scores: pd.DataFrame) -> tuple[float, int]:
 
 def reliability(responses: pd.DataFrame, instrument: Instrument, lang: str = "en", min_count: int = 0) -> pd.DataFrame:
     """Cronbach's alpha per level for each scale shared by at least two of the level's items (listwise)."""
+    check_lang(lang)
     scores = item_scores(responses, instrument, pomp=False)
     items = instrument.items.loc[[i for i in instrument.item_ids if i in scores.columns]]
     rows = []
@@ -161,7 +183,9 @@ def reliability(responses: pd.DataFrame, instrument: Instrument, lang: str = "en
                 }
             )
     frame = pd.DataFrame(rows, columns=["level", "scale", "items", "k", "n_complete", "alpha"])
-    return suppress(frame, "n_complete", ["alpha"], min_count)
+    frame = suppress(frame, "n_complete", ["alpha"], min_count)
+    hidden = hidden_response_items(responses, instrument, min_count)
+    return mask_rows(frame, [bool(set(i.split(",")) & hidden) for i in frame["items"]], ["n_complete", "alpha"])
 
 
 def item_correlations(responses: pd.DataFrame, instrument: Instrument) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -179,8 +203,21 @@ def correlation_table(
     """The correlation matrix for printing: rounded, blank where undefined or resting on < *min_count* pairs."""
     rho, pairs = item_correlations(responses, instrument)
     shown = rho.round(decimals).astype(object)
+    return shown.where(~correlation_hidden(responses, instrument, rho, pairs, min_count), "")
+
+
+def correlation_hidden(
+    responses: pd.DataFrame, instrument: Instrument, rho: pd.DataFrame, pairs: pd.DataFrame, min_count: int
+) -> pd.DataFrame:
+    """True where a correlation is not shown: undefined, too few pairs, or an item with a suppressed cell."""
     hidden = rho.isna() | (pairs < max(min_count, MIN_CORRELATION_N))
-    return shown.where(~hidden, "")
+    items = hidden_response_items(responses, instrument, min_count)
+    if items:
+        involved = pd.Series(rho.index.isin(list(items)), index=rho.index)
+        hidden = hidden | pd.DataFrame(
+            np.logical_or.outer(involved.to_numpy(), involved.to_numpy()), index=rho.index, columns=rho.columns
+        )
+    return hidden
 
 
 def paired_comparisons(
@@ -221,8 +258,16 @@ def paired_comparisons(
                 "wilcoxon_method": tests["wilcoxon_method"],
             }
         )
-    frame = suppress_cells(pd.DataFrame(rows), ["a>b", "a<b", "a=b"], min_count)
-    return suppress(frame, "n_pairs", ["mean_a", "mean_b", "sign_p", "wilcoxon_p"], min_count)
+    frame = suppress_cells(pd.DataFrame(rows), ["a>b", "a<b", "a=b"], min_count, ["sign_p", "wilcoxon_p"])
+    frame = suppress(frame, "n_pairs", ["mean_a", "mean_b", "sign_p", "wilcoxon_p"], min_count)
+    if min_count <= 0:
+        return frame
+    hidden = hidden_response_items(responses, instrument, min_count)
+    in_a, in_b = frame["item_a"].isin(hidden).to_numpy(), frame["item_b"].isin(hidden).to_numpy()
+    few = (pd.to_numeric(frame["n_pairs"]) < min_count).to_numpy()
+    frame = mask_rows(frame, in_a, ["mean_a"])
+    frame = mask_rows(frame, in_b, ["mean_b"])
+    return mask_rows(frame, few | in_a | in_b, ["n_pairs"])  # N minus the pairs counts the blanks
 
 
 def index_labels(indices: pd.DataFrame, lang: str) -> dict[str, str]:
@@ -230,5 +275,3 @@ def index_labels(indices: pd.DataFrame, lang: str) -> dict[str, str]:
     if f"label_{lang}" not in indices.columns:
         lang = LANGS[0]
     return dict(zip(indices["index_id"], indices[f"label_{lang}"], strict=True))
-
-
