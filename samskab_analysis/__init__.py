@@ -34,11 +34,21 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "assumptions_table",
         "completions_table",
         "count_matrix",
+        "interpretations_table",
         "statements_table",
     ),
     "samskab_analysis.stats.scoring": (
         "item_summary",
         "study_summary",
+    ),
+    "samskab_analysis.stats.coverage": (
+        "coverage_for_study",
+        "coverage_table",
+        "exact_coverage",
+    ),
+    "samskab_analysis.stats.population": (
+        "frame_table",
+        "manski_bounds",
     ),
     "samskab_analysis.stats.intervals": (
         "distribution_intervals",
@@ -135,6 +145,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "plot_overview",
     ),
     "samskab_analysis.figures.uncertainty": (
+        "plot_coverage",
         "plot_indices",
         "plot_intervals",
         "plot_sensitivity",

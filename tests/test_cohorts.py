@@ -68,11 +68,17 @@ def test_side_by_side_counts_and_suppression(pair):
 
 
 def test_mann_whitney_matches_scipy():
+    from scipy.stats import PermutationMethod
+
     x, y = np.array([5.0, 5, 4, 4, 3]), np.array([3.0, 2, 2, 4, 1])
-    result = mann_whitney(x, y)
-    expected = mannwhitneyu(x, y, alternative="two-sided", method="asymptotic")
-    assert result["mw_method"] == "asymptotic"
+    result = mann_whitney(x, y)  # small and tied: exact permutation p-value with ties
+    expected = mannwhitneyu(x, y, alternative="two-sided", method=PermutationMethod(n_resamples=np.inf))
+    assert result["mw_method"] == "exact"
     assert result["mw_u"] == expected.statistic and result["mw_p"] == pytest.approx(expected.pvalue)
+    big_x, big_y = np.tile(x, 8), np.tile(y, 8)  # 40 x 40 > 900: tie-corrected normal approximation
+    large = mann_whitney(big_x, big_y)
+    approx = mannwhitneyu(big_x, big_y, alternative="two-sided", method="asymptotic")
+    assert large["mw_method"] == "asymptotic" and large["mw_p"] == pytest.approx(approx.pvalue)
     exact = mann_whitney(np.array([1.0, 2, 3]), np.array([4.0, 5, 6]))
     assert exact["mw_method"] == "exact" and exact["mw_u"] == 0 and exact["mw_p"] == pytest.approx(0.1)
 

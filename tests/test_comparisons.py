@@ -142,6 +142,7 @@ def test_comparison_table_published(published: pd.DataFrame) -> None:
         "local_vs_municipal_visibility",
         "network_vs_municipal_visibility",
         "invited_vs_inviting",
+        "relevance_vs_visitors",
     ]
     row = published.loc["citizens_vs_associations"]
     assert (row["mean_a"], row["mean_b"], row["observed"]) == (pytest.approx(4.4), pytest.approx(4.1), "a>b")
@@ -151,25 +152,77 @@ def test_comparison_table_published(published: pd.DataFrame) -> None:
     assert row["completions"] == 4 * 330
     assert row["wilcoxon_p_min_all"] <= row["wilcoxon_p_min"]
     assert row["mannwhitney_p"] == pytest.approx(0.4726017017038689)
-    verdicts = {cid: verdict(r) for cid, r in published.iterrows()}
-    assert verdicts == {
-        "citizens_vs_associations": "not supported",
-        "awareness_vs_action": "survives",
-        "local_vs_municipal_visibility": "not supported",
-        "network_vs_municipal_visibility": "not supported",
-        "invited_vs_inviting": "survives",
-    }
+    assert row["mannwhitney_method"] == "exact permutation (ties included)"
+    assert set(published["holm_family"]) == {6}
+    # no comparison is settled by ten answers and a reconstruction: all undetermined
+    assert {cid: verdict(r) for cid, r in published.iterrows()} == dict.fromkeys(published.index, "undetermined")
+
+
+def test_awareness_vs_action_sign_test_with_holm(published: pd.DataFrame) -> None:
+    row = published.loc["awareness_vs_action"]
+    # sign test over the 18 pairings of the default tables: 10 of 10 up (p = 2/2^10) ... 7 up, 1 down, 2 ties
+    assert (row["sign_p_min"], row["sign_p_max"]) == (pytest.approx(2 / 2**10), pytest.approx(2 * 9 / 2**8))
+    assert row["sign_p_min_attainable"] == pytest.approx(2 / 2**10)
+    assert row["holm_p_best"] == pytest.approx(6 * 2 / 2**10)  # the smallest p of a family of 6
+    # the smallest worst-case p over the 16 table combinations: Holm lifts it above 5 % on every table
+    assert row["sign_p_minmax"] == pytest.approx(0.03125)
+    assert row["verdict"] == "undetermined" and row["share_tables_holds"] == 0.0 and row["detectable"]
+
+
+def test_figure_8_vs_7_is_undetermined(published: pd.DataFrame) -> None:
+    row = published.loc["relevance_vs_visitors"]
+    assert (row["item_a"], row["item_b"], row["pairings"]) == ("fig08", "fig07", 9)
+    assert (row["sign_p_min"], row["sign_p_max"]) == (pytest.approx(0.03125), pytest.approx(0.2890625))
+    assert row["verdict"] == "undetermined"
+
+
+def test_undetectable_difference_is_not_support_for_none(published: pd.DataFrame) -> None:
+    row = published.loc["invited_vs_inviting"]
+    assert row["sign_p_min_attainable"] == pytest.approx(0.5)
+    assert not row["detectable"] and row["verdict"] == "undetermined"
+    sentence = conclusions(published.loc[["invited_vs_inviting"]])[0]
+    assert "the data cannot detect a difference here" in sentence
+    assert "not support for 'no difference'" in sentence
+
+
+def test_local_visibility_holds_on_a_few_tables_only(published: pd.DataFrame) -> None:
+    row = published.loc["local_vs_municipal_visibility"]
+    assert row["completions"] == 1980
+    assert row["share_tables_holds"] == pytest.approx(7 / 1980)
+    assert row["verdict_reason"] == "some consistent tables or pairings give each answer"
+
+
+def test_family_verdicts_three_values() -> None:
+    from samskab_analysis.stats.comparisons import family_verdicts
+
+    def ev(gt: list[float], lt: list[float]) -> dict[str, np.ndarray]:
+        two = np.minimum(gt, lt)
+        return {"sign_p_min": two, "sign_p_max": two, "sign_p_gt_min": np.array(gt), "sign_p_gt_max": np.array(gt),
+                "sign_p_lt_min": np.array(lt), "sign_p_lt_max": np.array(lt)}  # fmt: skip
+
+    rows = [{"expected": "a>b"}, {"expected": "a>b"}, {"expected": "a>b"}, {"expected": "none"}]
+    evidence = [ev([0.001], [1.0]), ev([1.0], [0.001]), ev([0.001, 0.5], [1.0, 1.0]), ev([0.6], [1.0])]
+    out = family_verdicts(rows, evidence)
+    assert [o["verdict"] for o in out] == ["holds", "contradicted", "undetermined", "undetermined"]
+    assert out[2]["share_tables_holds"] == 0.5
+    assert not out[3]["detectable"]
+    # Holm: 0.02 alone holds, but not as the smallest of a family of 3 (3 * 0.02 > 0.05)
+    assert family_verdicts([{"expected": "a>b"}], [ev([0.02], [1.0])])[0]["verdict"] == "holds"
+    crowd = family_verdicts([{"expected": "a>b"}] * 3, [ev([0.02], [1.0]), ev([0.9], [1.0]), ev([0.9], [1.0])])
+    assert crowd[0]["verdict"] == "undetermined"
 
 
 def test_conclusions_are_generated_from_the_numbers(published: pd.DataFrame) -> None:
     sentences = conclusions(published)
     assert sentences[1].startswith("Attention to citizens' ideas vs inviting citizens in (fig02 vs fig03)")
-    assert "SURVIVES" in sentences[1] and "p between 0.002 and 0.031" in sentences[1]
-    assert "depend on the reconstruction's assumptions: p between 0.002 and 0.266" in sentences[1]
-    assert "DOES NOT SURVIVE" in sentences[0]
+    assert "Sign test (primary; exact): p between 0.002 and 0.070 over the 18 pairings" in sentences[1]
+    assert "assumes equal distances between answer categories" in sentences[1]
+    assert "Holm's correction over the family of 6 comparisons" in sentences[1]
+    assert "UNDETERMINED BY THE PUBLISHED NUMBERS" in sentences[1]
+    assert not any("SURVIVE" in s for s in sentences)
     changed = published.copy()
-    changed.loc["citizens_vs_associations", ["wilcoxon_p_min", "wilcoxon_p_max"]] = [0.01, 0.02]
-    assert "SURVIVES" in conclusions(changed)[0]
+    changed.loc["citizens_vs_associations", ["verdict", "verdict_reason"]] = ["holds", "on every table"]
+    assert "HOLDS" in conclusions(changed)[0]
 
 
 def test_respondent_level_uses_the_real_pairs(study: Study) -> None:
@@ -192,6 +245,15 @@ def test_respondent_level_uses_the_real_pairs(study: Study) -> None:
     assert row["sign_p_min"] == pytest.approx(2 / 2**8)
     assert np.isnan(row["wilcoxon_p_comonotone"])
     assert "for the observed pairs" in conclusions(table.reset_index())[0]
+    # 8 up, 0 down: exact sign p = 2/2^8, a family of one: the claim holds for these data
+    assert row["verdict"] == "holds" and row["sign_p_min_attainable"] == pytest.approx(2 / 2**8)
+    assert "HOLDS" in conclusions(table.reset_index())[0]
+    few = respondent_study(study, frame.iloc[:4])  # 4 pairs: the smallest attainable p is 2/2^4 = 0.125
+    row = comparison_table(few).iloc[0]
+    assert row["verdict"] == "undetermined" and not row["detectable"]
+    assert "UNDETERMINED BY THESE DATA: the data cannot detect a difference here" in conclusions(
+        comparison_table(few)
+    )[0]
 
 
 def test_invalid_comparisons_are_reported_together(study: Study, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from scipy import stats
 from samskab_analysis.data.count_table import with_scale_info
 from samskab_analysis.data.errors import DataValidationError
 from samskab_analysis.ingest.counts import counts_from_responses
-from samskab_analysis.stats import intervals
+from samskab_analysis.stats import interval_methods as intervals
 from samskab_analysis.stats.intervals import (
     category_intervals,
     distribution_intervals,

@@ -61,7 +61,7 @@ def test_stated_and_derived_counts(study, item_id, expected):
         assert got[category] == count, (item_id, category)
     rows = study.item_counts(item_id).set_index("category_id")
     for category in expected:
-        assert rows.at[category, "provenance"] in {"stated", "derived"}
+        assert rows.at[category, "provenance"] in {"stated", "derived", "derived_under_assumption"}
 
 
 @pytest.mark.parametrize(
@@ -88,14 +88,35 @@ def test_provenance_marks(study):
     prov = study.counts.set_index(["item_id", "category_id"])["provenance"]
     assert prov[("fig06", "low")] == "stated"
     assert prov[("fig06", "not_at_all")] == "derived"
-    assert prov[("fig10", "dont_know")] == "derived"
+    # the yes/no scale of Figures 10, 11, 16, 17 is itself assumed: their "don't know" follows only under it
+    for item_id in ("fig10", "fig11", "fig16", "fig17"):
+        assert prov[(item_id, "dont_know")] == "derived_under_assumption", item_id
+        assert prov[(item_id, "yes")] == prov[(item_id, "no")] == "stated"
+    assert set(study.counts.loc[study.counts["provenance"] == "derived_under_assumption", "item_id"]) == {
+        "fig10", "fig11", "fig16", "fig17"
+    }
+    source = study.counts.set_index(["item_id", "category_id"])["source"]
+    assert "scale assumed" in source[("fig10", "dont_know")]
     assert prov[("fig01", "some")] == "assumed"
     assert prov[("fig08", "high")] == "assumed"  # the split of 'high or very high' is not published
     fully_published = {"fig04", "fig06", "fig10", "fig11", "fig16", "fig17"}
     for item_id in fully_published:
-        assert set(study.item_counts(item_id)["provenance"]) <= {"stated", "derived"}, item_id
+        assert set(study.item_counts(item_id)["provenance"]) <= {"stated", "derived", "derived_under_assumption"}
     assumed_items = set(study.counts.loc[study.counts["provenance"] == "assumed", "item_id"])
     assert assumed_items.isdisjoint(fully_published)
+
+
+def test_stated_cells_cite_their_own_figure_first(study):
+    source = study.counts.set_index(["item_id", "category_id"])["source"]
+    # S05b (the Figure 5 paragraph, erratum E01) also states fig01's 50 %, but the Figure 1 statement comes first
+    assert source[("fig01", "very_high")] == "S01a; also S05b"
+    assert source[("fig01", "high")] == "S01b"
+    stated = study.counts[study.counts["provenance"] == "stated"]
+    statements = study.statements
+    for _, row in stated.iterrows():
+        first = row["source"].split(";")[0]
+        assert statements.at[first, "item_id"] == row["item_id"]
+        assert row["category_id"] in statements.at[first, "categories"]
 
 
 def test_derived_cells_are_fixed_by_statements(study):

@@ -25,7 +25,9 @@ from samskab_analysis.paths import DATA_DIR
 STATEMENT_COLUMNS = ("statement_id", "item_id", "cited_figure", "categories", "value", "unit", "section_da")
 ASSUMPTION_COLUMNS = ("item_id", "category_id", "count", "rule", "rationale")
 DESIGN_COLUMNS = ("key", "value", "unit", "kind", "section_da")
-ERRATA_COLUMNS = ("erratum_id", "statement_id", "cited_figure", "matched_item", "evidence")
+ERRATA_COLUMNS = ("erratum_id", "statement_id", "cited_figure", "matched_item", "confidence", "evidence")
+#: how sure an erratum is: ``certain`` (the wording proves it) or ``possible`` (the evidence points to it)
+ERRATUM_CONFIDENCE = ("certain", "possible")
 UNITS = ("percent", "count")
 SEPARATOR = "|"
 API_SOURCE = "load_study(assumptions={...})"
@@ -124,7 +126,12 @@ def _check_cited_figures(frame: pd.DataFrame, instrument: Instrument, errata: pd
 
 
 def load_statements(instrument: Instrument, data_dir: str | Path = DATA_DIR) -> pd.DataFrame:
-    """Load the report's numeric statements; ``categories`` becomes a tuple of category ids."""
+    """Load the report's numeric statements; ``categories`` becomes a tuple of category ids.
+
+    ``wording`` is what the report literally says; ``interpretation`` (blank: none needed) is our reading
+    where it adds to the wording (a category carried over from another sentence, 'halvdelen' = 50 %, an
+    assumed yes/no scale), with ``interpretation_reason``.
+    """
     frame = read_table(published_dir(data_dir) / "statements.csv", STATEMENT_COLUMNS, what="statements")
     problems = check_required_values(frame, ["statement_id", "item_id", "categories", "value", "unit"])
     problems += check_unique(frame, ["statement_id"])
@@ -135,6 +142,19 @@ def load_statements(instrument: Instrument, data_dir: str | Path = DATA_DIR) -> 
     problems += _check_categories(frame, instrument, "categories")
     problems += _check_statement_values(frame)
     problems += _check_cited_figures(frame, instrument, _read_errata(data_dir))
+    for column in ("wording", "interpretation", "interpretation_reason"):
+        if column not in frame:
+            frame[column] = ""
+    problems += [
+        Problem(
+            file=source_of(frame),
+            row=int(row[LINE]),
+            column="interpretation_reason",
+            message="an interpretation needs its reason",
+        )
+        for _, row in frame.iterrows()
+        if str(row["interpretation"]).strip() and not str(row["interpretation_reason"]).strip()
+    ]
     raise_if(problems)
     frame["value"] = frame["value"].map(parse_float)
     frame["categories"] = frame["categories"].map(lambda v: tuple(c.strip() for c in v.split(SEPARATOR)))
@@ -290,11 +310,16 @@ def design_int(design: pd.DataFrame, key: str) -> int:
 
 
 def load_errata(instrument: Instrument, statements: pd.DataFrame, data_dir: str | Path = DATA_DIR) -> pd.DataFrame:
-    """Load the cross-reference errata found in the report."""
+    """Load the cross-reference errata found in the report, each ``certain`` or ``possible``.
+
+    ``statement_id`` is blank when the wrong reference is not attached to a numeric statement.
+    """
     frame = read_table(published_dir(data_dir) / "errata.csv", ERRATA_COLUMNS, what="errata")
     problems = check_unique(frame, ["erratum_id"])
-    problems += check_allowed(frame, "statement_id", list(statements.index))
+    problems += check_required_values(frame, ["erratum_id", "confidence", "evidence"])
+    problems += check_allowed(frame, "statement_id", list(statements.index), optional=True)
     problems += check_allowed(frame, "matched_item", instrument.item_ids)
+    problems += check_allowed(frame, "confidence", ERRATUM_CONFIDENCE)
     problems += check_parse(frame, "cited_figure", parse_int, "a figure number")
     raise_if(problems)
     return frame.set_index("erratum_id", drop=False)

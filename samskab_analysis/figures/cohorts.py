@@ -49,7 +49,7 @@ def plot_cohorts(a: Study, b: Study, lang: str = "da", min_count: int = 0) -> Fi
             left = 0.0
             for _, row in rows.iterrows():
                 width = 100 * row["count"] / study.n
-                assumed = row.get("provenance") == "assumed"
+                assumed = row.get("provenance") in ("assumed", "derived_under_assumption")
                 color = category_color(inst, item_id, row["category_id"])
                 ax.barh(
                     ypos,
@@ -79,7 +79,7 @@ def plot_cohorts(a: Study, b: Study, lang: str = "da", min_count: int = 0) -> Fi
     ax.set_title(title, loc="left", fontsize=9, fontweight="bold")
     handles = colour_legend(inst, lang)
     handles.append(Patch(color=NO_ANSWER_COLOR, label=inst.label("no_answer", lang)))
-    if (a.counts.get("provenance") == "assumed").any():
+    if a.counts.get("provenance").isin(["assumed", "derived_under_assumption"]).any():
         handles.append(Patch(facecolor="#7a7a7a", alpha=0.5, hatch="///", label=inst.label("assumed", lang)))
     fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=7, frameon=False)
     if is_synthetic(a) or is_synthetic(b):

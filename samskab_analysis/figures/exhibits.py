@@ -64,7 +64,7 @@ def item_claims(study: Study, item_id: str) -> pd.DataFrame:
     if not study.is_published:
         return pd.DataFrame()
     ledger = claims_ledger(study)
-    cols = ["claim_id", "categories", "stated", "reproduced", "cells", "status"]
+    cols = ["claim_id", "categories", "stated", "from_table", "cells", "status", "interpretation"]
     return ledger.loc[ledger["item_id"] == item_id, cols].reset_index(drop=True)
 
 

@@ -1,7 +1,11 @@
 """Figures: one item as the report's bar chart, and all items as a diverging stacked bar.
 
 Every figure shows N, the share per category, and marks reconstructed cells: stated cells are
-solid, derived cells dotted, assumed cells light and hatched, with a legend saying so.
+solid, derived cells dotted, cells derived only under an assumed answer scale light and cross-hatched,
+assumed cells light and hatched, with a legend saying so.  Where the report states a total over several
+categories whose split it does not give (e.g. Figure 7: high + very high = 20 %), the total is drawn as a
+bracket (item figure) or an outline (overview) labelled "stated together", so only the split inside is
+shown as assumed.
 Saving is deterministic (fixed SVG hash salt, no dates, glyphs as paths).
 """
 
@@ -18,7 +22,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 
 from samskab_analysis.data.count_table import NO_ANSWER
 from samskab_analysis.data.instrument import Instrument
@@ -28,9 +32,13 @@ from samskab_analysis.study import Study
 STYLE = {
     "stated": {"alpha": 1.0, "hatch": None},
     "derived": {"alpha": 1.0, "hatch": ".."},
+    "derived_under_assumption": {"alpha": 0.6, "hatch": "xx"},
     "assumed": {"alpha": 0.45, "hatch": "///"},
     "observed": {"alpha": 1.0, "hatch": None},
 }
+#: text mark after a share: assumed ' *', derived only under an assumed scale ' (*)'
+MARKS = {"assumed": " *", "derived_under_assumption": " (*)"}
+TOTAL_COLOR = "#222222"
 NO_ANSWER_COLOR = "#cfcfcf"
 INTERVAL_COLOR = "#4d4d4d"
 RC = {
@@ -71,7 +79,7 @@ def plot_rows(study: Study, item_id: str) -> pd.DataFrame:
 def provenance_legend(instrument: Instrument, provenances: Sequence[str], lang: str) -> list[Patch]:
     """Legend handles explaining how stated, derived and assumed cells are drawn."""
     handles = []
-    for prov in ("stated", "derived", "assumed", "observed"):
+    for prov in STYLE:
         if prov in provenances:
             style = STYLE[prov]
             handles.append(
@@ -80,10 +88,44 @@ def provenance_legend(instrument: Instrument, provenances: Sequence[str], lang: 
                     alpha=style["alpha"],
                     hatch=style["hatch"],
                     edgecolor="#333333",
-                    label=instrument.label(prov, lang) + (" *" if prov == "assumed" else ""),
+                    label=instrument.label(prov, lang) + MARKS.get(prov, ""),
                 )
             )
     return handles
+
+
+def stated_totals(study: Study, item_id: str) -> list[tuple[tuple[str, ...], str]]:
+    """The report's stated totals over several categories whose split is not stated: (categories, label).
+
+    A total is shown when at least one of its cells is not ``stated`` (Figure 2's 90 % = 50 % + 40 %, all
+    stated, is not).  Respondent-level data has none.
+    """
+    if not study.is_published or study.statements is None:
+        return []
+    rows = study.item_counts(item_id).set_index("category_id")
+    out = []
+    for _, st in study.statements[study.statements["item_id"] == item_id].iterrows():
+        cats = tuple(st["categories"])
+        if len(cats) < 2 or (rows.loc[list(cats), "provenance"] == "stated").all():
+            continue
+        unit = " %" if st["unit"] == "percent" else ""
+        label = f"{st['value']:g}{unit}"
+        if (cats, label) not in out:
+            out.append((cats, label))
+    return sorted(out, key=lambda t: len(t[0]))
+
+
+def _draw_total_brackets(ax: plt.Axes, totals, y_of: dict[str, int], text: str) -> None:
+    """A bracket right of the bars for each stated total, nested by size, with its label."""
+    for k, (cats, label) in enumerate(totals):
+        ys = [y_of[c] for c in cats if c in y_of]
+        if not ys:
+            continue
+        x = 101 + 9 * k
+        top, bottom = min(ys) - 0.38, max(ys) + 0.38
+        ax.plot([x - 1.2, x, x, x - 1.2], [top, top, bottom, bottom], color=TOTAL_COLOR, linewidth=0.9)
+        ax.text(x + 0.8, (top + bottom) / 2, f"{text}:\n{label}", va="center", ha="left", fontsize=6.8,
+                color=TOTAL_COLOR)  # fmt: skip
 
 
 def plot_item(
@@ -129,8 +171,8 @@ def plot_item(
             linewidth=0.6,
             height=0.7,
         )
-        assumed = row["provenance"] == "assumed"
-        text = f"{100 * row['share']:.0f} % ({int(row['count'])}){' *' if assumed else ''}"
+        assumed = row["provenance"] in MARKS
+        text = f"{100 * row['share']:.0f} % ({int(row['count'])}){MARKS.get(row['provenance'], '')}"
         ax.text(
             100 * row["share"] + 1.2,
             yi,
@@ -154,9 +196,12 @@ def plot_item(
                     elinewidth=0.9,
                     capsize=2.5,
                 )
+    totals = stated_totals(study, item_id)
+    y_of = dict(zip(rows["category_id"], y, strict=True))
+    _draw_total_brackets(ax, totals, y_of, inst.label("stated_together", lang))
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
-    ax.set_xlim(0, 112)
+    ax.set_xlim(0, 112 + (9 * len(totals) + 12 if totals else 0))
     ax.set_xticks(range(0, 101, 20))
     ax.set_xlabel(inst.label("percent_of_respondents", lang))
     ax.grid(axis="y", visible=False)
@@ -173,6 +218,8 @@ def plot_item(
     )
     provenances = set(rows["provenance"])
     handles = provenance_legend(inst, provenances, lang) if provenances != {"observed"} else []
+    if totals:
+        handles.append(Line2D([], [], color=TOTAL_COLOR, linewidth=0.9, label=inst.label("stated_total_legend", lang)))
     if intervals is not None:
         handles.append(Line2D([], [], color=INTERVAL_COLOR, linewidth=0.9, label=inst.label("interval_wilson", lang)))
     if handles:
@@ -261,6 +308,23 @@ def plot_overview(study: Study, lang: str = "da", min_count: int = 0) -> Figure:
             linewidth=0.5,
             height=0.7,
         )
+    for item_id in items.index:
+        segs = frame[(frame["item_id"] == item_id) & ~frame["aside"]].set_index("category_id")
+        labels, end = [], -100.0
+        for k, (cats, label) in enumerate(stated_totals(study, item_id)):
+            part = segs.loc[[c for c in cats if c in segs.index]]
+            left, right = 100 * part["start"].min(), 100 * (part["start"] + part["width"]).max()
+            pad = 0.05 * k
+            ax.add_patch(
+                Rectangle(
+                    (left, ypos[item_id] - 0.4 - pad), right - left, 0.8 + 2 * pad, fill=False,
+                    edgecolor=TOTAL_COLOR, linewidth=1.1, zorder=3,
+                )
+            )  # fmt: skip
+            labels.append(label)
+            end = max(end, right)
+        if labels:
+            ax.text(end + 1.0, ypos[item_id], "Σ " + " | ".join(labels), va="center", fontsize=6.5, color=TOTAL_COLOR)
     for item_id in sorted(hidden, key=ypos.get):
         ax.text(0, ypos[item_id], inst.label(SUPPRESSED, lang), ha="center", va="center", fontsize=7.5, color="#555555")
     ticks = [f"{inst.exhibit_name(i, lang)}: {textwrap.shorten(inst.title(i, lang), 48)}" for i in items.index]
@@ -290,6 +354,12 @@ def plot_overview(study: Study, lang: str = "da", min_count: int = 0) -> Figure:
     handles = colour_legend(inst, lang)
     visible = frame[frame["width"] > 0]
     handles += provenance_legend(inst, set(visible["provenance"].dropna()), lang)
+    if any(stated_totals(study, i) for i in items.index):
+        handles.append(
+            Patch(
+                fill=False, edgecolor=TOTAL_COLOR, linewidth=1.1, label="Σ " + inst.label("stated_total_legend", lang)
+            )
+        )
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.06), ncol=4, fontsize=7.5)
     ax.set_title(f"N = {study.n} {inst.label('respondents', lang)}", loc="right", fontsize=8.5)
     fig.tight_layout()

@@ -182,6 +182,46 @@ def plot_indices(study: Study, table: pd.DataFrame, lang: str = "da", data_dir: 
     return fig
 
 
+def plot_coverage(coverage: pd.DataFrame, lang: str = "da", data_dir: str | Path = DATA_DIR) -> Figure:
+    """Nominal vs measured coverage per interval method: a bar from the smallest to the largest coverage over the
+    true distributions, a dot at the smallest, the nominal level dashed; one panel per number of categories.
+
+    *coverage* is :func:`samskab_analysis.stats.coverage.study_coverage` (its ``study-like`` grid is drawn) or
+    ``coverage_table`` rows.
+    """
+    apply_style()
+    labels = load_labels(data_dir)
+    if "grid" in coverage:
+        coverage = coverage[coverage["grid"] == "study-like"]
+    ks = sorted(coverage["k"].unique())
+    fig, axes = plt.subplots(1, len(ks), figsize=(5.4 * len(ks), 3.6), sharey=True, squeeze=False)
+    for ax, k in zip(axes[0], ks, strict=True):
+        part = coverage[(coverage["k"] == k) & coverage["min_coverage"].notna()].reset_index(drop=True)
+        x = np.arange(len(part))
+        below = part["below_nominal"].fillna(False).astype(bool).to_numpy()
+        colors = np.where(below, WILSON, DOT)
+        ax.vlines(x, 100 * part["min_coverage"], 100 * part["max_coverage"], colors=RANGE, linewidth=7)
+        ax.scatter(x, 100 * part["min_coverage"], color=colors, zorder=3, s=22)
+        for xi, value in zip(x, part["min_coverage"], strict=True):
+            ax.text(xi + 0.12, 100 * value, f"{100 * value:.0f}", fontsize=7.5, va="center")
+        ax.axhline(100 * part["nominal"].iloc[0], color=EXACT, linestyle="--", linewidth=0.9)
+        ax.set_xticks(x, [f"{m}\n({_label(labels, 'kind_' + kd.replace(' ', '_'), lang)})"
+                          for m, kd in zip(part["method"], part["kind"], strict=True)], fontsize=7)  # fmt: skip
+        n = int(part["n"].iloc[0]) if len(part) else 0
+        ax.set_title(f"N = {n}, k = {k}", fontsize=9)
+        ax.set_ylim(min(50, 100 * float(coverage["min_coverage"].min()) - 5), 101)
+    axes[0][0].set_ylabel(_label(labels, "coverage_axis", lang))
+    fig.suptitle(_label(labels, "coverage_title", lang), x=0.01, ha="left", fontweight="bold", fontsize=10)
+    handles = [
+        Line2D([], [], color=EXACT, linestyle="--", linewidth=0.9, label=_label(labels, "nominal_level", lang)),
+        Patch(color=RANGE, label=_label(labels, "coverage_range", lang)),
+        Line2D([], [], marker="o", linestyle="", color=WILSON, label=_label(labels, "below_nominal", lang)),
+    ]
+    fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=7.5, bbox_to_anchor=(0.5, -0.02))
+    fig.tight_layout(rect=(0, 0.07, 1, 0.95))
+    return fig
+
+
 def save_uncertainty_figures(
     study: Study,
     lang: str,
@@ -190,8 +230,10 @@ def save_uncertainty_figures(
     formats: str | Sequence[str],
     data_dir: str | Path = DATA_DIR,
     indices: pd.DataFrame | None = None,
+    coverage: pd.DataFrame | None = None,
 ) -> list[Path]:
-    """Draw and save ``uncertainty_{top2,ranges,indices}_<lang>`` in *lang* and every language of *also_langs*."""
+    """Draw and save ``uncertainty_{top2,ranges,indices}_<lang>`` (and ``uncertainty_coverage_<lang>`` when
+    *coverage* is given) in *lang* and every language of *also_langs*."""
     from samskab_analysis.figures.exhibits import split_list
     from samskab_analysis.stats.indices import index_table, load_indices
     from samskab_analysis.stats.intervals import share_intervals
@@ -207,6 +249,8 @@ def save_uncertainty_figures(
             "ranges": plot_sensitivity(study, ranges, code, data_dir),
             "indices": plot_indices(study, index_table(study, indices=indices, lang=code), code, data_dir),
         }
+        if coverage is not None:
+            figures["coverage"] = plot_coverage(coverage, code, data_dir)
         for name, fig in figures.items():
             paths += save_figure(fig, f"uncertainty_{name}_{code}", out, split_list(formats))
             plt.close(fig)

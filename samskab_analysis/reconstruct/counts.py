@@ -3,8 +3,13 @@
 Every count table that satisfies all statements of an item (and sums to N) is a *consistent
 completion*.  With N = 10 the space is small, so it is enumerated exactly.  A cell is
 
-* ``stated``  when a statement names that single category,
-* ``derived`` when it takes the same value in every consistent completion,
+* ``stated``  when a statement names that single category (its ``source`` is the statement about the item's
+  own figure first; statements quoted elsewhere, e.g. under an erratum, follow as ``also``),
+* ``derived`` when it takes the same value in every consistent completion and the answer scale is stated,
+* ``derived_under_assumption`` when it takes the same value in every consistent completion *only because the
+  answer scale is assumed*: the item's scale is ``assumed`` in items.csv (e.g. the "don't know" cells of the
+  yes/no items), or the cell is a non-zero count in a category the report's prose never names (the scale
+  completes it); its ``source`` names the scale assumption,
 * ``assumed`` when it is fixed only by a row of the assumptions file.
 
 The assumptions must pick exactly one completion per item; anything else is an error that says
@@ -25,7 +30,9 @@ from samskab_analysis.data.errors import DataValidationError, Problem
 from samskab_analysis.data.instrument import Instrument
 
 MAX_TABLES = 2_000_000
-PROVENANCES = ("stated", "derived", "assumed", "observed")
+PROVENANCES = ("stated", "derived", "derived_under_assumption", "assumed", "observed")
+#: provenances that rest on an assumption of ours (figures hatch them, badges count them)
+ASSUMPTION_PROVENANCES = ("derived_under_assumption", "assumed")
 
 
 @dataclass(frozen=True)
@@ -95,8 +102,17 @@ def reconstruct_item(
     n: int,
     statements: pd.DataFrame,
     assumptions: pd.DataFrame,
+    *,
+    scale_assumption: str = "",
+    named_categories: frozenset[str] | None = None,
+    figure: int | None = None,
 ) -> tuple[pd.DataFrame, list[Problem]]:
-    """Reconstruct one item; returns its rows and the problems found."""
+    """Reconstruct one item; returns its rows and the problems found.
+
+    *scale_assumption* is the reason the item's answer scale is assumed (blank: the scale is stated);
+    *named_categories* the categories the report's prose ever names (None: all); *figure* the item's own
+    figure number (its statements are cited first).
+    """
     constraints = statement_constraints(statements, categories, n)
     stmt_file = source_of(statements)
     problems = [
@@ -113,7 +129,14 @@ def reconstruct_item(
             _item_problem(item_id, stmt_file, f"statements contradict each other for N = {n}: {listed}")
         ]
     determined = (tables == tables[0]).all(axis=0)
-    stated = {c.columns[0]: c.statement_id for c in constraints if len(c.columns) == 1}
+    stated: dict[int, list[str]] = {}
+    for c in constraints:
+        if len(c.columns) == 1:
+            stated.setdefault(c.columns[0], []).append(c.statement_id)
+    if figure is not None and "cited_figure" in statements:
+        cited = statements["cited_figure"]
+        foreign = {str(sid) for sid in statements.index if pd.notna(cited[sid]) and int(cited[sid]) != figure}
+        stated = {col: sorted(ids, key=lambda sid: sid in foreign) for col, ids in stated.items()}
 
     chosen = tables
     asm_file = source_of(assumptions)
@@ -155,10 +178,16 @@ def reconstruct_item(
     rows = []
     for i, category in enumerate(categories):
         if i in stated:
-            provenance, source = "stated", stated[i]
+            ids = stated[i]
+            provenance, source = "stated", ids[0] + (f"; also {','.join(ids[1:])}" if len(ids) > 1 else "")
         elif determined[i]:
             provenance = "derived"
             source = "N=" + str(n) + "; " + ",".join(c.statement_id for c in constraints)
+            unnamed = named_categories is not None and category not in named_categories and final[i] > 0
+            if scale_assumption or unnamed:
+                provenance = "derived_under_assumption"
+                reason = scale_assumption or "the report never names this category; the standard scale completes it"
+                source += f"; scale assumed: {reason}"
         else:
             provenance, source = "assumed", "assumption: " + asm_rules.get(category, "implied by other assumptions")
         rows.append(
@@ -189,8 +218,24 @@ def reconstruct_counts(
         item_statements.attrs["source"] = source_of(statements)
         item_assumptions = assumptions[assumptions["item_id"] == item_id]
         item_assumptions.attrs["source"] = source_of(assumptions)
+        item = instrument.items.loc[item_id]
+        figure = None if pd.isna(item["figure"]) else int(item["figure"])
+        scale_id = item["scale_id"]
+        named = frozenset(
+            c
+            for other, cats in zip(statements["item_id"], statements["categories"], strict=True)
+            if instrument.items.at[other, "scale_id"] == scale_id
+            for c in cats
+        )
         frame, found = reconstruct_item(
-            item_id, instrument.item_categories(item_id), n, item_statements, item_assumptions
+            item_id,
+            instrument.item_categories(item_id),
+            n,
+            item_statements,
+            item_assumptions,
+            scale_assumption=str(item["scale_note"]) if item["scale_basis"] == "assumed" else "",
+            named_categories=named,
+            figure=figure,
         )
         frames.append(frame)
         problems += found

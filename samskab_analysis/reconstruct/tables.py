@@ -11,7 +11,8 @@ if TYPE_CHECKING:
 
 
 def statements_table(study: Study) -> pd.DataFrame:
-    """The published statements: id, item, categories, value and unit."""
+    """The published statements: id, item, categories, value, unit, the report's wording and our interpretation
+    (blank where the wording names the categories itself)."""
     st = study.statements
     return pd.DataFrame(
         {
@@ -21,7 +22,18 @@ def statements_table(study: Study) -> pd.DataFrame:
             "categories": st["categories"].map("+".join),
             "value": st["value"].map(lambda v: f"{v:g}"),
             "unit": st["unit"],
+            "wording": st["wording"],
+            "interpretation": st["interpretation"],
         }
+    ).reset_index(drop=True)
+
+
+def interpretations_table(study: Study) -> pd.DataFrame:
+    """Statements whose reading adds to the report's words: the interpretation and its reason."""
+    st = study.statements
+    st = st[st["interpretation"] != ""]
+    return pd.DataFrame(
+        {"statement": st["statement_id"], "interpretation": st["interpretation"], "reason": st["interpretation_reason"]}
     ).reset_index(drop=True)
 
 
@@ -38,6 +50,7 @@ def completions_table(study: Study) -> pd.DataFrame:
                 "consistent_tables": int(part["completions"].iloc[0]),
                 "stated": int(prov.get("stated", 0)),
                 "derived": int(prov.get("derived", 0)),
+                "derived_under_assumption": int(prov.get("derived_under_assumption", 0)),
                 "assumed": int(prov.get("assumed", 0)),
             }
         )
@@ -51,8 +64,9 @@ def assumptions_table(study: Study) -> pd.DataFrame:
 
 
 def count_matrix(study: Study) -> pd.DataFrame:
-    """Item × category matrix of counts; assumed cells carry a ``*``, derived cells a ``°``."""
-    marks = {"stated": "", "derived": "°", "assumed": "*", "observed": ""}
+    """Item × category matrix of counts; assumed cells carry a ``*``, derived cells a ``°``, cells derived only
+    under an assumed answer scale a ``^``."""
+    marks = {"stated": "", "derived": "°", "derived_under_assumption": "^", "assumed": "*", "observed": ""}
     counts = study.counts.assign(cell=lambda f: f["count"].astype(str) + f["provenance"].map(marks))
     matrix = counts.pivot(index="item_id", columns="category_id", values="cell").fillna("")
     order = list(dict.fromkeys(study.instrument.scales["category_id"]))

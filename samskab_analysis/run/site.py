@@ -215,7 +215,7 @@ class Context:
             return ""
         if all(k == "observed" for k in kinds):
             return f'<span class="badge ok">{esc(self.say("badge_observed"))}</span>'
-        assumed = sum(k == "assumed" for k in kinds)
+        assumed = sum(k in ("assumed", "derived_under_assumption") for k in kinds)
         if assumed:
             text = self.say("badge_assumed", assumed=assumed, cells=len(kinds))
             return f'<span class="badge warn">{esc(text)}</span>'
@@ -416,14 +416,23 @@ def results_markdown(ctx: Context, level_id: str, label: str, results_doc: str |
     return "\n".join(lines)
 
 
+def ledger_status(status: str) -> str:
+    """The strings-table key of a ledger status (``consistent``, ``INCONSISTENT``, with or without an erratum)."""
+    if status.startswith("possible erratum"):
+        return "status_possible_erratum"
+    if "erratum" in status:
+        return "status_erratum"
+    return f"status_{status.split(' ')[0].lower()}"
+
+
 def ledger_html(ctx: Context) -> str:
     """The claims ledger with translated headers, category labels and statuses."""
     header, ledger = read_csv(Path(ctx.config.processed_dir) / "claims_ledger.csv")
     if not ledger:
         return f"<p>{esc(ctx.say('ledger_none'))}</p>"
     inst, say = ctx.instrument, ctx.say
-    columns = ("claim_id", "item_id", "categories", "stated", "reproduced", "count", "cells", "status")
-    numeric = {"stated", "reproduced", "count"}
+    columns = ("claim_id", "item_id", "categories", "stated", "from_table", "count", "cells", "status")
+    numeric = {"stated", "from_table", "count"}
     head = "".join(f'<th class="{"num" if c in numeric else ""}">{esc(say("col_" + c))}</th>' for c in columns)
     body = []
     for row in ledger:
@@ -438,9 +447,9 @@ def ledger_html(ctx: Context) -> str:
             elif c == "cells":
                 value = ", ".join(inst.label(kind, ctx.lang) for kind in value.split(",") if kind)
             elif c == "status":
-                value = say("status_erratum" if "erratum" in value else f"status_{value}")
+                value = say(ledger_status(value))
             cells.append(f'<td class="{"num" if c in numeric else ""}">{esc(value)}</td>')
-        kind = "assumed" if "assumed" in row.get("cells", "") else "stated"
+        kind = "assumed" if "assumed" in row.get("cells", "") else "stated"  # derived_under_assumption too
         body.append(f'<tr class="prov-{kind}">{"".join(cells)}</tr>')
     return (
         f'<div class="samskab-table"><table class="samskab"><thead><tr>{head}</tr></thead>'

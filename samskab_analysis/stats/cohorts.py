@@ -5,8 +5,9 @@ them assumed) or respondent-level data of a new round. Tests work on count table
 score per respondent (scores of ``scales.csv``; "don't know" and blanks are left out), so they need no
 respondent-level data and treat both kinds of cohort alike.
 
-* **Mann-Whitney U** (scipy, two-sided): exact p-value when there are no ties, otherwise the normal
-  approximation with tie correction (``method`` says which).
+* **Mann-Whitney U** (two-sided, :func:`samskab_analysis.stats.exact_tests.mannwhitney_test`): exact
+  permutation p-value with ties while n1 * n2 <= 900, otherwise the normal approximation with tie correction
+  (``mw_method`` says which), so the cost is bounded for cohorts of any size.
 * **Ordinal logit** (statsmodels ``OrderedModel``, cumulative logit with a dummy for the second
   cohort, fitted on the aggregated count table with frequency weights, so its cost does not grow with N):
   the coefficient is the log odds of answering higher in the second cohort. It is reported only
@@ -14,7 +15,7 @@ respondent-level data and treat both kinds of cohort alike.
   example complete separation, where one cohort's answers all lie above the other's).
 
 With N = 10 and N = 14, only large differences can be told apart from chance; no correction for the
-18 tests is applied (the p-values are descriptive).
+18 tests is applied (the p-values are descriptive, not verdicts).
 """
 
 from __future__ import annotations
@@ -100,7 +101,9 @@ def side_by_side(a: Study, b: Study, lang: str = "da", min_count: int = 0) -> pd
                     "pct_a": round(100 * ca / a.n, 1),
                     "count_b": cb,
                     "pct_b": round(100 * cb / b.n, 1),
-                    "note": "A assumed" if prov == "assumed" else "",
+                    "note": {"assumed": "A assumed", "derived_under_assumption": "A under assumed scale"}.get(
+                        prov, ""
+                    ),
                 }
             )
     table = pd.DataFrame(rows)
@@ -118,16 +121,13 @@ def expanded_scores(study: Study, item_id: str) -> np.ndarray:
 
 
 def mann_whitney(x: np.ndarray, y: np.ndarray) -> dict[str, object]:
-    """Two-sided Mann-Whitney U; exact without ties, tie-corrected normal approximation with ties."""
-    from scipy.stats import mannwhitneyu
+    """Two-sided Mann-Whitney U; exact (ties included) while cheap, tie-corrected normal approximation beyond."""
+    from samskab_analysis.stats.exact_tests import mannwhitney_test
 
     if len(x) == 0 or len(y) == 0:
         return {"mw_u": np.nan, "mw_p": np.nan, "mw_method": "not enough answers"}
-    values = np.concatenate([x, y])
-    ties = len(np.unique(values)) < len(values)
-    method = "asymptotic" if ties else "exact"
-    result = mannwhitneyu(x, y, alternative="two-sided", method=method)
-    return {"mw_u": float(result.statistic), "mw_p": float(result.pvalue), "mw_method": method}
+    u, p, method = mannwhitney_test(np.asarray(x, float), np.asarray(y, float))
+    return {"mw_u": u, "mw_p": p, "mw_method": "exact" if method.startswith("exact") else "asymptotic"}
 
 
 def _weighted_ordered_model(levels: np.ndarray, group: np.ndarray, weights: np.ndarray):

@@ -1,7 +1,15 @@
 """The report's comparisons between two items, tested (definitions in ``data/raw/analysis/comparisons.csv``).
 
-Both items of a comparison were answered by the same respondents, so the tests are paired: the exact sign and
-Wilcoxon signed-rank tests of :mod:`samskab_analysis.stats.exact_tests`.
+Both items of a comparison were answered by the same respondents, so the tests are paired.  Likert answers are
+ordinal, so the **primary** test is the exact sign test; the Wilcoxon signed-rank test is a secondary column (it
+assumes equal distances between answer categories).  Tests: :mod:`samskab_analysis.stats.exact_tests`.
+
+**Verdicts in three values** (:func:`family_verdicts`): a claim *holds* (significant in the claimed direction for
+every table consistent with the statements and every pairing), is *contradicted* (the opposite is significant
+for every one), or is *undetermined by the published numbers* -- with the share of consistent tables for which
+it holds.  Significance uses Holm's correction across the family of the report's comparisons
+(``comparisons.csv``).  A comparison that cannot reach significance for any table and pairing is reported as
+"the data cannot detect a difference here", never as support for "no difference".
 
 **Published marginals.**  The pairing of the two items' answers is unknown, so the p-values are reported as
 ranges over every pairing consistent with the two published distributions (:mod:`samskab_analysis.stats.pairings`).
@@ -24,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from statsmodels.stats.multitest import multipletests
 
 from samskab_analysis.data.csv_reader import (
     LINE,
@@ -36,14 +45,24 @@ from samskab_analysis.data.csv_reader import (
 from samskab_analysis.data.errors import Problem, raise_if
 from samskab_analysis.data.instrument import Instrument
 from samskab_analysis.paths import DATA_DIR
-from samskab_analysis.stats.exact_tests import mannwhitney_exact_p, paired_tests, sign_p, unpaired_test, wilcoxon_p
+from samskab_analysis.stats.exact_tests import (
+    SIGN_METHOD,
+    mannwhitney_exact_p,
+    paired_tests,
+    sign_p,
+    unpaired_test,
+    wilcoxon_p,
+)
 from samskab_analysis.stats.indices import analysis_dir, parse_identifier
 from samskab_analysis.stats.pairings import (
+    EVIDENCE_KEYS,
     MAX_ASSUMPTION_TABLES,
     assumption_range,
     difference_multisets,
     expand,
     joint_tables,
+    observed_evidence,
+    pairing_evidence,
     pairing_range,
 )
 from samskab_analysis.stats.sensitivity import default_table, item_statistics, scale_scores
@@ -61,6 +80,8 @@ __all__ = [
     "conclusion_sentence",
     "conclusions",
     "difference_multisets",
+    "family_verdicts",
+    "holm_adjusted",
     "expand",
     "item_scores",
     "joint_tables",
@@ -70,6 +91,7 @@ __all__ = [
     "pairing_range",
     "sign_p",
     "unpaired_test",
+    "VERDICTS",
     "verdict",
     "wilcoxon_p",
 ]
@@ -119,6 +141,8 @@ def load_comparisons(
 
 # --- the comparison table --------------------------------------------------------------------------------
 
+VERDICTS = ("holds", "contradicted", "undetermined")
+
 
 def item_scores(study: Study, item_id: str) -> np.ndarray:
     """Respondent-level scores of *item_id* (NaN = don't know or no answer), in respondent order."""
@@ -137,8 +161,10 @@ def _direction(diff: float) -> str:
     return "a>b" if diff > 0 else "a<b"
 
 
-def compare(study: Study, item_a: str, item_b: str, *, over_assumptions: bool = True) -> dict[str, object]:
-    """All numbers for one comparison of *item_a* with *item_b* (see the module docstring)."""
+def _compare(
+    study: Study, item_a: str, item_b: str, *, over_assumptions: bool = True
+) -> tuple[dict[str, object], dict[str, np.ndarray]]:
+    """(row of numbers, evidence arrays per combination of consistent tables) for one comparison."""
     default_a, every_a = item_statistics(study, item_a)
     default_b, every_b = item_statistics(study, item_b)
     row: dict[str, object] = {
@@ -148,17 +174,25 @@ def compare(study: Study, item_a: str, item_b: str, *, over_assumptions: bool = 
         "mean_diff_max": float(every_a["mean_score"].max() - every_b["mean_score"].min()),
         "n": study.n,
         "pairing": "unknown: all consistent pairings" if study.is_published else "observed",
+        "sign_method": SIGN_METHOD,
     }
     row["observed"] = _direction(row["mean_a"] - row["mean_b"])
     scores_a, _ = scale_scores(study, item_a)
     scores_b, _ = scale_scores(study, item_b)
     if study.is_published:
         counts_a, counts_b = default_table(study, item_a), default_table(study, item_b)
-        row.update(pairing_range(counts_a, scores_a, counts_b, scores_b))
+        default = pairing_range(counts_a, scores_a, counts_b, scores_b)
+        row.update({k: v for k, v in default.items() if not k.startswith(("sign_p_gt", "sign_p_lt"))})
+        row["wilcoxon_method"] = "exact: all sign flips enumerated (N = 10); zero differences dropped"
         row.update(unpaired_test(expand(counts_a, scores_a), expand(counts_b, scores_b)))
+        evidence = pairing_evidence(study, item_a, item_b) if over_assumptions else None
+        row["evidence_over"] = "every consistent table and pairing"
+        if evidence is None:
+            evidence = {key: np.array([default[key]], dtype=float) for key in EVIDENCE_KEYS}
+            row["evidence_over"] = "the default tables' pairings only"
         if over_assumptions:
             row.update(assumption_range(study, item_a, item_b))
-        return row
+        return row, evidence
     x, y = item_scores(study, item_a), item_scores(study, item_b)
     tests = paired_tests(x, y)
     row.update(
@@ -173,6 +207,7 @@ def compare(study: Study, item_a: str, item_b: str, *, over_assumptions: bool = 
         wilcoxon_p_countermonotone=float("nan"),
         n_pairs=tests["n_pairs"],
         wilcoxon_method=tests["wilcoxon_method"],
+        evidence_over="the observed pairs",
     )
     row.update(unpaired_test(x, y))
     if over_assumptions:
@@ -183,22 +218,119 @@ def compare(study: Study, item_a: str, item_b: str, *, over_assumptions: bool = 
             wilcoxon_p_min_all=tests["wilcoxon_p"],
             wilcoxon_p_max_all=tests["wilcoxon_p"],
         )
-    return row
+    evidence = observed_evidence(tests["sign_p"], tests["n_positive"], tests["n_negative"], tests["wilcoxon_p"])
+    return row, evidence
+
+
+def compare(study: Study, item_a: str, item_b: str, *, over_assumptions: bool = True) -> dict[str, object]:
+    """All numbers for one comparison of *item_a* with *item_b* (see the module docstring); no verdict.
+
+    The verdict needs the whole family of comparisons (Holm): use :func:`comparison_table`.
+    """
+    return _compare(study, item_a, item_b, over_assumptions=over_assumptions)[0]
+
+
+def holm_adjusted(p: float, others: np.ndarray | list[float]) -> float:
+    """Holm-adjusted p-value of *p* in a family with the other raw p-values *others* (statsmodels)."""
+    values = np.array([p, *others], dtype=float)
+    return float(multipletests(values, method="holm")[1][0])
+
+
+def _holm_many(ps: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """:func:`holm_adjusted` for every value of *ps* (computed once per distinct value)."""
+    unique = np.unique(ps)
+    adjusted = {float(u): holm_adjusted(float(u), others) for u in unique}
+    return np.array([adjusted[float(p)] for p in ps], dtype=float)
+
+
+def family_verdicts(rows: list[dict], evidence: list[dict[str, np.ndarray]], alpha: float = 0.05) -> list[dict]:
+    """Three-valued verdicts with Holm's correction across the family of *rows* (one per comparison).
+
+    For comparison *i* and each combination *t* of consistent count tables (and, within it, every pairing):
+
+    * the claim **holds** on *t* when the sign test is significant in the claimed direction for every pairing,
+      after Holm's correction with the other comparisons at their *largest* p (so whatever their tables);
+    * it is **contradicted** on *t* when, for every pairing, the opposite direction is significant (a claim of
+      no difference: any difference is significant), again with the others at their largest p.
+
+    The verdict is ``holds`` / ``contradicted`` when that is so on every combination, else ``undetermined``.
+    ``detectable`` is False when not even the most favourable table and pairing (others at their smallest p)
+    reaches significance -- for observed pairs: not even the smallest p the sign test can give with the observed
+    number of non-zero differences: "the data cannot detect a difference here".  ``share_tables_holds`` is the share of
+    combinations on which the claim holds.  ``sign_p_minmax`` is the smallest *worst-case* p over the
+    consistent tables (min over tables of the max over pairings): the honest answer to "could the data make
+    it significant".
+    """
+    largest = [float(e["sign_p_max"].max()) for e in evidence]
+    smallest = [float(e["sign_p_min"].min()) for e in evidence]
+    out = []
+    for i, (row, ev) in enumerate(zip(rows, evidence, strict=True)):
+        hi_others = np.array(largest[:i] + largest[i + 1 :])
+        lo_others = np.array(smallest[:i] + smallest[i + 1 :])
+        expected = row["expected"]
+        if expected == "none":
+            support, oppose = None, ev["sign_p_max"]
+        else:
+            support = ev["sign_p_gt_max"] if expected == "a>b" else ev["sign_p_lt_max"]
+            oppose = ev["sign_p_lt_max"] if expected == "a>b" else ev["sign_p_gt_max"]
+        holds = _holm_many(support, hi_others) < alpha if support is not None else np.zeros(len(oppose), bool)
+        contradicted = _holm_many(oppose, hi_others) < alpha
+        attainable = ev.get("attainable", ev["sign_p_min"])
+        best = _holm_many(attainable, lo_others)
+        observed = row.get("pairing") == "observed"
+        detectable = bool((best < alpha).any())
+        minmax = float((support if support is not None else ev["sign_p_max"]).min())
+        if holds.all():
+            result = "holds"
+        elif contradicted.all():
+            result = "contradicted"
+        else:
+            result = "undetermined"
+        if result != "undetermined" and observed:
+            reason = f"for the observed pairs (p = {float(ev['sign_p_max'].max()):.3f} before Holm)"
+        elif result != "undetermined":
+            reason = f"on every consistent table and pairing ({row.get('evidence_over', '')})"
+        elif not detectable:
+            where = "with this many non-zero differences" if observed else "over every table and pairing"
+            reason = (
+                f"the data cannot detect a difference here: the smallest attainable p {where} "
+                f"is {float(attainable.min()):.3f}"
+            )
+        elif observed:
+            reason = f"not significant for the observed pairs (p = {float(ev['sign_p_max'].max()):.3f} before Holm)"
+        elif holds.any():
+            reason = "some consistent tables or pairings give each answer"
+        else:
+            reason = "significant in the claimed direction for some pairings only, never for every pairing of a table"
+        out.append(
+            {
+                "verdict": result,
+                "verdict_reason": reason,
+                "share_tables_holds": float(holds.mean()) if expected != "none" else float("nan"),
+                "detectable": detectable,
+                "sign_p_minmax": minmax,
+                "sign_p_min_attainable": float(attainable.min()),
+                "holm_p_best": float(best.min()),
+                "holm_family": len(rows),
+            }
+        )
+    return out
 
 
 def comparison_table(
-    study: Study, comparisons: pd.DataFrame | None = None, *, over_assumptions: bool = True
+    study: Study, comparisons: pd.DataFrame | None = None, *, over_assumptions: bool = True, alpha: float = 0.05
 ) -> pd.DataFrame:
-    """One row per comparison: means, observed direction, p-value ranges over pairings (and assumptions).
+    """One row per comparison: means, p-value ranges over pairings and tables, and the three-valued verdict.
 
-    *comparisons* defaults to ``data/raw/analysis/comparisons.csv``.  Comparisons whose items have no data
-    in *study* are skipped.
+    *comparisons* defaults to ``data/raw/analysis/comparisons.csv``; they form the Holm family.  Comparisons
+    whose items have no data in *study* are skipped (and leave the family).  See :func:`family_verdicts`.
     """
     defs = comparisons if comparisons is not None else load_comparisons(study.instrument)
-    rows = []
+    rows, evidence = [], []
     for _, c in defs.iterrows():
         if study.item_counts(c["item_a"]).empty or study.item_counts(c["item_b"]).empty:
             continue
+        numbers, ev = _compare(study, c["item_a"], c["item_b"], over_assumptions=over_assumptions)
         rows.append(
             {
                 "comparison_id": c["comparison_id"],
@@ -207,10 +339,12 @@ def comparison_table(
                 "label_en": c["label_en"],
                 "report_claim_en": c["report_claim_en"],
                 "expected": c["expected_direction"],
-                **compare(study, c["item_a"], c["item_b"], over_assumptions=over_assumptions),
+                **numbers,
             }
         )
-    return pd.DataFrame(rows)
+        evidence.append(ev)
+    verdicts = family_verdicts(rows, evidence, alpha)
+    return pd.DataFrame([{**r, **v} for r, v in zip(rows, verdicts, strict=True)])
 
 
 # --- plain-language conclusions --------------------------------------------------------------------------
@@ -220,110 +354,70 @@ def _p_range(low: float, high: float) -> str:
     return f"p = {low:.3f}" if np.isclose(low, high) else f"p between {low:.3f} and {high:.3f}"
 
 
-def verdict(row: pd.Series, alpha: float = 0.05, test: str = "wilcoxon") -> str:
-    """``survives``, ``depends on the pairing``, ``not supported`` or ``contradicted`` for one comparison row.
-
-    A directional claim survives when the means differ in the claimed direction and the paired test is
-    significant at *alpha* for every pairing consistent with the data (for respondent-level data: for the
-    observed pairs).  A claim of no difference survives when no consistent pairing gives a significant one.
-    """
-    low, high = float(row[f"{test}_p_min"]), float(row[f"{test}_p_max"])
-    if row["expected"] == "none":
-        if low >= alpha:
-            return "survives"
-        return "contradicted" if high < alpha else "depends on the pairing"
-    if row["observed"] != row["expected"]:
-        return "contradicted" if high < alpha else "not supported"
-    if high < alpha:
-        return "survives"
-    return "depends on the pairing" if low < alpha else "not supported"
+def verdict(row: pd.Series) -> str:
+    """``holds``, ``contradicted`` or ``undetermined`` for one :func:`comparison_table` row (see
+    :func:`family_verdicts`; the verdict needs the whole family, so it is computed there)."""
+    return str(row["verdict"])
 
 
-def _assumption_clause(row: pd.Series, result: str, alpha: float, test: str) -> str:
-    """What changes when the assumed cells take every value the report allows (published study only)."""
-    completions = int(row.get("completions", 1)) if pd.notna(row.get("completions", np.nan)) else 1
-    if completions <= 1 or pd.isna(row.get(f"{test}_p_min_all", np.nan)):
-        return ""
-    low_all, high_all = float(row[f"{test}_p_min_all"]), float(row[f"{test}_p_max_all"])
-    span = f"{_p_range(low_all, high_all)} over all {completions} combinations of count tables the report allows"
-    short = f"{_p_range(low_all, high_all)} over all {completions} combinations"
-    if result == "survives" and row["expected"] != "none":
-        if high_all < alpha:
-            return f" This does not depend on the reconstruction's assumptions ({span})."
-        return f" It does depend on the reconstruction's assumptions: {span}."
-    if result == "survives":
-        if low_all >= alpha:
-            return f" This does not depend on the reconstruction's assumptions ({span})."
-        return f" Other count tables the report allows could show a difference: {span}."
-    if low_all < alpha:
-        return f" Other count tables the report allows (not the default ones) could make it significant: {short}."
-    return f" No assumption the report allows changes this ({span})."
-
-
-def conclusion_sentence(row: pd.Series, alpha: float = 0.05, test: str = "wilcoxon") -> str:
-    """A plain statement of whether the report's claim survives, generated from one :func:`comparison_table` row."""
-    name = "Wilcoxon signed-rank" if test == "wilcoxon" else "sign"
-    other = "sign" if test == "wilcoxon" else "wilcoxon"
+def conclusion_sentence(row: pd.Series, alpha: float = 0.05) -> str:
+    """A plain statement of what the published numbers say about the report's claim, from one table row."""
     pct = f"{100 * alpha:g} %"
     observed_pairs = row.get("pairing") == "observed"
     where = (
         "for the observed pairs"
         if observed_pairs
-        else f"over all {int(row['pairings'])} pairings of answers consistent with the two published distributions"
+        else f"over the {int(row['pairings'])} pairings of the default tables"
     )
-    p_main = _p_range(float(row[f"{test}_p_min"]), float(row[f"{test}_p_max"]))
-    p_other = _p_range(float(row[f"{other}_p_min"]), float(row[f"{other}_p_max"]))
+    over_all = ""
+    if not observed_pairs and pd.notna(row.get("sign_p_min_all", np.nan)) and int(row.get("completions", 1)) > 1:
+        over_all = (
+            f", {_p_range(float(row['sign_p_min_all']), float(row['sign_p_max_all']))} over all "
+            f"{int(row['completions'])} combinations of count tables the report allows"
+        )
     head = (
         f"{row['label_en']} ({row['item_a']} vs {row['item_b']}): mean score {row['mean_a']:.2f} vs "
-        f"{row['mean_b']:.2f}; {name} test {p_main} {where} ({'Wilcoxon' if other == 'wilcoxon' else other} "
-        f"test {p_other})."
+        f"{row['mean_b']:.2f}. Sign test (primary; exact): "
+        f"{_p_range(float(row['sign_p_min']), float(row['sign_p_max']))} {where}{over_all}. Wilcoxon signed-rank "
+        f"(secondary; assumes equal distances between answer categories): "
+        f"{_p_range(float(row['wilcoxon_p_min']), float(row['wilcoxon_p_max']))} {where}. Holm's correction over "
+        f"the family of {int(row['holm_family'])} comparisons, {pct} level."
     )
-    result = verdict(row, alpha, test)
-    pairing = "for the observed pairs" if observed_pairs else "whatever the pairing"
-    any_pairing = "for the observed pairs" if observed_pairs else "for any consistent pairing"
     if row["expected"] == "none":
-        body = {
-            "survives": (
-                f"The report sees no difference, and no difference is significant at {pct} {pairing} "
-                f"(which, with N = {int(row['n'])}, is absence of evidence rather than evidence of equality)."
-            ),
-            "depends on the pairing": (
-                f"The report sees no difference, but some pairings would make one significant at {pct}: "
-                "the claim rests on how the answers pair up."
-            ),
-            "contradicted": f"The report sees no difference, but the difference is significant at {pct} {pairing}.",
-        }[result]
+        claim = "the report's reading of no difference"
     else:
-        claim = (
-            f"the claim that {row['item_a']} scores {'higher' if row['expected'] == 'a>b' else 'lower'} "
-            f"than {row['item_b']}"
-        )
-        direction = (
-            "the means differ in the claimed direction"
-            if row["observed"] == row["expected"]
-            else "the means do not even differ in the claimed direction"
-        )
-        body = {
-            "survives": f"SURVIVES: {claim} holds at the {pct} level {pairing}.",
-            "depends on the pairing": (
-                f"UNDECIDED: {direction}, but {claim} is significant at {pct} only for some pairings, "
-                "so the published numbers cannot confirm it."
-            ),
-            "not supported": (
-                f"DOES NOT SURVIVE as a general finding: {direction}, but {claim} is not significant at {pct} "
-                f"{any_pairing}; with N = {int(row['n'])} it describes these respondents only."
-            ),
-            "contradicted": f"CONTRADICTED: {claim} is refuted at {pct} {pairing}.",
-        }[result]
-    return f"{head} {body}{_assumption_clause(row, result, alpha, test)}"
+        side = "higher" if row["expected"] == "a>b" else "lower"
+        claim = f"the claim that {row['item_a']} scores {side} than {row['item_b']}"
+    result = row["verdict"]
+    if result == "holds":
+        body = f"HOLDS: {claim} is significant {row['verdict_reason']}."
+    elif result == "contradicted":
+        body = f"CONTRADICTED: the opposite of {claim} is significant {row['verdict_reason']}."
+    elif observed_pairs:
+        body = f"UNDETERMINED BY THESE DATA: {row['verdict_reason']}."
+        if not row["detectable"] or row["expected"] == "none":
+            body += " This is absence of evidence, not support for 'no difference'."
+    else:
+        body = f"UNDETERMINED BY THE PUBLISHED NUMBERS: {row['verdict_reason']}."
+        if row["expected"] == "none" and not row["detectable"]:
+            body += " This is absence of evidence, not support for 'no difference'."
+        elif row["expected"] != "none":
+            body += (
+                f" It holds on {100 * float(row['share_tables_holds']):.0f} % of the combinations of consistent "
+                f"tables (for every pairing); the smallest worst-case p over the consistent tables is "
+                f"{float(row['sign_p_minmax']):.3f}."
+            )
+    return f"{head} {body}"
 
 
-def conclusions(table: pd.DataFrame, alpha: float = 0.05, test: str = "wilcoxon") -> list[str]:
+def conclusions(table: pd.DataFrame, alpha: float = 0.05) -> list[str]:
     """:func:`conclusion_sentence` for every row of a :func:`comparison_table`."""
-    return [conclusion_sentence(row, alpha, test) for _, row in table.iterrows()]
+    return [conclusion_sentence(row, alpha) for _, row in table.iterrows()]
 
 
 VIEWS = {
+    "verdicts (sign test, Holm)": ["comparison_id", "expected", "observed", "verdict", "share_tables_holds",
+                                   "detectable", "sign_p_minmax", "sign_p_min_attainable", "holm_p_best"],
     "means": ["comparison_id", "item_a", "item_b", "expected", "observed", "mean_a", "mean_b", "mean_diff_min",
               "mean_diff_max"],
     "paired tests over pairings": ["comparison_id", "pairing", "pairings", "sign_p_min", "sign_p_max",
@@ -333,6 +427,7 @@ VIEWS = {
     "unpaired (for contrast only)": ["comparison_id", "mannwhitney_u", "mannwhitney_p", "mannwhitney_method"],
     "over every count table the report allows": ["comparison_id", "completions", "sign_p_min_all", "sign_p_max_all",
                                                  "wilcoxon_p_min_all", "wilcoxon_p_max_all"],
+    "methods": ["comparison_id", "sign_method", "wilcoxon_method", "evidence_over"],
 }  # fmt: skip
 
 

@@ -1,16 +1,23 @@
-"""Exact tests for two sets of Likert scores: paired sign and Wilcoxon tests, unpaired Mann-Whitney U.
+"""Tests for two sets of Likert scores: paired sign and Wilcoxon tests, unpaired Mann-Whitney U.
 
-* **sign test** -- :func:`statsmodels.stats.descriptivestats.sign_test` on the differences; pairs with a
-  zero difference are dropped; exact binomial p-value;
-* **Wilcoxon signed-rank** -- :func:`scipy.stats.wilcoxon` with ``zero_method="wilcox"`` (zero differences
-  dropped, as in the sign test) and ``method="auto"``: for up to 13 non-zero differences with ties SciPy
-  enumerates all sign flips (an exact permutation p-value that respects the ties); without ties it uses the
-  exact null distribution.  All differences zero gives p = 1.
-* **Mann-Whitney U** (unpaired, for contrast only) -- exact permutation p-value with ties
-  (:func:`mannwhitney_exact_p`, a recursion over tie groups; SciPy's ``method="exact"`` ignores ties) while
-  n1 * n2 <= ``MANNWHITNEY_EXACT_MAX_PRODUCT`` = 900 (e.g. 30 per group); beyond that
+Each test chooses its method by size -- exact where exact is cheap, a well-established approximation beyond
+a documented threshold -- and returns the method it used (``*_method``), so every table can say how each
+p-value was obtained.  The cost of every test is bounded for any N from 1 to 100,000.
+
+* **sign test** (the primary paired test: it uses only the order of the answers, which is all an ordinal
+  Likert scale gives) -- :func:`scipy.stats.binomtest` on the counts of positive and negative differences
+  (zero differences dropped): exact for every N (its cost grows linearly with N).
+* **Wilcoxon signed-rank** (secondary: it ranks the *sizes* of the differences, which assumes the distance
+  between adjacent answer categories is the same everywhere) -- :func:`scipy.stats.wilcoxon` with
+  ``zero_method="wilcox"``: exact null distribution without ties or zeros up to
+  ``WILCOXON_EXACT_MAX_UNTIED`` = 50 differences; with ties exact enumeration of all sign flips up to
+  ``WILCOXON_EXACT_MAX_TIED`` = 13 non-zero differences (``method=PermutationMethod``); beyond that the normal
+  approximation with tie correction (``method="approx"``).  All differences zero gives p = 1.
+* **Mann-Whitney U** (unpaired) -- exact permutation p-value with ties (:func:`mannwhitney_exact_p`, a
+  recursion over tie groups; SciPy's ``method="exact"`` ignores ties) while n1 * n2 <=
+  ``MANNWHITNEY_EXACT_MAX_PRODUCT`` = 900 (e.g. 30 per group; about 0.2 s); beyond that
   :func:`scipy.stats.mannwhitneyu` with ``method="asymptotic"`` (normal approximation with tie correction
-  and continuity correction), so its cost is bounded for any N; ``mannwhitney_method`` says which.
+  and continuity correction).  tests/test_comparisons.py checks the two agree at N = 60.
 
 :func:`sign_p` and :func:`wilcoxon_p` are fast cached exact p-values used inside the pairing enumeration
 (:mod:`~samskab_analysis.stats.pairings`); they match statsmodels' and SciPy's values (tests/test_comparisons.py).
@@ -26,9 +33,30 @@ from functools import cache
 
 import numpy as np
 from scipy import stats
-from statsmodels.stats.descriptivestats import sign_test
 
+WILCOXON_EXACT_MAX_UNTIED = 50
+WILCOXON_EXACT_MAX_TIED = 13
 MANNWHITNEY_EXACT_MAX_PRODUCT = 900
+SIGN_METHOD = "exact binomial (scipy.stats.binomtest); zero differences dropped"
+
+
+def wilcoxon_test(d: np.ndarray) -> tuple[float, float, str]:
+    """(statistic, two-sided p, method) of the Wilcoxon signed-rank test of the differences *d* (size-chosen)."""
+    d = np.asarray(d, dtype=float)
+    nonzero = d[d != 0]
+    if len(nonzero) == 0:
+        return 0.0, 1.0, "no non-zero differences: p = 1"
+    ties = len(np.unique(np.abs(nonzero))) < len(nonzero)
+    if not ties and len(nonzero) <= WILCOXON_EXACT_MAX_UNTIED:
+        method, how = "exact", "exact null distribution"
+    elif ties and len(nonzero) <= WILCOXON_EXACT_MAX_TIED:
+        method, how = stats.PermutationMethod(n_resamples=np.inf), "exact: all sign flips enumerated (ties)"
+    else:
+        method, how = "approx", "normal approximation with tie correction"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = stats.wilcoxon(nonzero, zero_method="wilcox", alternative="two-sided", method=method)
+    return float(result.statistic), float(min(1.0, result.pvalue)), how + "; zero differences dropped"
 
 # --- paired tests on real pairs -------------------------------------------------------------------------
 
@@ -38,9 +66,9 @@ def paired_tests(x: np.ndarray, y: np.ndarray) -> dict[str, object]:
 
     NaN in either (unscored: don't know, no answer) drops that pair.  Zero differences are dropped by both
     tests.  Returns n_pairs, n_positive, n_negative, n_zero, mean_diff, median_diff, sign_statistic (M of
-    statsmodels: (n_positive - n_negative) / 2), sign_p (exact binomial, two-sided), wilcoxon_statistic
-    (SciPy: the smaller of the positive- and negative-rank sums), wilcoxon_p (two-sided) and
-    wilcoxon_method (how the p-value was obtained).
+    statsmodels: (n_positive - n_negative) / 2), sign_p (exact binomial, two-sided), sign_method,
+    wilcoxon_statistic (SciPy: the smaller of the positive- and negative-rank sums), wilcoxon_p (two-sided) and
+    wilcoxon_method (how the p-value was obtained, chosen by size: see the module docstring).
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -61,30 +89,20 @@ def paired_tests(x: np.ndarray, y: np.ndarray) -> dict[str, object]:
         out.update(
             sign_statistic=0.0,
             sign_p=1.0,
+            sign_method=SIGN_METHOD,
             wilcoxon_statistic=0.0,
             wilcoxon_p=1.0,
             wilcoxon_method="no non-zero differences: p = 1",
         )
         return out
-    m_stat, sign_p = sign_test(d, mu0=0)
-    ties = len(np.unique(np.abs(nonzero))) < len(nonzero)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = stats.wilcoxon(d, zero_method="wilcox", alternative="two-sided", method="auto")
-    if len(nonzero) > 13 and (ties or len(nonzero) < len(d)):
-        how = "normal approximation with tie correction (more than 13 non-zero differences with ties)"
-    elif ties or len(nonzero) < len(d):
-        how = "exact: all sign flips enumerated (ties or zeros present)"
-    elif len(nonzero) <= 50:
-        how = "exact null distribution"
-    else:
-        how = "normal approximation"
+    w_stat, w_p, how = wilcoxon_test(d)
     out.update(
-        sign_statistic=float(m_stat),
-        sign_p=float(sign_p),
-        wilcoxon_statistic=float(result.statistic),
-        wilcoxon_p=float(min(1.0, result.pvalue)),
-        wilcoxon_method=how + "; zero differences dropped",
+        sign_statistic=(out["n_positive"] - out["n_negative"]) / 2,
+        sign_p=sign_p(out["n_positive"], out["n_negative"]),
+        sign_method=SIGN_METHOD,
+        wilcoxon_statistic=w_stat,
+        wilcoxon_p=w_p,
+        wilcoxon_method=how,
     )
     return out
 

@@ -3,12 +3,15 @@
 * One share at a time: exact Clopper-Pearson (``"clopper-pearson"``, never below nominal coverage,
   conservative) and Wilson score (``"wilson"``, closer to nominal on average), both from
   :func:`statsmodels.stats.proportion.proportion_confint`.
-* A whole answer distribution at once: simultaneous multinomial intervals (``"goodman"`` and
-  ``"sison-glaz"``) from :func:`statsmodels.stats.proportion.multinomial_proportions_confint` (Sison-Glaz
-  through the same computation vectorised in :mod:`samskab_analysis.stats.sison_glaz`: fast for any N).
-  Both rest on approximations that are outside their stated validity range here (Goodman: a
-  chi-squared approximation meant for counts of at least 5; Sison-Glaz: an Edgeworth expansion meant
-  for 7 or more categories).  Every row carries a ``note`` saying so.  When Sison-Glaz degenerates --
+* A whole answer distribution at once: simultaneous intervals.  The default, ``"bonferroni-cp"``, is
+  Clopper-Pearson at level alpha / k for each of the k categories: by Bonferroni's inequality and the
+  exactness of Clopper-Pearson its simultaneous coverage is at least 1 - alpha for every true distribution
+  and every N (:mod:`samskab_analysis.stats.coverage` measures it).  ``"goodman"`` and ``"sison-glaz"`` from
+  :func:`statsmodels.stats.proportion.multinomial_proportions_confint` (Sison-Glaz through the same
+  computation vectorised in :mod:`samskab_analysis.stats.sison_glaz`: fast for any N) rest on approximations that are
+  outside their stated validity range at N = 10 (Goodman: a chi-squared approximation meant for counts of at
+  least 5; Sison-Glaz: an Edgeworth expansion meant for 7 or more categories); their exact coverage at
+  N = 10 is below nominal and every row's ``note`` gives the measured minimum.  When Sison-Glaz degenerates --
   it raises, returns non-finite bounds, returns a zero-width interval for a non-empty category
   (its constant ``c`` came out 0), or returns [0, 1] for every category -- the Goodman intervals are
   given instead, with ``method = "goodman"`` and a note naming the fallback.
@@ -20,85 +23,43 @@ range over every table consistent with the report).
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import multinomial_proportions_confint, proportion_confint
 
 from samskab_analysis.data.count_table import NO_ANSWER
-from samskab_analysis.data.errors import DataValidationError, Problem
+from samskab_analysis.stats.coverage import measured_minimum
 from samskab_analysis.stats.disclosure import mask_rows
+from samskab_analysis.stats.interval_methods import (
+    DEFAULT_SIMULTANEOUS,
+    METHODS,
+    MULTINOMIAL_METHODS,
+    SINGLE_METHODS,
+    TOP2,
+    _check_method,
+    bonferroni_cp,
+    multinomial_intervals,
+    proportion_interval,
+)
 from samskab_analysis.stats.sensitivity import set_count_range
-from samskab_analysis.stats.sison_glaz import sison_glaz_intervals
 from samskab_analysis.study import Study
 
-SINGLE_METHODS = {"clopper-pearson": "beta", "wilson": "wilson"}
-MULTINOMIAL_METHODS = ("goodman", "sison-glaz")
-METHODS = (*SINGLE_METHODS, *MULTINOMIAL_METHODS)
-TOP2 = "top2"
-
-
-def _check_method(method: str, allowed=METHODS, message: str = "unknown interval method") -> None:
-    """Raise a clear error when *method* is not one of *allowed*."""
-    if method not in allowed:
-        raise DataValidationError(
-            Problem(file="method parameter", message=message, value=method, allowed=list(allowed))
-        )
-
-
-def proportion_interval(count: int, n: int, method: str = "wilson", alpha: float = 0.05) -> tuple[float, float]:
-    """Interval for one share *count*/*n*: ``"clopper-pearson"`` (exact) or ``"wilson"``."""
-    _check_method(method, SINGLE_METHODS, "not a single-share method")
-    if n <= 0:
-        return float("nan"), float("nan")
-    lo, hi = proportion_confint(int(count), int(n), alpha=alpha, method=SINGLE_METHODS[method])
-    return float(np.clip(lo, 0.0, 1.0)), float(np.clip(hi, 0.0, 1.0))
-
-
-def multinomial_intervals(
-    counts: list[int] | np.ndarray, method: str = "goodman", alpha: float = 0.05
-) -> tuple[np.ndarray, str, str]:
-    """Simultaneous intervals for every category of one distribution.
-
-    Returns ``(bounds, method_used, note)`` where *bounds* has one ``[lower, upper]`` row per category.
-    Never raises for valid counts: a failing or degenerate Sison-Glaz result falls back to Goodman.
-    """
-    counts = np.asarray(counts, dtype=int)
-    k, n = len(counts), int(counts.sum())
-    if n == 0:
-        return np.full((k, 2), np.nan), method, "no respondents"
-    goodman_note = "goodman: chi-squared approximation, intended for counts of at least 5"
-    if method == "goodman":
-        bounds = multinomial_proportions_confint(counts, alpha=alpha, method="goodman")
-        return np.clip(bounds, 0.0, 1.0), "goodman", goodman_note
-    if method != "sison-glaz":
-        _check_method(method)
-        _check_method(method, MULTINOMIAL_METHODS, "not a multinomial method")
-    reason = ""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            bounds = np.asarray(sison_glaz_intervals(counts, alpha), dtype=float)
-    except Exception as exc:  # noqa: BLE001 - statsmodels signals a failed search with a bare Exception
-        bounds, reason = None, f"failed ({type(exc).__name__}: {exc})"
-    if bounds is not None:
-        shares = counts / n
-        if not np.isfinite(bounds).all():
-            reason = "returned non-finite bounds"
-        elif ((counts > 0) & np.isclose(bounds[:, 0], shares) & (shares < 1)).any() or (
-            (counts > 0) & np.isclose(bounds[:, 1] - bounds[:, 0], 0.0)
-        ).any():
-            reason = "degenerate (c = 0: zero-width interval for an observed category)"
-        elif np.allclose(bounds[:, 0], 0.0) and np.allclose(bounds[:, 1], 1.0):
-            reason = "uninformative (every interval is [0, 1])"
-    if reason:
-        fallback, _, note = multinomial_intervals(counts, "goodman", alpha)
-        return fallback, "goodman", f"sison-glaz {reason}; goodman used instead ({note})"
-    note = "sison-glaz: Edgeworth approximation"
-    if k < 7:
-        note += f", intended for 7 or more categories (here {k})"
-    return np.clip(bounds, 0.0, 1.0), "sison-glaz", note
+__all__ = [
+    "DEFAULT_SIMULTANEOUS",
+    "METHODS",
+    "MULTINOMIAL_METHODS",
+    "SINGLE_METHODS",
+    "TOP2",
+    "all_category_intervals",
+    "bonferroni_cp",
+    "category_intervals",
+    "distribution_intervals",
+    "interval_rows",
+    "multinomial_intervals",
+    "proportion_interval",
+    "share_intervals",
+    "share_sets",
+    "suppress_small",
+]
 
 
 def interval_rows(study: Study, item_id: str) -> pd.DataFrame:
@@ -108,12 +69,30 @@ def interval_rows(study: Study, item_id: str) -> pd.DataFrame:
     return rows[keep].reset_index(drop=True)
 
 
+def coverage_label(method: str, n: int, k: int, alpha: float = 0.05) -> str:
+    """'measured minimum coverage ...' of *method* at *n* and *k*, flagged BELOW NOMINAL where it is.
+
+    '' when exact enumeration is too expensive at this size (see :func:`.coverage.coverage_table`).
+    """
+    measured = measured_minimum(method, n, k, alpha)
+    if measured is None:
+        return ""
+    kind = "per-share" if method in SINGLE_METHODS else "simultaneous"
+    if measured < 1 - alpha:
+        return (
+            f"BELOW NOMINAL: measured minimum {kind} coverage {measured:.2f} at N = {n}, k = {k} "
+            f"(nominal {1 - alpha:g}; exact enumeration)"
+        )
+    return f"measured minimum {kind} coverage {measured:.2f} at N = {n}, k = {k} (nominal {1 - alpha:g})"
+
+
 def category_intervals(study: Study, item_id: str, method: str = "wilson", alpha: float = 0.05) -> pd.DataFrame:
     """Interval for the share of every category of *item_id*.
 
     Columns: category_id, count, n, share, lower, upper, method, provenance, note.
-    ``"wilson"``/``"clopper-pearson"`` are per-category (each 95 %); ``"goodman"``/``"sison-glaz"`` are
-    simultaneous (all categories together 95 %, approximately).  ``method`` holds the method actually used.
+    ``"wilson"``/``"clopper-pearson"`` are per-category (each 95 %); ``"bonferroni-cp"`` (the default
+    simultaneous method), ``"goodman"`` and ``"sison-glaz"`` are simultaneous.  ``method`` holds the method
+    actually used; ``note`` its caveats, including the measured minimum coverage where it is below nominal.
     """
     _check_method(method)
     rows = interval_rows(study, item_id)
@@ -124,6 +103,8 @@ def category_intervals(study: Study, item_id: str, method: str = "wilson", alpha
         used, note = method, "exact (beta)" if method == "clopper-pearson" else "score interval"
     else:
         bounds, used, note = multinomial_intervals(counts, method, alpha)
+    label = coverage_label(used, n, len(counts), alpha) if n else ""
+    note = f"{note}; {label}" if label else note
     return pd.DataFrame(
         {
             "category_id": rows["category_id"],
@@ -228,11 +209,13 @@ def all_category_intervals(study: Study, method: str = "wilson", alpha: float = 
 
 
 def distribution_intervals(study: Study, alpha: float = 0.05) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """All four interval methods side by side for every item x category, plus the per-item method notes.
+    """All five interval methods side by side for every item x category, plus the per-item method notes.
 
     Returns ``(table, notes)``: *table* has item_id, category_id, count, share, provenance and
-    ``<method>_lower/_upper`` for clopper-pearson (``exact``), wilson, goodman and sison-glaz (``sison``),
-    with ``sison_method`` saying which method was actually used; *notes* has item_id, goodman_note, sison_note.
+    ``<method>_lower/_upper`` for clopper-pearson (``exact``), wilson, bonferroni-cp (``bonf``, the default
+    simultaneous interval), goodman and sison-glaz (``sison``), with ``sison_method`` saying which method was
+    actually used; *notes* has item_id, wilson_note, bonf_note, goodman_note, sison_note (each with the
+    measured minimum coverage where exact enumeration is cheap).
     """
     frames, notes = [], []
     for item_id in study.instrument.item_ids:
@@ -240,7 +223,12 @@ def distribution_intervals(study: Study, alpha: float = 0.05) -> tuple[pd.DataFr
             continue
         parts = {m: category_intervals(study, item_id, m, alpha) for m in METHODS}
         base = parts["wilson"][["category_id", "count", "share", "provenance"]].assign(item_id=item_id)
-        for method, prefix in (("clopper-pearson", "exact"), ("wilson", "wilson"), ("goodman", "goodman")):
+        for method, prefix in (
+            ("clopper-pearson", "exact"),
+            ("wilson", "wilson"),
+            ("bonferroni-cp", "bonf"),
+            ("goodman", "goodman"),
+        ):
             base[f"{prefix}_lower"] = parts[method]["lower"]
             base[f"{prefix}_upper"] = parts[method]["upper"]
         base["sison_lower"] = parts["sison-glaz"]["lower"]
@@ -250,6 +238,8 @@ def distribution_intervals(study: Study, alpha: float = 0.05) -> tuple[pd.DataFr
         notes.append(
             {
                 "item_id": item_id,
+                "wilson_note": parts["wilson"]["note"].iloc[0],
+                "bonf_note": parts["bonferroni-cp"]["note"].iloc[0],
                 "goodman_note": parts["goodman"]["note"].iloc[0],
                 "sison_note": parts["sison-glaz"]["note"].iloc[0],
             }

@@ -1,4 +1,15 @@
-"""The claims ledger: every number the report states, checked against the count table."""
+"""The claims ledger: every number the report states, and whether the count table is consistent with it.
+
+What the ledger checks, and what it cannot: the published count table was *built* from these statements, so
+"the table gives the stated value" cannot fail for the shipped assumptions -- it is a **consistency** check
+(``status`` = ``consistent``), which does fail when overridden assumptions contradict a statement. The
+independent checks live in the tests: every consistent table is enumerated from the statements alone, and every
+published percentage is recomputed from the final table only.
+
+Each row also shows the statement's literal ``wording`` and our ``interpretation`` where the reading adds to the
+wording; cross-reference errata are marked with their confidence (``certain`` / ``possible``). Errata not
+attached to a numeric statement get a row of their own.
+"""
 
 from __future__ import annotations
 
@@ -7,27 +18,43 @@ import pandas as pd
 from samskab_analysis.reconstruct.counts import allowed_counts
 from samskab_analysis.study import Study
 
+#: what ``status`` = consistent means
+CHECK = "the count table gives a head count that rounds to the stated value (N from design.csv)"
+
+
+def _erratum_text(e: pd.Series) -> str:
+    return f"cites Figure {e['cited_figure']}; the data matched is {e['matched_item']} ({e['confidence']} erratum)"
+
 
 def claims_ledger(study: Study) -> pd.DataFrame:
-    """One row per published statement: stated value, reproduced value, status, and errata."""
+    """One row per published statement (and per erratum without a statement): value, check, interpretation.
+
+    Columns: claim_id, item_id, cited_figure, categories, stated, from_table, count, cells (provenance of the
+    cells summed), status (``consistent`` / ``INCONSISTENT``, plus the erratum with its confidence), wording,
+    interpretation, section_da, note.
+    """
     if study.statements is None:
         raise ValueError("the claims ledger needs the published statements, not respondent-level data")
     errata = study.errata if study.errata is not None else pd.DataFrame(columns=["statement_id"])
-    errata_by_statement = errata.set_index("statement_id") if len(errata) else errata
+    attached = errata[errata["statement_id"] != ""] if len(errata) else errata
+    by_statement = {str(e["statement_id"]): e for _, e in attached.iterrows()}
     rows = []
     for sid, st in study.statements.iterrows():
         part = study.counts[study.counts["item_id"] == st["item_id"]]
         n = int(part["count"].sum())
         count = int(part.loc[part["category_id"].isin(st["categories"]), "count"].sum())
         ok = count in allowed_counts(st["value"], st["unit"], n)
-        reproduced = 100 * count / n if st["unit"] == "percent" else count
+        from_table = 100 * count / n if st["unit"] == "percent" else count
         cells = part.loc[part["category_id"].isin(st["categories"]), "provenance"]
-        status = "reproduced" if ok else "MISMATCH"
+        status = "consistent" if ok else "INCONSISTENT"
         note = ""
-        if sid in errata_by_statement.index:
-            e = errata_by_statement.loc[sid]
-            status += " (erratum: cross-reference)"
-            note = f"cites Figure {e['cited_figure']}; the data matched is {e['matched_item']}"
+        if str(sid) in by_statement:
+            e = by_statement[str(sid)]
+            status += f" (erratum {e['erratum_id']}, {e['confidence']}: cross-reference)"
+            note = _erratum_text(e)
+        interpretation = str(st.get("interpretation", "") or "")
+        if interpretation:
+            interpretation += f" -- {st.get('interpretation_reason', '')}"
         rows.append(
             {
                 "claim_id": sid,
@@ -35,12 +62,34 @@ def claims_ledger(study: Study) -> pd.DataFrame:
                 "cited_figure": st["cited_figure"],
                 "categories": "+".join(st["categories"]),
                 "stated": f"{st['value']:g}{'%' if st['unit'] == 'percent' else ''}",
-                "reproduced": f"{reproduced:g}{'%' if st['unit'] == 'percent' else ''}",
+                "from_table": f"{from_table:g}{'%' if st['unit'] == 'percent' else ''}",
                 "count": f"{count}/{n}",
                 "cells": ",".join(sorted(set(cells))),
                 "status": status,
+                "wording": st.get("wording", ""),
+                "interpretation": interpretation,
                 "section_da": st["section_da"],
                 "note": note,
+            }
+        )
+    for _, e in errata.iterrows():
+        if e["statement_id"] != "":
+            continue
+        rows.append(
+            {
+                "claim_id": e["erratum_id"],
+                "item_id": e["matched_item"],
+                "cited_figure": e["cited_figure"],
+                "categories": "",
+                "stated": "",
+                "from_table": "",
+                "count": "",
+                "cells": "",
+                "status": f"{e['confidence']} erratum: cross-reference",
+                "wording": "",
+                "interpretation": "",
+                "section_da": e.get("section_da", ""),
+                "note": _erratum_text(e),
             }
         )
     return pd.DataFrame(rows)

@@ -105,16 +105,29 @@ def _pvalues(diffs: tuple[float, ...]) -> tuple[float, float]:
     return sign_p(pos, neg), wilcoxon_p(diffs)
 
 
+def _directional(diffs: tuple[float, ...], p: float) -> tuple[float, float]:
+    """(p if the differences lean a > b else 1, p if they lean a < b else 1): the two-sided sign p as evidence
+    for one direction only."""
+    pos = sum(1 for v in diffs if v > 0)
+    neg = sum(1 for v in diffs if v < 0)
+    return (p if pos > neg else 1.0), (p if neg > pos else 1.0)
+
+
 @lru_cache(maxsize=8192)
 def _pairing_summary(
     counts_a: tuple[int, ...], scores_a: tuple[float, ...], counts_b: tuple[int, ...], scores_b: tuple[float, ...]
 ) -> dict[str, float]:
     multisets = difference_multisets(np.array(counts_a), np.array(scores_a), np.array(counts_b), np.array(scores_b))
     sign_values, wilcoxon_values = zip(*(_pvalues(d) for d in multisets), strict=True)
+    gt, lt = zip(*(_directional(d, p) for d, p in zip(multisets, sign_values, strict=True)), strict=True)
     return {
         "pairings": sum(multisets.values()),
         "sign_p_min": min(sign_values),
         "sign_p_max": max(sign_values),
+        "sign_p_gt_min": min(gt),
+        "sign_p_gt_max": max(gt),
+        "sign_p_lt_min": min(lt),
+        "sign_p_lt_max": max(lt),
         "wilcoxon_p_min": min(wilcoxon_values),
         "wilcoxon_p_max": max(wilcoxon_values),
     }
@@ -132,8 +145,10 @@ def expand(counts: np.ndarray, scores: np.ndarray, descending: bool = False) -> 
 def pairing_range(counts_a: np.ndarray, scores_a: np.ndarray, counts_b: np.ndarray, scores_b: np.ndarray) -> dict:
     """Sign and Wilcoxon p-values over every pairing consistent with the two distributions.
 
-    Returns pairings (number of distinct pairings), sign_p_min/max, wilcoxon_p_min/max, and the p-values of
-    the comonotone (``*_comonotone``) and counter-monotone (``*_countermonotone``) pairings.
+    Returns pairings (number of distinct pairings), sign_p_min/max, sign_p_gt_min/max and sign_p_lt_min/max
+    (the sign p as evidence for a > b or a < b only, 1 when the pairing leans the other way),
+    wilcoxon_p_min/max, and the p-values of the comonotone (``*_comonotone``) and counter-monotone
+    (``*_countermonotone``) pairings.
     """
     key = (
         tuple(int(c) for c in counts_a),
@@ -148,6 +163,40 @@ def pairing_range(counts_a: np.ndarray, scores_a: np.ndarray, counts_b: np.ndarr
         s, w = _pvalues(tuple(sorted((xa[keep] - xb[keep]).tolist())))
         out[f"sign_p_{name}"] = s
         out[f"wilcoxon_p_{name}"] = w
+    return out
+
+
+EVIDENCE_KEYS = ("sign_p_min", "sign_p_max", "sign_p_gt_min", "sign_p_gt_max", "sign_p_lt_min", "sign_p_lt_max",
+                 "wilcoxon_p_min", "wilcoxon_p_max")  # fmt: skip
+
+
+def pairing_evidence(study: Study, item_a: str, item_b: str) -> dict[str, np.ndarray] | None:
+    """Per combination of consistent count tables of both items: the pairing summary (arrays, one entry each).
+
+    Keys are :data:`EVIDENCE_KEYS`; for respondent-level data (one table each, the observed pairs) use
+    :func:`observed_evidence` instead.  None when there are more than ``MAX_ASSUMPTION_TABLES`` combinations.
+    """
+    scores_a, _ = scale_scores(study, item_a)
+    scores_b, _ = scale_scores(study, item_b)
+    tables_a, tables_b = item_completions(study, item_a), item_completions(study, item_b)
+    if len(tables_a) * len(tables_b) > MAX_ASSUMPTION_TABLES:
+        return None
+    parts = [
+        _pairing_summary(tuple(ta.tolist()), tuple(scores_a), tuple(tb.tolist()), tuple(scores_b))
+        for ta in tables_a
+        for tb in tables_b
+    ]
+    return {key: np.array([p[key] for p in parts], dtype=float) for key in EVIDENCE_KEYS}
+
+
+def observed_evidence(sign_p_value: float, n_positive: int, n_negative: int, wilcoxon_p_value: float) -> dict:
+    """The evidence arrays of :func:`pairing_evidence` for one observed table and pairing."""
+    gt = sign_p_value if n_positive > n_negative else 1.0
+    lt = sign_p_value if n_negative > n_positive else 1.0
+    values = {"sign_p": sign_p_value, "sign_p_gt": gt, "sign_p_lt": lt, "wilcoxon_p": wilcoxon_p_value}
+    out = {key: np.array([values[key.rsplit("_", 1)[0]]]) for key in EVIDENCE_KEYS}
+    # the smallest p the sign test could give with this many non-zero differences (all in one direction)
+    out["attainable"] = np.array([sign_p(n_positive + n_negative, 0)])
     return out
 
 

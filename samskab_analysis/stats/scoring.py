@@ -49,6 +49,9 @@ def summarise_item(rows: pd.DataFrame) -> dict[str, float]:
         "median_score": weighted_median(scored["score"].to_numpy(), scored["count"].to_numpy()),
         "sd_score": float(np.sqrt(var)) if n_scored > 1 else float("nan"),
         "assumed_cells": int((rows.get("provenance", pd.Series(dtype=str)) == "assumed").sum()),
+        "cells_under_assumed_scale": int(
+            (rows.get("provenance", pd.Series(dtype=str)) == "derived_under_assumption").sum()
+        ),
     }
 
 
