@@ -85,3 +85,7 @@ def check_out_dir(out: str | Path, inputs: tuple[Path | None, ...] = (), what: s
                 f"{what} {out} already holds files samskab did not write ({shown}); choose a new or empty folder"
             )
     return out
+
+#: Environment variable naming the private folder where a cohort run keeps its validated answers
+#: (:mod:`samskab_analysis.ingest.cache`); set by the runner for the run's notebooks, never in the outputs.
+CACHE_ENV = "SAMSKAB_ANSWERS_CACHE"

@@ -122,8 +122,9 @@ def cohort_answers(
     file, column map, sheet, instrument and ingest code (:mod:`samskab_analysis.ingest.cache`) the first time
     and loaded from there afterwards, with the same warnings.  Without it the file is simply read.
     """
-    from samskab_analysis.ingest.cache import CACHE_ENV, answers_key, cache_path, load_answers, save_answers
+    from samskab_analysis.ingest.cache import answers_key, cache_path, load_answers, save_answers
     from samskab_analysis.ingest.responses import IngestWarning, load_responses
+    from samskab_analysis.paths import CACHE_ENV
 
     folder = os.environ.get(CACHE_ENV, "")
     if not folder or not Path(responses).is_file():

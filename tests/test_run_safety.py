@@ -54,7 +54,7 @@ def nbs(tmp_path: Path) -> Path:
 
 
 def reproduce(exhibits_file: Path, out: Path, *extra: str) -> int:
-    return main(["reproduce", "--exhibits", str(exhibits_file), "--out", str(out), "--jobs", "1", *extra])
+    return main(["reproduce", "--exhibits", str(exhibits_file), "--out", str(out), "--jobs", "1", "--no-pdf", *extra])
 
 
 # 7. strict command line -------------------------------------------------------------------------------------------
@@ -160,7 +160,7 @@ def test_changed_output_is_re_executed_and_said_so(nbs: Path, tmp_path: Path, ca
     ex, out = exhibits(nbs, "tiny"), tmp_path / "out"
     assert reproduce(ex, out) == 0
     entry = load_manifest(out)["jobs"]["tiny"]
-    assert set(entry["outputs"]) == {"figures/tiny_da.svg", "html/tiny.html", "notebooks/tiny.ipynb"}
+    assert set(entry["outputs"]) == {"figures/tiny_da.svg", "notebooks/tiny.ipynb"}
     capsys.readouterr()
     assert reproduce(ex, out) == 0
     assert "0 executed, 1 up to date" in capsys.readouterr().out
@@ -176,16 +176,18 @@ def test_failed_notebook_leaves_no_output_claiming_to_be_current(nbs: Path, tmp_
     notebook(nbs / "flaky.ipynb", PARAMS, FIGURE.replace("NAME", "flaky"), "assert not fail, 'failed on purpose'")
     ex, out = exhibits(nbs, "flaky"), tmp_path / "out"
     assert reproduce(ex, out) == 0
-    assert (out / "html" / "flaky.html").is_file()
+    assert (out / "notebooks" / "flaky.ipynb").is_file()
     notebook(nbs / "flaky.ipynb", PARAMS.replace("fail = False", "fail = True"), FIGURE.replace("NAME", "flaky"),
              "assert not fail, 'failed on purpose'")  # fmt: skip
     assert reproduce(ex, out) == 1
     capsys.readouterr()
-    for stale in ("html/flaky.html", "notebooks/flaky.ipynb", "figures/flaky_da.svg"):
+    for stale in ("notebooks/flaky.ipynb", "figures/flaky_da.svg"):
         assert not (out / stale).exists(), stale  # the figure it wrote before failing is gone too
     assert (out / "failed" / "flaky.ipynb").is_file()
     assert load_manifest(out)["jobs"]["flaky"]["status"] == "failed"
-    assert 'class="badge bad">failed' in (out / "index.html").read_text(encoding="utf-8")
+    landing = (out / "site" / "en" / "index.html").read_text(encoding="utf-8")
+    assert "Notebooks that failed" in landing and 'class="badge bad">failed' in landing and "flaky" in landing
+    assert not (out / "site" / "en" / "exhibits" / "flaky.html").exists()
 
 
 # 15.6 time limit ---------------------------------------------------------------------------------------------------

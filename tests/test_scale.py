@@ -16,10 +16,10 @@ import pytest
 from statsmodels.stats.proportion import multinomial_proportions_confint
 
 from samskab_analysis.data.count_table import with_scale_info
-from samskab_analysis.ingest.cache import CACHE_ENV, answers_key, cache_path, load_answers, save_answers
+from samskab_analysis.ingest.cache import answers_key, cache_path, load_answers, save_answers
 from samskab_analysis.ingest.counts import counts_from_responses
 from samskab_analysis.ingest.responses import IngestWarning, load_responses
-from samskab_analysis.paths import DATA_DIR
+from samskab_analysis.paths import CACHE_ENV, DATA_DIR
 from samskab_analysis.stats.cohorts import item_tests, ordinal_logit
 from samskab_analysis.stats.comparisons import comparison_table, item_scores
 from samskab_analysis.stats.exact_tests import MANNWHITNEY_EXACT_MAX_PRODUCT, unpaired_test

@@ -214,13 +214,23 @@ class Visible(HTMLParser):
         super().__init__()
         self.parts: list[str] = []
         self.skip = 0
+        self.tags: list[bool] = []  # per open div: does it start a skipped region?
 
     def handle_starttag(self, tag, attrs) -> None:
-        if tag in ("script", "style", "pre", "code"):  # code and text output are the notebook's, not ours
+        # code, text output and the notebooks' own data tables (column names and notes as the notebook prints
+        # them) are the notebook's output, not the site's interface
+        if tag == "div":
+            notebook_table = ("data-source", "notebook") in attrs
+            self.tags.append(notebook_table)
+            self.skip += notebook_table
+        elif tag in ("script", "style", "pre", "code"):
             self.skip += 1
 
     def handle_endtag(self, tag) -> None:
-        if tag in ("script", "style", "pre", "code") and self.skip:
+        if tag == "div":
+            if self.tags and self.tags.pop() and self.skip:
+                self.skip -= 1
+        elif tag in ("script", "style", "pre", "code") and self.skip:
             self.skip -= 1
 
     def handle_data(self, data) -> None:

@@ -148,10 +148,11 @@ def test_stated_totals_are_drawn(study: Study) -> None:
 
 
 def test_badge_counts_cells_derived_under_an_assumed_scale() -> None:
-    from samskab_analysis.run.report import provenance_badge
+    from samskab_analysis.data.strings import Strings, load_strings
+    from samskab_analysis.run.site import provenance_badge
 
-    badge = provenance_badge([{"provenance": "stated"}, {"provenance": "derived_under_assumption"}], "item")
-    assert "contains assumptions (1/2 cells)" in badge
+    badge = provenance_badge(["stated", "derived_under_assumption"], Strings(load_strings(), "en"))
+    assert "contains assumptions (1 of 2 cells)" in badge
 
 
 # --- issue 15: methods by size agree where both apply (N = 60) --------------------------------------------------

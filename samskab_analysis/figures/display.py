@@ -77,7 +77,7 @@ def table_html(df: pd.DataFrame, provenance: str = "provenance") -> str:
     if has_prov and set(df[provenance]) & set(MARKERS):
         legend = '<p class="samskab-legend" style="font-size:85%">* assumed · † derived</p>'
     return (
-        '<div class="samskab-table" style="overflow-x:auto;max-width:100%">'
+        '<div class="samskab-table" data-source="notebook" style="overflow-x:auto;max-width:100%">'
         f'<table class="samskab"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
         f"{legend}</div>"
     )

@@ -29,7 +29,6 @@ import pandas as pd
 
 from samskab_analysis.ingest.responses import CellProvenance, IngestWarning
 
-CACHE_ENV = "SAMSKAB_ANSWERS_CACHE"
 FORMAT = "1"
 CODE_DIRS = ("ingest", "data")
 

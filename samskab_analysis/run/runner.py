@@ -23,7 +23,7 @@ from pathlib import Path
 
 from samskab_analysis import __version__
 from samskab_analysis.data.errors import DataValidationError, Problem
-from samskab_analysis.paths import DATA_DIR, LANGS, REPO_ROOT, REPORTS_DIR, check_out_dir
+from samskab_analysis.paths import CACHE_ENV, DATA_DIR, LANGS, REPO_ROOT, REPORTS_DIR, check_out_dir
 from samskab_analysis.run.manifest import (
     RUN_FORMAT,
     data_files,
@@ -147,8 +147,6 @@ def answers_cache(config: RunConfig) -> Iterator[None]:
     The respondent file is parsed once per run (:func:`samskab_analysis.study.cohort_answers`); the folder is
     outside the output folder (no respondent-level data in the reports) and is removed when the run ends.
     """
-    from samskab_analysis.ingest.cache import CACHE_ENV
-
     if config.responses is None and not config.waves:
         os.environ.pop(CACHE_ENV, None)
         yield

@@ -125,6 +125,7 @@ class Page:
     level_id: str | None
     figures: tuple[str, ...]  # file names under <out>/figures
     titles: dict[str, str]
+    title: str = ""  # the exhibit's title in notebooks/exhibits.csv (for a notebook the strings table lacks)
 
 
 def split_figure(name: str, langs: Sequence[str] = LANGS) -> tuple[str, str | None, str]:
@@ -159,7 +160,7 @@ def collect_pages(jobs: Iterable, manifest: dict, out_dir: Path, instrument) -> 
             recorded = [p.name for p in (out_dir / "figures").iterdir() if p.name.startswith(prefixes)]
         figures = tuple(sorted(n for n in recorded if (out_dir / "figures" / n).is_file()))
         level = instrument.items.at[job.item_id, "level_id"] if job.item_id else None
-        pages.append(Page(job.name, job.stem, job.item_id, level, figures, dict(job.titles)))
+        pages.append(Page(job.name, job.stem, job.item_id, level, figures, dict(job.titles), job.title))
     return sorted(pages, key=lambda p: p.stem != "results")
 
 
@@ -199,6 +200,7 @@ class Context:
     inputs: str
     pages: list[Page]
     item_csv: dict[str, Path]
+    failed: tuple[str, ...] = ()  # jobs whose last run failed (manifest status): no page, listed on the landing page
 
     def up(self, depth: int) -> str:
         """From a page *depth* folders below the language root back to ``<out>/`` (site/<lang>/…)."""
@@ -207,19 +209,11 @@ class Context:
     def title(self, page: Page) -> str:
         if page.item_id:
             return page.titles.get(self.lang) or page.name
-        return self.say(f"job_{page.stem}")
+        key = f"job_{page.stem}"
+        return self.say(key) if key in self.say.table else page.title or page.stem
 
     def badge(self, rows: list[dict[str, str]]) -> str:
-        kinds = [r.get("provenance", "") for r in rows]
-        if not kinds:
-            return ""
-        if all(k == "observed" for k in kinds):
-            return f'<span class="badge ok">{esc(self.say("badge_observed"))}</span>'
-        assumed = sum(k in ("assumed", "derived_under_assumption") for k in kinds)
-        if assumed:
-            text = self.say("badge_assumed", assumed=assumed, cells=len(kinds))
-            return f'<span class="badge warn">{esc(text)}</span>'
-        return f'<span class="badge ok">{esc(self.say("badge_stated"))}</span>'
+        return provenance_badge([r.get("provenance", "") for r in rows], self.say)
 
     def data_label(self) -> str:
         if self.config.published:
@@ -228,6 +222,21 @@ class Context:
         return text + (
             f' <span class="badge synthetic">{esc(self.say("synthetic"))}</span>' if self.config.synthetic else ""
         )
+
+
+def provenance_badge(kinds: list[str], say: Strings) -> str:
+    """The badge of a page's cells: observed data, all stated/derived, or how many rest on an assumption.
+
+    A cell derived only under an assumed answer scale (``derived_under_assumption``) rests on an assumption.
+    """
+    if not kinds:
+        return ""
+    if all(k == "observed" for k in kinds):
+        return f'<span class="badge ok">{esc(say("badge_observed"))}</span>'
+    assumed = sum(k in ("assumed", "derived_under_assumption") for k in kinds)
+    if assumed:
+        return f'<span class="badge warn">{esc(say("badge_assumed", assumed=assumed, cells=len(kinds)))}</span>'
+    return f'<span class="badge ok">{esc(say("badge_stated"))}</span>'
 
 
 def md_escape(text: str) -> str:
@@ -369,6 +378,10 @@ def landing_markdown(ctx: Context, design: dict[str, str]) -> str:
         "```",
         "",
     ]
+    if ctx.failed:  # a failed notebook has no page: say so where everyone looks first
+        lines += [f"## {md_escape(say('failed_heading'))}", "", md_escape(say("failed_intro")), ""]
+        lines += [f'- <span class="badge bad">{esc(say("failed_badge"))}</span> `{name}`' for name in ctx.failed]
+        lines.append("")
     pdf = f"{ctx.up(0)}pdf/samskab_{ctx.lang}.pdf"
     lines += [f'<p class="samskab-links"><a href="{pdf}">{esc(say("link_pdf"))}</a></p>', ""]
     levels = level_rows(ctx)
@@ -546,6 +559,7 @@ def write_sources(config: SiteConfig, lang: str, pages: list[Page], shared: dict
         shared["inputs"],
         pages,
         shared["item_csv"],
+        shared["failed"],
     )
     put("site.json", site_json(ctx, shared["strings"]))
     if lang != "en":  # the theme's own strings (search, previous/next, ...) from the strings table
@@ -572,10 +586,31 @@ def unused_static(rel: Path) -> bool:
     return rel.suffix == ".map" or (rel.parts[0] == "_static" and ("locales" in rel.parts or rel.suffix == ".html"))
 
 
-def mirror(source: Path, target: Path) -> None:
-    """Make *target* a copy of *source*, rewriting only changed files (quiet git, stable mtimes)."""
+#: Pages Sphinx writes that have no source document.
+SPECIAL_PAGES = frozenset({"genindex", "search", "py-modindex"})
+
+
+def stale_page(rel: Path, docs: set[str]) -> bool:
+    """A page (or its copied source) of a document that is gone: Sphinx keeps those in an incremental build."""
+    if rel.parts[0] == "_sources":
+        return rel.relative_to("_sources").as_posix().split(".")[0] not in docs
+    if rel.suffix == ".html" and not rel.parts[0].startswith("_"):
+        doc = rel.with_suffix("").as_posix()
+        return doc not in docs and doc not in SPECIAL_PAGES
+    return False
+
+
+def mirror(source: Path, target: Path, docs: set[str] | None = None) -> None:
+    """Make *target* a copy of *source*, rewriting only changed files (quiet git, stable mtimes).
+
+    With *docs* (the source documents, without suffix), pages of documents no longer built are left out.
+    """
     wanted = {
-        p.relative_to(source) for p in source.rglob("*") if p.is_file() and not unused_static(p.relative_to(source))
+        p.relative_to(source)
+        for p in source.rglob("*")
+        if p.is_file()
+        and not unused_static(p.relative_to(source))
+        and not (docs is not None and stale_page(p.relative_to(source), docs))
     }
     # Sphinx never deletes images of earlier builds: keep only those a page still shows
     shown = {m for p in source.rglob("*.html") for m in re.findall(r"_images/([^\"'?#)\s]+)", p.read_text("utf-8"))}
@@ -619,6 +654,7 @@ def shared_inputs(config: SiteConfig, manifest: dict) -> dict:
         "inputs": inputs_id(manifest),
         "item_csv": item_data_files(config.processed_dir, config.out_dir),
         "hashes": dict(sorted((manifest.get("data") or {}).items())),
+        "failed": tuple(sorted(n for n, e in (manifest.get("jobs") or {}).items() if e.get("status") == "failed")),
     }
 
 
@@ -635,7 +671,12 @@ def build_site(config: SiteConfig, jobs: Iterable, manifest: dict) -> Path:
     def build(lang: str) -> tuple[str, subprocess.CompletedProcess]:
         result = sphinx_build("html", sources[lang], staging / lang / "html", doctrees / lang, epoch)
         if result.returncode == 0:
-            mirror(staging / lang / "html", config.site_dir / lang)
+            docs = {
+                p.relative_to(sources[lang]).with_suffix("").as_posix()
+                for p in sources[lang].rglob("*")
+                if p.suffix in (".md", ".ipynb") and not p.relative_to(sources[lang]).parts[0].startswith("_")
+            }
+            mirror(staging / lang / "html", config.site_dir / lang, docs)
         return lang, result
 
     failed = []

@@ -106,7 +106,8 @@ def tree_digest(folder: Path) -> str:
 
 def fix_dates(pdf: bytes, epoch: str) -> bytes:
     """Replace the PDF's creation/modification dates by *epoch* (same length: the xref offsets stay valid)."""
-    stamp = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).strftime("%Y%m%d%H%M%S")
+    d = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)  # a fixed UTC instant: no clock, zone or locale
+    stamp = f"{d.year:04d}{d.month:02d}{d.day:02d}{d.hour:02d}{d.minute:02d}{d.second:02d}"
 
     def same_length(match: re.Match[bytes]) -> bytes:
         old = match.group(2)
