@@ -582,10 +582,14 @@ def write_sources(config: SiteConfig, lang: str, pages: list[Page], shared: dict
 
 
 def unused_static(rel: Path) -> bool:
-    """Theme files a reader's browser never loads: source maps, gettext catalogs, Jinja macro files."""
+    """Files a reader's browser never loads: source maps, gettext catalogs, Jinja macro files, build info."""
+    if rel.name.startswith(".buildinfo"):  # Sphinx's build bookkeeping, not for readers
+        return True
     return rel.suffix == ".map" or (rel.parts[0] == "_static" and ("locales" in rel.parts or rel.suffix == ".html"))
 
 
+#: ``?v=<checksum>`` after a CSS/JS link (a web cache-buster; a clean and an incremental build differ in them).
+CACHE_BUSTER = re.compile(rb'(\.(?:css|js))\?v=[0-9a-f]+"')
 #: Pages Sphinx writes that have no source document.
 SPECIAL_PAGES = frozenset({"genindex", "search", "py-modindex"})
 
@@ -616,7 +620,10 @@ def mirror(source: Path, target: Path, docs: set[str] | None = None) -> None:
     shown = {m for p in source.rglob("*.html") for m in re.findall(r"_images/([^\"'?#)\s]+)", p.read_text("utf-8"))}
     wanted = {rel for rel in wanted if rel.parts[0] != "_images" or unquote(rel.name) in shown or rel.name in shown}
     for rel in sorted(wanted):
-        write_if_changed(target / rel, (source / rel).read_bytes())
+        data = (source / rel).read_bytes()
+        if rel.suffix == ".html":  # cache-busting checksums: Sphinx adds some only on a second build
+            data = CACHE_BUSTER.sub(b'\\1"', data)
+        write_if_changed(target / rel, data)
     if target.is_dir():
         for path in sorted(target.rglob("*"), reverse=True):
             if path.is_file() and path.relative_to(target) not in wanted:
