@@ -26,6 +26,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from samskab_analysis.data.count_table import NO_ANSWER
 from samskab_analysis.data.instrument import Instrument
+from samskab_analysis.stats.coverage import measured_minimum
 from samskab_analysis.stats.disclosure import SUPPRESSED, hidden_cells, hidden_items
 from samskab_analysis.study import Study
 
@@ -128,6 +129,16 @@ def _draw_total_brackets(ax: plt.Axes, totals, y_of: dict[str, int], text: str) 
                 color=TOTAL_COLOR)  # fmt: skip
 
 
+def interval_label(inst: Instrument, rows: pd.DataFrame, lang: str) -> str:
+    """The whiskers' legend: 95 % Wilson, with its measured minimum coverage when that is below 95 % at this N."""
+    label = inst.label("interval_wilson", lang)
+    n, k = int(rows["count"].sum()), int((rows["category_id"] != NO_ANSWER).sum())
+    measured = measured_minimum("wilson", n, k) if n > 0 and k > 1 else None
+    if measured is not None and measured < 0.95:
+        label += inst.label("coverage_min", lang).format(pct=round(100 * measured))
+    return label
+
+
 def plot_item(
     study: Study,
     item_id: str,
@@ -221,7 +232,7 @@ def plot_item(
     if totals:
         handles.append(Line2D([], [], color=TOTAL_COLOR, linewidth=0.9, label=inst.label("stated_total_legend", lang)))
     if intervals is not None:
-        handles.append(Line2D([], [], color=INTERVAL_COLOR, linewidth=0.9, label=inst.label("interval_wilson", lang)))
+        handles.append(Line2D([], [], color=INTERVAL_COLOR, linewidth=0.9, label=interval_label(inst, rows, lang)))
     if handles:
         ax.legend(handles=handles, loc="lower right", fontsize=7.5, frameon=True, framealpha=0.9)
     if study.is_published:  # a cohort's figure does not credit the published report

@@ -118,6 +118,13 @@ def fix_dates(pdf: bytes, epoch: str) -> bytes:
     return re.sub(rb"(/(?:CreationDate|ModDate) ?\()([^)]*)\)", same_length, pdf)
 
 
+#: Links out of the document (images, notebooks, data files) would be printed as absolute file:// paths of the
+#: machine that built the PDF: keep their text, drop the link (links inside the document stay).
+LOCAL_LINKS = """() => document.querySelectorAll('a[href]').forEach(a => {
+    if (!a.getAttribute('href').startsWith('#')) a.removeAttribute('href');
+})"""
+
+
 def print_pdf(html: Path, target: Path, contents: str, page_word: str, epoch: str) -> None:
     """Print *html* to *target* with Chromium (runs in this process: call it in a subprocess)."""
     from playwright.sync_api import sync_playwright
@@ -134,6 +141,7 @@ def print_pdf(html: Path, target: Path, contents: str, page_word: str, epoch: st
             page.goto(html.as_uri(), wait_until="load")
             page.emulate_media(media="print")
             page.evaluate(PREPARE, [contents])
+            page.evaluate(LOCAL_LINKS)
             data = page.pdf(
                 format="A4",
                 print_background=True,
