@@ -8,7 +8,7 @@ Times, in one run on this machine:
 (c) ``samskab reproduce`` again with nothing changed (the no-op check);
 (d) the floor: the same work as (b) -- every planned notebook's code, printed tables and figures (saved, and
     rendered as a kernel's inline backend does) -- in one plain Python process (``benchmarks/floor.py``),
-    so b/d is what the runner itself costs (processes, papermill, executed notebooks, HTML, index page).
+    so b/d is what the runner itself costs (processes, papermill, executed notebooks); the site is not built.
 
 Prints the ratios a/b, a/b2 and b/d and (c) in seconds, and writes them to ``benchmarks/RESULTS.md`` (its own
 section; ``benchmarks/bench_growth.py`` keeps another there).
@@ -87,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         jobs = planned(tmp / "a", args.only)
         print(f"{len(jobs)} notebooks, {os.cpu_count()} cores, --jobs {args.jobs}", flush=True)
-        reproduce = [str(BIN / "samskab"), "reproduce", "--out", str(tmp / "b"), "--jobs", str(args.jobs)]
+        # --no-site: (a) and (d) execute notebooks only; the site and PDFs are timed in the README on their own
+        reproduce = [str(BIN / "samskab"), "reproduce", "--out", str(tmp / "b"), "--jobs", str(args.jobs), "--no-site"]
         if args.only:
             reproduce += ["--only", args.only]
         times: dict[str, float] = {}
