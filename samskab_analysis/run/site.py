@@ -590,6 +590,19 @@ def unused_static(rel: Path) -> bool:
 
 #: ``?v=<checksum>`` after a CSS/JS link (a web cache-buster; a clean and an incremental build differ in them).
 CACHE_BUSTER = re.compile(rb'(\.(?:css|js))\?v=[0-9a-f]+"')
+def clean_search_index(data: bytes) -> bytes:
+    """Sphinx's search index without the empty entries an incremental build leaves for words no page has."""
+    text = data.decode("utf-8")
+    prefix, suffix = "Search.setIndex(", ")"
+    if not (text.startswith(prefix) and text.rstrip().endswith(suffix)):
+        return data
+    index = json.loads(text.rstrip()[len(prefix) : -len(suffix)])
+    for key in ("terms", "titleterms"):
+        if isinstance(index.get(key), dict):
+            index[key] = {word: docs for word, docs in index[key].items() if docs != []}
+    return (prefix + json.dumps(index, separators=(",", ":"), sort_keys=True) + suffix).encode("utf-8")
+
+
 #: Pages Sphinx writes that have no source document.
 SPECIAL_PAGES = frozenset({"genindex", "search", "py-modindex"})
 
@@ -623,6 +636,8 @@ def mirror(source: Path, target: Path, docs: set[str] | None = None) -> None:
         data = (source / rel).read_bytes()
         if rel.suffix == ".html":  # cache-busting checksums: Sphinx adds some only on a second build
             data = CACHE_BUSTER.sub(b'\\1"', data)
+        elif rel.name == "searchindex.js":
+            data = clean_search_index(data)
         write_if_changed(target / rel, data)
     if target.is_dir():
         for path in sorted(target.rglob("*"), reverse=True):
