@@ -89,3 +89,25 @@ def check_out_dir(out: str | Path, inputs: tuple[Path | None, ...] = (), what: s
 #: Environment variable naming the private folder where a cohort run keeps its validated answers
 #: (:mod:`samskab_analysis.ingest.cache`); set by the runner for the run's notebooks, never in the outputs.
 CACHE_ENV = "SAMSKAB_ANSWERS_CACHE"
+
+#: Flags for headless Chromium printing local files to PDF (no network, no first-run or sync services).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium (or another on PATH), or None: the one browser both PDF printers use."""
+    import shutil
+
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else None

@@ -10,23 +10,14 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 from pathlib import Path
 
 import pandas as pd
 
 from samskab_analysis.data.instrument import Instrument
+from samskab_analysis.paths import CHROMIUM_ARGS, chromium_path
 
 FIXED_DATE = b"D:20000101000000+00'00'"
-CHROMIUM_ARGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-)
 STYLE = """
 body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 11pt; margin: 2em; color: #111; }
 h1 { font-size: 16pt; margin-bottom: 0.2em; }
@@ -94,11 +85,6 @@ def write_html(instrument: Instrument, lang: str, labels: pd.DataFrame, out_dir:
     return path
 
 
-def chromium_path() -> str | None:
-    """Debian's Chromium, when installed."""
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 def write_pdf(html_path: Path, out_dir: Path) -> tuple[Path | None, str]:
     """Print *html_path* to ``<stem>.pdf`` with Chromium; returns (path or None, a message)."""
     chromium = chromium_path()
@@ -111,7 +97,7 @@ def write_pdf(html_path: Path, out_dir: Path) -> tuple[Path | None, str]:
     path = Path(out_dir) / f"{Path(html_path).stem}.pdf"
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=list(CHROMIUM_ARGS))
+            browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
             try:
                 page = browser.new_page()
                 page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())

@@ -15,22 +15,14 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from samskab_analysis.paths import CHROMIUM_ARGS, chromium_path
+
 PDF_NAME = "samskab_{lang}.pdf"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 #: Runs in the page before printing: a linked table of contents of the document titles, print-only tweaks.
 PREPARE = """
@@ -74,15 +66,6 @@ PREPARE = """
   return docs.length;
 }
 """
-
-
-def chromium_path() -> str | None:
-    """Debian's Chromium (or another on PATH), or None."""
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else None
 
 
 def pdf_available() -> str | None:
