@@ -71,7 +71,15 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "verdict",
     ),
     "samskab_analysis.stats.ledger": ("claims_ledger",),
+    "samskab_analysis.stats.registry": (
+        "dataset_id",
+        "public_table",
+        "public_text",
+        "study_text",
+    ),
     "samskab_analysis.stats.microdata": (
+        "answer_table",
+        "correlation_note",
         "correlation_table",
         "index_labels",
         "index_summary",
@@ -88,6 +96,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "is_synthetic",
         "item_tests",
         "side_by_side",
+        "status_counts",
         "tests_table",
     ),
     "samskab_analysis.stats.waves": (
@@ -139,7 +148,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "shown_paths",
         "summary_table",
     ),
-    "samskab_analysis.figures.display": ("show_table",),
+    "samskab_analysis.figures.display": ("print_table", "print_text", "show_table"),
     "samskab_analysis.figures.plotting": (
         "plot_item",
         "plot_overview",

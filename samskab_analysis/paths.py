@@ -33,7 +33,7 @@ SOURCE_DIRS = (
 OUTPUT_ENTRIES = frozenset(
     {"notebooks", "html", "figures", "data", "processed", "failed", "index.html", "manifest.json", "scratch",
      "cohorts", "screenshot.png", "_build", ".gitignore", "counts.csv", "item_summary.csv", "claims_ledger.csv",
-     "design.csv"}
+     "design.csv", "disclosure"}
 )  # fmt: skip
 
 

@@ -14,7 +14,7 @@ from samskab_analysis.figures.exhibits import split_list
 from samskab_analysis.figures.plotting import NO_ANSWER_COLOR, apply_style, category_color, colour_legend, save_figure
 from samskab_analysis.paths import resolve
 from samskab_analysis.stats.cohorts import cohort_label, is_synthetic
-from samskab_analysis.stats.disclosure import SUPPRESSED, hidden_cells
+from samskab_analysis.stats.disclosure import SUPPRESSED, hidden_items
 from samskab_analysis.study import Study
 
 
@@ -36,12 +36,13 @@ def plot_cohorts(a: Study, b: Study, lang: str = "da", min_count: int = 0) -> Fi
     inst = a.instrument
     items = inst.item_ids
     fig, ax = plt.subplots(figsize=(10, 0.62 * len(items) + 2.2))
+    hidden = [hidden_items(study.counts, min_count) for study in (a, b)]  # each cohort's protected base
     yticks, ylabels = [], []
     for k, item_id in enumerate(items):
         for j, study in enumerate((a, b)):
             ypos = k * 2.6 + j * 1.0
             rows = study.item_counts(item_id)
-            if any(hidden_cells(rows["count"].astype(int).tolist(), min_count)):
+            if item_id in hidden[j]:
                 # statistical disclosure control: no segment at all (shown widths would give the others away)
                 ax.text(50, ypos, inst.label(SUPPRESSED, lang), ha="center", va="center", fontsize=7, color="#555555")
                 rows = rows.iloc[0:0]

@@ -1,5 +1,10 @@
 """Tables shown in notebooks in two forms: text (compared by nbval) and HTML (read on the site).
 
+Under ``--min-count`` a table (or text) carries the record of what its numbers publish
+(:mod:`samskab_analysis.stats.registry`); ``show_table``, ``print_table`` and ``print_text`` write it into
+the output's metadata, where the run's disclosure audit reads it back. Without a record ``print_table`` and
+``print_text`` print exactly as ``print`` does.
+
 ``show_table(df)`` displays one output with both ``text/plain`` (exactly ``df.to_string(index=False)``,
 so nbval keeps comparing the numbers) and ``text/html``: numbers right-aligned and never wrapped, and
 when the table has a ``provenance`` column each row carries its provenance as a class, a colour and a
@@ -11,6 +16,8 @@ from __future__ import annotations
 import html
 
 import pandas as pd
+
+from samskab_analysis.stats.registry import KEY, record_of
 
 MARKERS = {"assumed": "*", "derived": "†"}
 ROW_STYLE = {"assumed": "background:#fff4e0", "derived": "background:#eef5fb"}
@@ -86,19 +93,56 @@ def table_html(df: pd.DataFrame, provenance: str = "provenance") -> str:
 class Table:
     """A DataFrame shown as text (``__repr__``) and HTML (``_repr_html_``)."""
 
-    def __init__(self, df: pd.DataFrame, provenance: str = "provenance") -> None:
+    def __init__(self, df: pd.DataFrame, provenance: str = "provenance", index: bool = False) -> None:
         self.df = df
         self.provenance = provenance
+        self.index = index
 
     def __repr__(self) -> str:
-        return self.df.to_string(index=False)
+        return self.df.to_string(index=self.index)
 
     def _repr_html_(self) -> str:
-        return table_html(self.df, self.provenance)
+        return table_html(self.df.reset_index() if self.index else self.df, self.provenance)
+
+
+class Text:
+    """Plain text as one display output (under disclosure control: with its record)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = str(text)
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _metadata(obj: object) -> dict:
+    record = record_of(obj)
+    return {KEY: record} if record else {}
 
 
 def show_table(df: pd.DataFrame, provenance: str = "provenance") -> None:
-    """Display *df* in a notebook as text and HTML (one output, two mimetypes)."""
+    """Display *df* in a notebook as text and HTML (one output, two mimetypes; its record in the metadata)."""
     from IPython.display import display
 
-    display(Table(df, provenance))
+    display(Table(df, provenance), metadata=_metadata(df))
+
+
+def print_table(df: pd.DataFrame, index: bool = False) -> None:
+    """``print(df.to_string(index=index))``; a table with a record is displayed with it (text + HTML)."""
+    if record_of(df) is None:
+        print(df.to_string(index=index))
+        return
+    from IPython.display import display
+
+    display(Table(df, index=index), metadata=_metadata(df))
+
+
+def print_text(text: str) -> None:
+    """``print(text)``; text with a record (:class:`~samskab_analysis.stats.registry.PublishedText`) is displayed
+    as one plain-text output with it."""
+    if record_of(text) is None:
+        print(text)
+        return
+    from IPython.display import display
+
+    display(Text(text), metadata=_metadata(text))

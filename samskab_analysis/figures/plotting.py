@@ -27,7 +27,7 @@ from matplotlib.patches import Patch, Rectangle
 from samskab_analysis.data.count_table import NO_ANSWER
 from samskab_analysis.data.instrument import Instrument
 from samskab_analysis.stats.coverage import measured_minimum
-from samskab_analysis.stats.disclosure import SUPPRESSED, hidden_cells, hidden_items
+from samskab_analysis.stats.disclosure import SUPPRESSED, hidden_categories, hidden_items
 from samskab_analysis.study import Study
 
 STYLE = {
@@ -71,9 +71,15 @@ def wrap(text: str, width: int = 62) -> str:
     return "\n".join(textwrap.wrap(text, width))
 
 
-def plot_rows(study: Study, item_id: str) -> pd.DataFrame:
-    """The rows drawn for one item: every scale category, plus 'no answer' only when present."""
+def plot_rows(study: Study, item_id: str, min_count: int = 0) -> pd.DataFrame:
+    """The rows drawn for one item: every scale category, plus 'no answer' only when present.
+
+    Under disclosure control (*min_count* > 0) 'no answer' always has its row: leaving out a zero row that
+    the item's CSV shows as suppressed would tell that it is zero.
+    """
     rows = study.item_counts(item_id)
+    if min_count > 0:
+        return rows.reset_index(drop=True)
     return rows[(rows["category_id"] != NO_ANSWER) | (rows["count"] > 0)].reset_index(drop=True)
 
 
@@ -156,7 +162,7 @@ def plot_item(
     """
     apply_style()
     inst = study.instrument
-    rows = plot_rows(study, item_id)
+    rows = plot_rows(study, item_id, min_count)
     if ax is None:
         fig, ax = plt.subplots(figsize=(7.2, 0.42 * len(rows) + 1.9))
     else:
@@ -164,8 +170,7 @@ def plot_item(
     labels = [inst.category_label(inst.items.at[item_id, "scale_id"], c, lang) for c in rows["category_id"]]
     y = list(range(len(rows)))
     n = int(rows["count"].sum())
-    hidden = hidden_cells(rows["count"].astype(int).tolist(), min_count)
-    small = {c for c, h in zip(rows["category_id"], hidden, strict=True) if h}
+    small = hidden_categories(study.counts, min_count).get(item_id, set()) if min_count > 0 else set()
     for yi, (_, row) in zip(y, rows.iterrows(), strict=True):
         if row["category_id"] in small:
             ax.text(1.2, yi, inst.label(SUPPRESSED, lang), va="center", fontsize=8.5, color="#555555")

@@ -74,6 +74,10 @@ class RunConfig:
     wave_labels: tuple[str, ...] = ()
     site: bool = True  # build the report's site (reports/site) at the end
     pdf: bool = True  # and its PDFs (reports/pdf)
+    #: Disclosure control across releases (``--min-count``): a JSON-lines log of earlier releases to check
+    #: against and append to, and whether a release close to an earlier one is published anyway.
+    release_log: Path | None = None
+    allow_overlap: bool = False
 
     @property
     def published(self) -> bool:

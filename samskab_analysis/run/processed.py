@@ -50,7 +50,9 @@ def build_processed(study: Study, out_dir: str | Path = PROCESSED_DIR, min_count
     counts = processed_counts(study)
     written = {
         "counts": write_csv(protect_count_table(counts, min_count), out / "counts.csv"),
-        "item_summary": write_csv(protect_summary(study_summary(study), counts, min_count), out / "item_summary.csv"),
+        "item_summary": write_csv(
+            protect_summary(study_summary(study), study.counts, min_count), out / "item_summary.csv"
+        ),
     }
     if study.is_published:
         written["claims_ledger"] = write_csv(claims_ledger(study), out / "claims_ledger.csv")

@@ -184,6 +184,8 @@ def _run(config: RunConfig, out_dir: Path) -> int:
             file=sys.stderr,
         )
     manifest = load_manifest(out_dir)
+    if protection_changes(config, out_dir, manifest):
+        manifest = load_manifest(out_dir)
     previous: dict[str, dict] = dict(manifest.get("jobs", {}))  # type: ignore[arg-type]
     todo, fresh, changed = [], [], {}
     for job in jobs:
@@ -197,7 +199,8 @@ def _run(config: RunConfig, out_dir: Path) -> int:
                 changed[job.name] = reason
     processed = [REPO_ROOT / p for p in manifest.get("processed", [])]  # type: ignore[union-attr]
     stale_data = manifest.get("inputs") != shared or not processed or not all(p.is_file() for p in processed)
-    top: dict[str, object] = {"format": RUN_FORMAT, "version": __version__, "responses": rel(config.responses)}
+    top: dict[str, object] = {"format": RUN_FORMAT, "version": __version__, "responses": rel(config.responses),
+                              "min_count": config.min_count}  # fmt: skip
     if todo or config.force or stale_data:
         written = prepare_data(config)
         top.update(inputs=shared, data=data, processed=sorted(rel(p) for p in written.values()))
@@ -250,7 +253,26 @@ def _run(config: RunConfig, out_dir: Path) -> int:
         except RuntimeError as err:  # sphinx-build's messages are already printed
             failures["site"] = str(err)
     print_summary(todo, fresh, failures, out_dir, index, time.perf_counter() - started, config.jobs)
-    return 1 if failures else 0
+    audited = audit_outputs(config, out_dir, failed=bool(failures))
+    return 1 if failures or audited else 0
+
+
+def protection_changes(config: RunConfig, out_dir: Path, manifest: dict) -> bool:
+    """Disclosure control before anything runs (:func:`samskab_analysis.run.protection.before_run`)."""
+    if config.min_count <= 0 and not manifest.get("min_count"):
+        return False
+    from samskab_analysis.run.protection import before_run
+
+    return before_run(config, out_dir, manifest)
+
+
+def audit_outputs(config: RunConfig, out_dir: Path, failed: bool) -> int:
+    """Disclosure control after the run: the linked-table audit (:func:`samskab_analysis.run.protection.after_run`)."""
+    if config.min_count <= 0:
+        return 0
+    from samskab_analysis.run.protection import after_run
+
+    return after_run(config, out_dir, record=not failed)
 
 
 def shown(path: Path) -> str:
@@ -363,6 +385,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="statistical disclosure control: suppress counts below this and what would reveal them (default: 0, off)",
     )
     parser.add_argument(
+        "--release-log",
+        type=Path,
+        default=None,
+        help="with --min-count: a file listing earlier releases (JSON lines); a release differing from one of them "
+        "by fewer than --min-count respondents is refused, a published one is appended",
+    )
+    parser.add_argument(
+        "--allow-overlap",
+        action="store_true",
+        help="with --min-count: publish even when this release differs from an earlier one by fewer than "
+        "--min-count respondents (subtracting the two releases then tells those respondents' answers)",
+    )
+    parser.add_argument(
         "--exhibits",
         type=Path,
         default=EXHIBITS_FILE,
@@ -390,6 +425,9 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
             Problem(file="--wave-labels", message=f"{len(wave_labels)} labels for {len(data)} --data files",
                     value=",".join(wave_labels))
         )
+    if args.min_count <= 0 and (getattr(args, "release_log", None) or getattr(args, "allow_overlap", False)):
+        option = "--release-log" if getattr(args, "release_log", None) else "--allow-overlap"
+        raise DataValidationError(Problem(file=option, message=f"{option} applies to --min-count releases only"))
     default_out = REPORTS_DIR / "cohorts" / (("waves-" if waves else "") + responses.stem) if responses else REPORTS_DIR
     out = args.out or default_out
     langs = tuple(dict.fromkeys([args.lang, *[x for x in args.langs.split(",") if x]]))
@@ -414,6 +452,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         wave_labels=wave_labels if waves else (),
         site=not getattr(args, "no_site", False),
         pdf=not getattr(args, "no_pdf", False),
+        release_log=Path(args.release_log).resolve() if getattr(args, "release_log", None) else None,
+        allow_overlap=bool(getattr(args, "allow_overlap", False)),
     )
 
 

@@ -58,6 +58,7 @@ class SiteConfig:
     langs: tuple[str, ...] = LANGS
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     pdf: bool = True
+    min_count: int = 0  # --min-count of the run: notebooks without disclosure control (results) did not run
 
     @property
     def source_root(self) -> Path:
@@ -405,7 +406,8 @@ def results_markdown(ctx: Context, level_id: str, label: str, results_doc: str |
     lines = [f"# {md_escape(label)}", "", md_escape(say(f"intro_{level_id}")), ""]
     items = [i for i in inst.item_ids if inst.items.at[i, "level_id"] == level_id]
     if results_doc is None:
-        return "\n".join([*lines, md_escape(say("results_missing")), ""])
+        missing = "results_withheld" if ctx.config.min_count > 0 else "results_missing"
+        return "\n".join([*lines, md_escape(say(missing)), ""])
     for item_id in items:
         scale = inst.items.at[item_id, "scale_id"]
 
@@ -745,6 +747,7 @@ def site_config(run_config, pdf: bool = True) -> SiteConfig:
         langs=langs,
         jobs=run_config.jobs,
         pdf=pdf,
+        min_count=int(getattr(run_config, "min_count", 0) or 0),
     )
 
 
@@ -763,7 +766,14 @@ def cmd_site(args) -> int:
     manifest = load_manifest(out)
     responses = manifest.get("responses")
     responses_path = (REPO_ROOT / responses).resolve() if responses else None
-    config = RunConfig(out_dir=out, responses=responses_path, lang=args.lang, jobs=max(1, args.jobs))
+    min_count = manifest.get("min_count", 0)
+    config = RunConfig(
+        out_dir=out,
+        responses=responses_path,
+        lang=args.lang,
+        jobs=max(1, args.jobs),
+        min_count=min_count if isinstance(min_count, int) else 0,
+    )
     build_for_run(config, plan_jobs(config), manifest, pdf=not args.no_pdf)
     return 0
 
