@@ -31,23 +31,22 @@ def before_run(config: RunConfig, out_dir: Path, manifest: dict) -> bool:
         previous_min_count,
     )
 
-    cleared = False
-    previous = previous_min_count(manifest)
-    if previous is not None and previous != config.min_count:  # no page of the other setting stays behind
-        removed = discard_run_outputs(out_dir, config.processed_dir)
-        cleared = True
-        if removed:
-            was = f"with --min-count {previous}" if previous else "without --min-count"
-            now = f"with --min-count {config.min_count}" if config.min_count else "without --min-count"
-            print(f"samskab reproduce: {out_dir} held a run {was}: every output of it removed, all regenerated {now}",
-                  file=sys.stderr)  # fmt: skip
-    if config.min_count > 0 and config.responses is not None:
+    if config.min_count > 0 and config.responses is not None:  # refused before anything is removed or written
         from samskab_analysis.data.instrument import load_instrument
 
         items = load_instrument(config.data_dir).item_ids
         rows = answer_rows(_answers(config, config.responses), items)
         check_release(rows, config.min_count, out_dir, config.release_log, config.allow_overlap)
-    return cleared
+    previous = previous_min_count(manifest)
+    if previous is None or previous == config.min_count:
+        return False
+    removed = discard_run_outputs(out_dir, config.processed_dir)  # no page of the other setting stays behind
+    if removed:
+        was = f"with --min-count {previous}" if previous else "without --min-count"
+        now = f"with --min-count {config.min_count}" if config.min_count else "without --min-count"
+        print(f"samskab reproduce: {out_dir} held a run {was}: every output of it removed, all regenerated {now}",
+              file=sys.stderr)  # fmt: skip
+    return True
 
 
 def _respondents(config: RunConfig):

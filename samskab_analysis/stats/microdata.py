@@ -108,12 +108,16 @@ def suppress_cells(
 
 
 def joint_withheld(
-    responses: pd.DataFrame, instrument: Instrument, items: list[str], min_count: int
+    responses: pd.DataFrame,
+    instrument: Instrument,
+    items: list[str],
+    min_count: int,
+    categories: dict[str, list[str]] | None = None,
 ) -> bool:
     """True when a statistic over *items* is withheld: their joint table does not pass the rule."""
     if min_count <= 0:
         return False
-    return not joint_table_passes(responses, items, study_categories(instrument), min_count)
+    return not joint_table_passes(responses, items, categories or study_categories(instrument), min_count)
 
 
 def withheld_note(instrument: Instrument, items: list[str], min_count: int, lang: str) -> str:
@@ -354,9 +358,10 @@ def correlation_hidden(
     if min_count <= 0:
         return hidden
     items = list(rho.index)
+    categories = study_categories(instrument)
     for i, a in enumerate(items):
         for b in items[i:]:
-            if not hidden.at[a, b] and joint_withheld(responses, instrument, [a, b], min_count):
+            if not hidden.at[a, b] and joint_withheld(responses, instrument, [a, b], min_count, categories):
                 hidden.at[a, b] = hidden.at[b, a] = True
     return hidden
 
