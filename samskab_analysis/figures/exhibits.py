@@ -22,6 +22,7 @@ from samskab_analysis.stats.registry import (
     public_text,
     share_term,
     statistic_term,
+    suppressed_term,
 )
 from samskab_analysis.stats.scoring import study_summary
 from samskab_analysis.study import Study
@@ -70,7 +71,9 @@ def figure_table(study: Study, item_id: str, lang: str = "da", min_count: int = 
         ds = dataset_id(study)
         terms = [n_term(ds, study.n), public_term("provenance, source")]
         for category, count, hide in zip(rows["category_id"], rows["count"], hidden, strict=True):
-            if not hide:
+            if hide:
+                terms.append(suppressed_term(ds, item_id, [category]))
+            else:
                 terms += [
                     cells_term(ds, item_id, [category], int(count)),
                     share_term(ds, item_id, [category], 100 * int(count) / n, 1),

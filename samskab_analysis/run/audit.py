@@ -41,8 +41,10 @@ AUDIT_DIR = "disclosure"
 AUDIT_FILE = "audit.csv"
 
 #: Output entries that are renderings of the audited notebooks and tables, or the run's bookkeeping.
-RENDERINGS = ("site", "pdf", ".site-src")
-BOOKKEEPING = ("manifest.json", "index.html", AUDIT_DIR)
+RENDERINGS = ("site", "pdf", ".site-src", "html")
+BOOKKEEPING = ("manifest.json", "index.html", AUDIT_DIR, ".gitignore")
+#: Folders of ``reports/`` that other commands (or other runs) write: not this run's outputs.
+OTHERS = ("cohorts", "scratch", "screenshots", "archive", "instrument")
 #: A figure shown inline: matplotlib's text form of it carries no data.
 FIGURE_REPR = re.compile(r"^<Figure size \d+x\d+ with \d+ Axes>$")
 DIGIT = re.compile(r"\d")
@@ -109,6 +111,8 @@ def count_rows(path: Path, dataset: str, published: Published, where: str) -> No
         if count is not None:
             published.add({"kind": "cells", "dataset": dataset, "item": item, "categories": [category],
                            "value": int(count)}, where)  # fmt: skip
+        elif row.get("count", "").strip() == SUPPRESSED:
+            published.add({"kind": "suppressed", "dataset": dataset, "item": item, "categories": [category]}, where)
         share = _number(row.get("share", ""))
         if share is not None:
             published.add({"kind": "share", "dataset": dataset, "item": item, "categories": [category],
@@ -215,7 +219,7 @@ def read_outputs(
     for path in files:
         where = _rel(path, out_dir)
         top = Path(where).parts[0]
-        if top in RENDERINGS or top in BOOKKEEPING:
+        if top in RENDERINGS or top in BOOKKEEPING or (top in OTHERS and len(Path(where).parts) > 1):
             continue
         if path.suffix == ".ipynb" and top in ("notebooks", "failed"):
             notebook_terms(path, published, where)
@@ -280,7 +284,7 @@ def audit_terms(
         if kind == "public":
             continue
         dataset = str(term.get("dataset", ""))
-        if kind not in ("n", "cells", "share", "statistic", "joint"):
+        if kind not in ("n", "cells", "share", "statistic", "joint", "suppressed"):
             findings.append(f"{where}: a record term of unknown kind {kind!r}")
             continue
         by_dataset.setdefault(dataset, []).append((term, where))
@@ -303,9 +307,13 @@ def _audit_dataset(dataset, terms, groups, k, joint_passes, findings) -> list[di
     fixed: dict[tuple[str, str], int] = {}
     relations: list[Relation] = []
     items: set[str] = set()
+    suppressed: dict[tuple[str, str], str] = {}
     for term, where in terms:
         kind = term["kind"]
-        if kind in ("cells", "share", "statistic"):
+        if kind == "suppressed":
+            for category in term.get("categories", []):
+                suppressed.setdefault((str(term.get("item", "")), str(category)), where)
+        if kind in ("cells", "share", "statistic", "suppressed"):
             item = str(term.get("item", ""))
             cats = [str(c) for c in term.get("categories", [])]
             if item not in groups or not set(cats) <= set(groups[item]["cells"]) or not cats:
@@ -330,6 +338,9 @@ def _audit_dataset(dataset, terms, groups, k, joint_passes, findings) -> list[di
                 findings.append(f"{where}: cannot check the joint table of {listed} in {dataset}")
             elif not verdict:
                 findings.append(f"{where}: a statistic over {listed} is shown but their joint table fails the rule")
+    for (item, cat), where in suppressed.items():
+        if (item, cat) in fixed:
+            findings.append(f"{where}: {item}/{cat} is suppressed here but shown elsewhere as {fixed[(item, cat)]}")
     for item in items:
         relations.append(Relation.equals([(dataset, item, c) for c in groups[item]["cells"]], n, f"{dataset}: N"))
     bounds = {(dataset, item, c): (0, n) for item in items for c in groups[item]["cells"]}

@@ -37,6 +37,7 @@ from samskab_analysis.stats.registry import (
     public_term,
     share_term,
     statistic_term,
+    suppressed_term,
 )
 from samskab_analysis.study import Study, load_study
 
@@ -128,7 +129,9 @@ def side_by_side(a: Study, b: Study, lang: str = "da", min_count: int = 0) -> pd
         # a category the study's table does not have (the reconstruction's 'no answer') is a zero: suppressed
         hidden = [category in gone.get(item_id, set()) or (item_id, category) not in base for item_id, category in keys]
         for (item_id, category), count, hide in zip(keys, table[f"count_{side}"], hidden, strict=True):
-            if not hide:
+            if hide and (item_id, category) in base:
+                terms.append(suppressed_term(ds, item_id, [category]))
+            elif not hide:
                 terms += [
                     cells_term(ds, item_id, [category], int(count)),
                     share_term(ds, item_id, [category], 100 * int(count) / study.n, 1),

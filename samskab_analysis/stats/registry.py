@@ -12,6 +12,7 @@ Terms (plain dicts, JSON-ready), for a dataset ``dataset`` (:func:`dataset_id`):
 * ``n`` — the number of respondents, N;
 * ``cells`` — the sum of an item's *categories* is *value* (one category: a shown cell);
 * ``share`` — the same sum as a percentage of N, rounded to *digits* decimals;
+* ``suppressed`` — cells shown as suppressed (no other output may show them);
 * ``statistic`` — a non-linear function (mean, test, interval) of each of the item's *categories*: published
   only when every one of them is;
 * ``joint`` — a statistic of the answers to several *items* together (their joint table must pass the rule);
@@ -46,6 +47,11 @@ def n_term(dataset: str, value: int) -> dict:
 def cells_term(dataset: str, item: str, categories: Sequence[str], value: int) -> dict:
     return {"kind": "cells", "dataset": dataset, "item": item, "categories": [str(c) for c in categories],
             "value": int(value)}  # fmt: skip
+
+
+def suppressed_term(dataset: str, item: str, categories: Sequence[str]) -> dict:
+    """Cells an output shows as suppressed (the audit checks no other output shows them)."""
+    return {"kind": "suppressed", "dataset": dataset, "item": item, "categories": [str(c) for c in categories]}
 
 
 def share_term(dataset: str, item: str, categories: Sequence[str], percent: float, digits: int) -> dict:
