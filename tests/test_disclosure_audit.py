@@ -240,3 +240,11 @@ def test_release_log_is_validated(tmp_path: Path) -> None:
 def test_answer_rows_ignore_ids_and_order_columns_by_the_instrument() -> None:
     frame = pd.DataFrame({"b": ["x", None], "a": ["y", "z"]}, index=["id1", "id2"])
     assert answer_rows(frame, ["a", "b"]) == ["y\x1fx", "z\x1f"]
+
+
+def test_release_options_need_min_count(capsys) -> None:
+    from samskab_analysis.cli import main
+
+    assert main(["reproduce", "--data", str(SYNTHETIC), "--release-log", "x.jsonl"]) == 2
+    assert "--release-log applies to --min-count releases only" in capsys.readouterr().err
+    assert main(["reproduce", "--data", str(SYNTHETIC), "--allow-overlap"]) == 2
