@@ -369,17 +369,17 @@ def correlation_hidden(
 def correlation_note(
     responses: pd.DataFrame, instrument: Instrument, lang: str = "en", min_count: int = 0
 ) -> str:
-    """The one-line reason under the correlation matrix: how many correlations are withheld (*min_count* > 0)."""
+    """The one-line reason under the correlation matrix (*min_count* > 0): how many of the item pairs are not
+    shown. Counted over all pairs (the diagonal included), so it does not tell which correlations are
+    undefined (an item whose answers do not vary)."""
     if min_count <= 0:
         return ""
     rho, pairs = item_correlations(responses, instrument)
-    undefined = rho.isna() | (pairs < MIN_CORRELATION_N)
-    hidden = correlation_hidden(responses, instrument, rho, pairs, min_count)
+    hidden = correlation_hidden(responses, instrument, rho, pairs, min_count).to_numpy()
     upper = np.triu(np.ones(rho.shape, dtype=bool))
-    total = int((~undefined.to_numpy() & upper).sum())
-    count = int((hidden.to_numpy() & ~undefined.to_numpy() & upper).sum())
+    total, count = int(upper.sum()), int((hidden & upper).sum())
     text = instrument.label("withheld_correlations", lang).format(count=count, total=total, k=min_count)
-    return public_text(text, min_count, "how many correlations the rule withholds")
+    return public_text(text, min_count, "how many correlations are not shown")
 
 
 def paired_comparisons(
