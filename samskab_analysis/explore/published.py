@@ -39,7 +39,7 @@ State = tuple[tuple[str, tuple[int, ...]], ...]
 class WhatIf:
     """The published study under changeable assumptions (see the module docstring)."""
 
-    def __init__(self, data_dir: str | Path = DATA_DIR, *, over_every_table: bool = True) -> None:
+    def __init__(self, data_dir: str | Path = DATA_DIR, *, prepare: bool = True) -> None:
         self.data_dir = Path(data_dir)
         self.base = load_study(self.data_dir)
         inst = self.base.instrument
@@ -47,15 +47,26 @@ class WhatIf:
         self.defaults = {i: self.base.item_counts(i)["count"].to_numpy(dtype=int) for i in inst.item_ids}
         self.tables = {i: t.copy() for i, t in self.defaults.items()}
         self.comparisons = load_comparisons(inst, self.data_dir)
-        #: verdicts over every consistent table (independent of the assumptions): computed once
-        self.every_table = (
-            comparison_table(self.base, self.comparisons) if over_every_table else None
-        )
+        #: verdicts over every consistent table (independent of the assumptions): :meth:`prepare`, once
+        self.every_table: pd.DataFrame | None = None
         self._studies: dict[State, Study] = {self.state(): self.base}
         self._whatif: dict[State, pd.DataFrame] = {}  # by the tables of the compared items
         self._rows: dict[tuple[str, tuple[int, ...]], pd.DataFrame] = {}
-        # statsmodels' Holm calls gc.collect() on every call; freezing the long-lived objects made so far keeps
-        # that at a millisecond instead of ~60 ms (CPython's gc.freeze is meant for exactly this)
+        if prepare:
+            self.prepare()
+        else:
+            self._freeze()
+
+    def prepare(self) -> None:
+        """The comparisons over every consistent table (seconds, once); fills the pairing cache as it goes."""
+        if self.every_table is None:
+            self.every_table = comparison_table(self.base, self.comparisons)
+        self._freeze()
+
+    @staticmethod
+    def _freeze() -> None:
+        """statsmodels' Holm calls gc.collect() on every call; freezing the long-lived objects made so far keeps
+        that at a millisecond instead of ~60 ms (CPython's ``gc.freeze`` is meant for exactly this)."""
         gc.collect()
         gc.freeze()
 

@@ -151,7 +151,7 @@ def comparison_lines(
 ) -> tuple[str, ...]:
     """One sentence per comparison of *whatif* (a :func:`~samskab_analysis.stats.comparisons.comparison_table`)
     that involves *item_id*: its verdict and sign-test p range with these tables (or observed pairs) and, for the
-    published study, the verdict over every table the report allows (*every_table*)."""
+    published study, the verdict over every table the report allows (*every_table*; None: not computed yet)."""
     inst = study.instrument
     lines = []
     if whatif.empty:
@@ -176,11 +176,14 @@ def comparison_lines(
             lines.append(say("explore_cmp_line_observed", **values))
             continue
         values["pairings"] = int(row["pairings"])
-        overall = every.loc[row["comparison_id"]] if every is not None else row
-        all_verdict = verdict_text(say, str(overall["verdict"]))
-        share = overall.get("share_tables_holds", np.nan)
-        if pd.notna(share):
-            all_verdict = say("explore_share_holds", verdict=all_verdict, share=f"{100 * float(share):.0f}")
+        if every is None:  # not computed yet (WhatIf.prepare)
+            all_verdict = say("explore_preparing")
+        else:
+            overall = every.loc[row["comparison_id"]]
+            all_verdict = verdict_text(say, str(overall["verdict"]))
+            share = overall.get("share_tables_holds", np.nan)
+            if pd.notna(share):
+                all_verdict = say("explore_share_holds", verdict=all_verdict, share=f"{100 * float(share):.0f}")
         lines.append(say("explore_cmp_line", verdict_all=all_verdict, **values))
     return tuple(lines)
 
@@ -237,3 +240,35 @@ def source_text(study: Study, item_id: str, source: str, lang: str) -> str:
         wording = f" «{st['wording']}»" if st.get("wording") else ""
         parts.append(f"{sid}: {cats} = {st['value']:g}{unit}{wording}")
     return source + (" — " + "; ".join(parts) if parts else "")
+
+
+ROW_STYLE = {"assumed": "background:#fff4e0", "derived_under_assumption": "background:#fff4e0"}
+
+
+def html_table(df: pd.DataFrame, css: str = "samskab-table") -> str:
+    """*df* as a plain HTML table; a ``provenance`` column is not shown but shades assumed rows."""
+    shown = [c for c in df.columns if c != "provenance"]
+    head = "".join(f"<th style='text-align:left;padding:2px 8px'>{html.escape(str(c))}</th>" for c in shown)
+    body = []
+    for record in df.to_dict("records"):
+        style = ROW_STYLE.get(str(record.get("provenance", "")), "")
+        cells = "".join(f"<td style='padding:2px 8px'>{html.escape(str(record[c]))}</td>" for c in shown)
+        body.append(f"<tr style='{style}'>{cells}</tr>")
+    return f"<table class='{css}'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def cell_rows(study: Study, item_id: str, lang: str) -> list[dict[str, object]]:
+    """Per drawn category of *item_id*: its label, count, provenance (in words) and source spelled out."""
+    inst = study.instrument
+    scale_id = inst.items.at[item_id, "scale_id"]
+    return [
+        {
+            "category_id": r["category_id"],
+            "label": inst.category_label(scale_id, r["category_id"], lang),
+            "count": int(r["count"]),
+            "provenance": r["provenance"],
+            "provenance_text": inst.label(r["provenance"], lang),
+            "source": source_text(study, item_id, str(r["source"]), lang),
+        }
+        for _, r in plot_rows(study, item_id).iterrows()
+    ]
