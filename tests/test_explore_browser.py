@@ -119,7 +119,9 @@ def test_explorer_in_chromium_changes_figure_verdict_and_saves_screenshots(tmp_p
             shots = REPORTS_DIR / "screenshots" if os.environ.get("SAMSKAB_SCREENSHOTS") == "1" else tmp_path
             shots.mkdir(parents=True, exist_ok=True)
             page.select_option(".samskab-item select", label=item_label("fig09"))
-            page.wait_for_selector(".samskab-cell-dont_know select", timeout=WAIT)
+            page.wait_for_function(
+                "() => document.querySelector('.samskab-figure img').alt.startsWith('Figur 9')", timeout=WAIT
+            )
             page.screenshot(path=str(shots / "explore_da.png"))
             browser.close()
         saved = out / "assumptions.csv"

@@ -73,6 +73,13 @@ def figure_alt(study: Study, item_id: str, lang: str, min_count: int = 0) -> str
     return f"{inst.exhibit_name(item_id, lang)}: {inst.title(item_id, lang)} (N = {n}): " + "; ".join(cells)
 
 
+def category_labels(study: Study, item_id: str, lang: str) -> dict[str, str]:
+    """Label in *lang* of every category of *item_id* (``no answer`` included), looked up once."""
+    inst = study.instrument
+    scale_id = inst.items.at[item_id, "scale_id"]
+    return {c: inst.category_label(scale_id, c, lang) for c in study.item_counts(item_id)["category_id"]}
+
+
 def hidden_rows(study: Study, item_id: str, min_count: int) -> list[bool]:
     """Which drawn cells of *item_id* the disclosure rule hides (all False when *min_count* is 0)."""
     return hidden_cells(plot_rows(study, item_id)["count"].astype(int).tolist(), min_count)
@@ -86,13 +93,13 @@ def item_table(study: Study, item_id: str, lang: str, say: Strings, min_count: i
     """
     inst = study.instrument
     rows = plot_rows(study, item_id)
-    scale_id = inst.items.at[item_id, "scale_id"]
     n = int(rows["count"].sum())
     bounds = [proportion_interval(int(c), n, "clopper-pearson") for c in rows["count"]]
+    labels = category_labels(study, item_id, lang)
     table = pd.DataFrame(
         {
             say("explore_col_category"): [
-                inst.category_label(scale_id, c, lang) + MARKS.get(p, "")
+                labels[c] + MARKS.get(p, "")
                 for c, p in zip(rows["category_id"], rows["provenance"], strict=True)
             ],
             say("explore_col_count"): rows["count"].astype(int).to_numpy(),
