@@ -248,3 +248,21 @@ def test_release_options_need_min_count(capsys) -> None:
     assert main(["reproduce", "--data", str(SYNTHETIC), "--release-log", "x.jsonl"]) == 2
     assert "--release-log applies to --min-count releases only" in capsys.readouterr().err
     assert main(["reproduce", "--data", str(SYNTHETIC), "--allow-overlap"]) == 2
+
+
+def test_a_folder_with_unprotected_outputs_is_cleared_before_a_protected_run(tmp_path: Path, capsys) -> None:
+    from samskab_analysis.run.plan import RunConfig
+    from samskab_analysis.run.protection import before_run
+
+    out = tmp_path / "out"
+    for name in ("notebooks/results.ipynb", "site/da/results/personal.html", "figures/fig01_da.svg"):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text("86 % af de 14 svarede ja", encoding="utf-8")
+    (out / "disclosure").mkdir()
+    (out / "disclosure" / "release.json").write_text("{}", encoding="utf-8")
+    config = RunConfig(out_dir=out, min_count=3)
+    assert before_run(config, out, {}) is True  # no manifest, but outputs: an unprotected folder
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == ["disclosure/release.json"]
+    assert "without --min-count: every output of it removed" in capsys.readouterr().err
+    assert before_run(config, out, {"min_count": 3, "jobs": {}}) is False  # the same protection: nothing removed
+    assert before_run(RunConfig(out_dir=out, min_count=5), out, {"min_count": 3}) is True

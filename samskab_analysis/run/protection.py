@@ -25,6 +25,7 @@ def _answers(config: RunConfig, path: Path):
 def before_run(config: RunConfig, out_dir: Path, manifest: dict) -> bool:
     """Clear a folder that changes protection; refuse a risky release. True when outputs were removed."""
     from samskab_analysis.run.releases import (
+        RUN_OUTPUTS,
         answer_rows,
         check_release,
         discard_run_outputs,
@@ -38,6 +39,8 @@ def before_run(config: RunConfig, out_dir: Path, manifest: dict) -> bool:
         rows = answer_rows(_answers(config, config.responses), items)
         check_release(rows, config.min_count, out_dir, config.release_log, config.allow_overlap)
     previous = previous_min_count(manifest)
+    if previous is None and any((out_dir / name).exists() for name in RUN_OUTPUTS[:-1]):
+        previous = 0  # outputs without a manifest (a fresh clone's reports/, a deleted manifest): unprotected
     if previous is None or previous == config.min_count:
         return False
     removed = discard_run_outputs(out_dir, config.processed_dir)  # no page of the other setting stays behind
