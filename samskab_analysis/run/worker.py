@@ -71,12 +71,19 @@ def watch_parent(pid: int, interval: float = 0.5) -> None:
     threading.Thread(target=watch, name="samskab-watch-parent", daemon=True).start()
 
 
-def init_worker(events: mp.Queue | None, run_pid: int | None = None) -> None:
+def init_worker(events: mp.Queue | None, run_pid: int | None = None, run_env: dict | None = None) -> None:
     """Worker-process set-up: the progress queue, quiet loggers, a private folder for kernel sockets.
 
     Ctrl-C is the run's business (the parent stops the workers), so workers ignore SIGINT; they die with
-    their parent and when the run's process (*run_pid*) has gone.
+    their parent and when the run's process (*run_pid*) has gone. *run_env* holds the run's own environment
+    variables (the answers cache): a fork server started by an earlier run in the same process would
+    otherwise hand its workers that run's (removed) folder.
     """
+    for key, value in (run_env or {}).items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
     import logging
 
     global _events, _workdir
