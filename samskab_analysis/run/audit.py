@@ -296,7 +296,60 @@ def audit_terms(
     return AuditResult(rows, findings, k)
 
 
+@dataclass
+class _Linear:
+    """A dataset's published numbers as the integer programme sees them."""
+
+    fixed: dict[tuple[str, str], int] = field(default_factory=dict)  # shown cells
+    relations: list[Relation] = field(default_factory=list)
+    items: set[str] = field(default_factory=set)
+    suppressed: dict[tuple[str, str], str] = field(default_factory=dict)  # cells shown as suppressed, and where
+
+
+def _linear(dataset: str, terms, groups, n: int, joint_passes, findings: list[str]) -> _Linear:
+    """Shown cells, sums and rounded shares as relations; joint-table claims checked on the data."""
+    out = _Linear()
+    for term, where in terms:
+        kind = term["kind"]
+        if kind == "joint":
+            listed = [str(i) for i in term.get("items", [])]
+            verdict = joint_passes(dataset, listed)
+            if verdict is None:
+                findings.append(f"{where}: cannot check the joint table of {listed} in {dataset}")
+            elif not verdict:
+                findings.append(f"{where}: a statistic over {listed} is shown but their joint table fails the rule")
+            continue
+        if kind not in ("cells", "share", "statistic", "suppressed"):
+            continue
+        item, cats = str(term.get("item", "")), [str(c) for c in term.get("categories", [])]
+        if item not in groups or not cats or not set(cats) <= set(groups[item]["cells"]):
+            findings.append(f"{where}: a term about unknown cells {item}/{cats}")
+            continue
+        out.items.add(item)
+        cells = [(dataset, item, c) for c in cats]
+        if kind == "suppressed":
+            for cat in cats:
+                out.suppressed.setdefault((item, cat), where)
+        elif kind == "cells" and len(cats) == 1:  # a shown cell: its unknown is fixed
+            previous = out.fixed.setdefault((item, cats[0]), int(term["value"]))
+            if previous != int(term["value"]):
+                findings.append(f"{where}: {item}/{cats[0]} published as {term['value']} and {previous}")
+        elif kind == "cells":
+            out.relations.append(Relation.equals(cells, int(term["value"]), where))
+        elif kind == "share":
+            tol = float(term["tolerance"]) if "tolerance" in term else 0.5 * 10.0 ** -int(term.get("digits", 0))
+            low, high = float(term["value"]) - tol - 1e-9, float(term["value"]) + tol + 1e-9
+            out.relations.append(Relation({c: 100.0 / n for c in cells}, low, high, where))
+    for (item, cat), where in out.suppressed.items():
+        if (item, cat) in out.fixed:
+            findings.append(f"{where}: {item}/{cat} is suppressed here but shown elsewhere as {out.fixed[(item, cat)]}")
+    for item in out.items:
+        out.relations.append(Relation.equals([(dataset, item, c) for c in groups[item]["cells"]], n, f"{dataset}: N"))
+    return out
+
+
 def _audit_dataset(dataset, terms, groups, k, joint_passes, findings) -> list[dict[str, object]]:
+    """Feasible intervals of one respondent dataset's unknown cells; the findings are appended."""
     sizes = {int(t["value"]) for t, _ in terms if t["kind"] == "n"}
     if len(sizes) != 1:
         findings.append(f"{dataset}: {'no N' if not sizes else 'conflicting N'} published ({sorted(sizes)})")
@@ -304,57 +357,18 @@ def _audit_dataset(dataset, terms, groups, k, joint_passes, findings) -> list[di
     n = sizes.pop()
     if n < k:
         findings.append(f"{dataset}: N = {n} is below --min-count {k}")
-    fixed: dict[tuple[str, str], int] = {}
-    relations: list[Relation] = []
-    items: set[str] = set()
-    suppressed: dict[tuple[str, str], str] = {}
-    for term, where in terms:
-        kind = term["kind"]
-        if kind == "suppressed":
-            for category in term.get("categories", []):
-                suppressed.setdefault((str(term.get("item", "")), str(category)), where)
-        if kind in ("cells", "share", "statistic", "suppressed"):
-            item = str(term.get("item", ""))
-            cats = [str(c) for c in term.get("categories", [])]
-            if item not in groups or not set(cats) <= set(groups[item]["cells"]) or not cats:
-                findings.append(f"{where}: a term about unknown cells {item}/{cats}")
-                continue
-            items.add(item)
-            cells = [(dataset, item, c) for c in cats]
-            if kind == "cells" and len(cats) == 1:  # a shown cell: its unknown is fixed
-                previous = fixed.setdefault((item, cats[0]), int(term["value"]))
-                if previous != int(term["value"]):
-                    findings.append(f"{where}: {item}/{cats[0]} published as {term['value']} and {previous}")
-            elif kind == "cells":
-                relations.append(Relation.equals(cells, int(term["value"]), where))
-            elif kind == "share":
-                tol = float(term["tolerance"]) if "tolerance" in term else 0.5 * 10.0 ** -int(term.get("digits", 0))
-                value = float(term["value"])
-                relations.append(Relation({c: 100.0 / n for c in cells}, value - tol - 1e-9, value + tol + 1e-9, where))
-        elif kind == "joint":
-            listed = [str(i) for i in term.get("items", [])]
-            verdict = joint_passes(dataset, listed)
-            if verdict is None:
-                findings.append(f"{where}: cannot check the joint table of {listed} in {dataset}")
-            elif not verdict:
-                findings.append(f"{where}: a statistic over {listed} is shown but their joint table fails the rule")
-    for (item, cat), where in suppressed.items():
-        if (item, cat) in fixed:
-            findings.append(f"{where}: {item}/{cat} is suppressed here but shown elsewhere as {fixed[(item, cat)]}")
-    for item in items:
-        relations.append(Relation.equals([(dataset, item, c) for c in groups[item]["cells"]], n, f"{dataset}: N"))
-    bounds = {(dataset, item, c): (0, n) for item in items for c in groups[item]["cells"]}
-    for (item, cat), value in fixed.items():
+    linear = _linear(dataset, terms, groups, n, joint_passes, findings)
+    bounds = {(dataset, item, c): (0, n) for item in linear.items for c in groups[item]["cells"]}
+    for (item, cat), value in linear.fixed.items():
         bounds[(dataset, item, cat)] = (value, value)
     unknown = [v for v in bounds if bounds[v][0] != bounds[v][1]]
-    relations = _open_relations(relations, bounds, findings)
     try:
-        intervals = feasible_intervals(relations, unknown, bounds)
+        intervals = feasible_intervals(_open_relations(linear.relations, bounds, findings), unknown, bounds)
     except ValueError as err:
         findings.append(f"{dataset}: the published numbers contradict each other ({err})")
         return []
-    for term, where in terms:  # a non-linear statistic only of determined (shown) cells
-        if term["kind"] == "statistic" and str(term.get("item", "")) in items:
+    for term, where in terms:  # a non-linear statistic only of shown cells
+        if term["kind"] == "statistic" and str(term.get("item", "")) in linear.items:
             loose = [c for c in term["categories"] if (dataset, term["item"], c) in intervals]
             if loose:
                 findings.append(f"{where}: a statistic of {term['item']} uses suppressed cells {loose}")
