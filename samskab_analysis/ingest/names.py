@@ -295,11 +295,16 @@ class ColumnMatcher:
             rest = text[len(code) :]
             separated = not rest[0].isalnum()
             words = text_key(rest)
-            exact = bool(words) and item in self.titles.get(words, set())
-            if exact:
+            titled = self.titles.get(words, set()) if words else set()
+            if item in titled:
                 return ColumnMatch(item, "question code and text")
+            if titled:  # the code names one item, the text another: never a guess
+                others = tuple(i for i in self.instrument.item_ids if i in titled | {item})
+                return ColumnMatch(None, "ambiguous", others)
             if separated and any(ch.isalpha() for ch in words):
                 return ColumnMatch(item, "question code (with a question text that differs from the instrument's)")
+            if not separated and words and not self.metadata.headings.get(heading_key(rest)):
+                return ColumnMatch(None, "unknown")  # a code run into a text that is not its question
         for code, field_name in self.field_codes:
             if not folded.startswith(code) or len(text) == len(code):
                 continue
