@@ -436,7 +436,8 @@ def warn_about(
             warnings.warn(
                 IngestWarning(
                     f"{raw.file}: {len(empty)} respondent(s) answered no item (row(s) {', '.join(rows)}"
-                    f"{', ...' if len(empty) > 10 else ''}); they are kept and count as 'no answer'"
+                    f"{', ...' if len(empty) > 10 else ''}); they are kept and count as 'no answer' "
+                    "(questions an incomplete response never reached: 'not reached')"
                 ),
                 stacklevel=3,
             )
