@@ -309,7 +309,7 @@ class ColumnMatcher:
             if not folded.startswith(code) or len(text) == len(code):
                 continue
             rest = text[len(code) :]
-            if field_name in self.metadata.headings.get(heading_key(rest), frozenset()):
+            if field_name in self.metadata.headings.get(heading_key(rest), frozenset()) or not rest[0].isalnum():
                 return self.field_match({field_name}, "LimeSurvey code and heading")
         return None
 
