@@ -265,7 +265,7 @@ def test_every_export_mode_read_to_the_responses_added(server, tmp_path, lang, d
 
 
 @pytest.mark.parametrize("heading", ["code", "full", "codetext"])
-@pytest.mark.parametrize("doc", ["csv", "json", "xls"])
+@pytest.mark.parametrize("doc", ["csv", "json", "xls", "spsssav"])
 def test_timing_columns_ignored(server, tmp_path, heading, doc):
     """savetimings: interviewtime, groupTime<gid>, <code>Time - and their translated headings - are not items."""
     sid = server.surveys["da"]
