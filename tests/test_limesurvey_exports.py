@@ -177,3 +177,33 @@ def test_json_reader_accepts_older_limesurvey_records(tmp_path):
         load_responses(path, INSTRUMENT)
 
 
+
+
+def test_code_and_text_headings_are_matched_exactly():
+    """A code decides with a separator; without one the text must be that item's question text; a code naming one
+    item and a text naming another is never a guess; timing columns are never items."""
+    matcher = ColumnMatcher(INSTRUMENT, {}, load_metadata())
+    fig10 = INSTRUMENT.title("fig10", "da")
+    cases = {
+        f"fig10{fig10}": ("fig10", "question code and text"),
+        f"fig10. {fig10}": ("fig10", "question code and text"),
+        "fig01 :: Ny formulering af spørgsmålet": ("fig01", "question code (with a question text that differs "
+                                                   "from the instrument's)"),
+        f"fig01{fig10}": (None, "ambiguous"),
+        f"fig01. {fig10}": (None, "ambiguous"),
+        "fig01Ny formulering": (None, "unknown"),
+        "fig01Time": ("ignore", "export metadata (LimeSurvey timing)"),
+        "fig01TimeSpørgsmålstid: fig01": ("ignore", "export metadata (LimeSurvey timing)"),
+        "Spørsmålstid: fig01": ("ignore", "export metadata (LimeSurvey timing)"),
+        "groupTime12Gruppetid: Personligt niveau": ("ignore", "export metadata (LimeSurvey timing)"),
+        "Temps total :": ("ignore", "export metadata (LimeSurvey heading)"),
+        "idSvar-ID": ("respondent_id", "respondent id (LimeSurvey code and heading)"),
+        "submitdate. Dato for indsen..": ("ignore", "export metadata (LimeSurvey code and heading)"),
+        "id_number": (None, "unknown"),  # a field code followed by other text is not that field
+        "Response_ID": ("respondent_id", "respondent id"),  # "Convert spaces in question text to underscores"
+    }  # fmt: skip
+    for header, (target, how) in cases.items():
+        match = matcher.classify(header)
+        assert (match.target, match.how) == (target, how), header
+    assert matcher.classify(f"fig01{fig10}").candidates == ("fig01", "fig10")
+    assert matcher.classify("submitdate. Dato for indsen..").role == "submitted"

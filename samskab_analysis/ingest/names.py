@@ -309,9 +309,21 @@ class ColumnMatcher:
             if not folded.startswith(code) or len(text) == len(code):
                 continue
             rest = text[len(code) :]
-            if field_name in self.metadata.headings.get(heading_key(rest), frozenset()) or not rest[0].isalnum():
+            if field_name in self.metadata.headings.get(heading_key(rest), frozenset()) or (
+                not rest[0].isalnum() and self.cut_heading(field_name, rest)
+            ):
                 return self.field_match({field_name}, "LimeSurvey code and heading")
         return None
+
+    def cut_heading(self, field_name: str, text: str) -> bool:
+        """True when *text* is the start of one of the field's headings cut by LimeSurvey ("Text abbreviated")."""
+        stripped = text.strip()
+        if not ABBREVIATED.search(stripped):
+            return False
+        start = heading_key(ABBREVIATED.sub("", stripped))
+        return bool(start) and any(
+            key.startswith(start) for key, fields in self.metadata.headings.items() if field_name in fields
+        )
 
     def by_text(self, text: str, *, approximate: bool = True) -> ColumnMatch:
         """Items whose title (or id / figure number) appears as the whole text or one of its parts."""
