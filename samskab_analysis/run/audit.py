@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from samskab_analysis.data.count_table import NO_ANSWER
+from samskab_analysis.data.count_table import NO_ANSWER, NOT_REACHED
 from samskab_analysis.stats.audit import Interval, Relation, feasible_intervals
 from samskab_analysis.stats.disclosure import SUPPRESSED
 from samskab_analysis.stats.registry import KEY, PUBLISHED_DATASET
@@ -134,12 +134,17 @@ def summary_rows(path: Path, dataset: str, scales: dict[str, dict[str, list[str]
         n = _number(row.get("n", ""))
         if n is not None:
             published.add({"kind": "n", "dataset": dataset, "value": int(n)}, where)
-        for column, cats in (("n_scored", groups["scored"]), ("n_not_scored", groups["unscored"]),
-                             ("top_box_count", groups["top"])):  # fmt: skip
+        for column, cats in (("n_scored", groups["scored"]), ("top_box_count", groups["top"])):
             value = _number(row.get(column, ""))
             if value is not None:
                 published.add({"kind": "cells", "dataset": dataset, "item": item, "categories": cats,
                                "value": int(value)}, where)  # fmt: skip
+        unscored = _number(row.get("n_not_scored", ""))
+        if unscored is not None and n is not None:  # N minus the scored cells (blanks, 'not reached' included)
+            published.add({"kind": "cells", "dataset": dataset, "item": item, "categories": groups["scored"],
+                           "value": int(n - unscored)}, where)  # fmt: skip
+        elif unscored is not None:
+            published.findings.append(f"{where}: n_not_scored of {item} without its N")
         share = _number(row.get("top_box_share", ""))
         if share is not None:
             published.add({"kind": "share", "dataset": dataset, "item": item, "categories": groups["top"],
@@ -256,7 +261,8 @@ def _rel(path: Path, out_dir: Path) -> str:
 
 
 def item_groups(instrument) -> dict[str, dict[str, list[str]]]:
-    """Per item: all its cells (with ``no_answer``), the scored, unscored and top-box categories."""
+    """Per item: all its cells (with ``no_answer``; ``not_reached`` is added for a dataset that has it), the
+    scored and top-box categories."""
     out = {}
     for item_id in instrument.item_ids:
         scale = instrument.scale_rows(instrument.items.at[item_id, "scale_id"])
@@ -264,7 +270,6 @@ def item_groups(instrument) -> dict[str, dict[str, list[str]]]:
         out[item_id] = {
             "cells": [*map(str, scale.index), NO_ANSWER],
             "scored": scored,
-            "unscored": [str(c) for c in scale.index if str(c) not in scored] + [NO_ANSWER],
             "top": [str(c) for c in scale.index if bool(scale.at[c, "top_box"])],
         }
     return out
@@ -357,6 +362,8 @@ def _audit_dataset(dataset, terms, groups, k, joint_passes, findings) -> list[di
     n = sizes.pop()
     if n < k:
         findings.append(f"{dataset}: N = {n} is below --min-count {k}")
+    if any(NOT_REACHED in t.get("categories", []) for t, _ in terms):  # incomplete responses kept: a cell more
+        groups = {i: {**g, "cells": [*g["cells"], NOT_REACHED]} for i, g in groups.items()}
     linear = _linear(dataset, terms, groups, n, joint_passes, findings)
     bounds = {(dataset, item, c): (0, n) for item in linear.items for c in groups[item]["cells"]}
     for (item, cat), value in linear.fixed.items():

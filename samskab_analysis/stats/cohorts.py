@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from samskab_analysis.data.count_table import NO_ANSWER
+from samskab_analysis.data.count_table import MISSING, NO_ANSWER
 from samskab_analysis.paths import DATA_DIR, resolve
 from samskab_analysis.stats.disclosure import derivable, hidden_categories, mask_rows
 from samskab_analysis.stats.registry import (
@@ -86,22 +86,27 @@ def cohort_pair(
 def side_by_side(a: Study, b: Study, lang: str = "da", min_count: int = 0) -> pd.DataFrame:
     """Per item and category: count and percent of all respondents in each cohort.
 
-    'No answer' rows appear only when a cohort has one. Assumed cells of a reconstructed cohort are
-    flagged in ``note``. With *min_count* > 0, each cohort's cells are suppressed per item as
-    :mod:`samskab_analysis.stats.disclosure` says ('no answer' then always has its row).
+    'No answer' / 'not reached' rows appear only when a cohort has one. Assumed cells of a reconstructed cohort
+    are flagged in ``note``. With *min_count* > 0, each cohort's cells are suppressed as its protected base
+    says (:mod:`samskab_analysis.stats.disclosure`); 'no answer' then always has its row, and so has every
+    category of either cohort's count table.
     """
     inst = a.instrument
     rows, keys = [], []
     for item_id in inst.item_ids:
         ra = a.item_counts(item_id).set_index("category_id")
         rb = b.item_counts(item_id).set_index("category_id")
-        categories = [*inst.item_categories(item_id), NO_ANSWER]
+        categories = [*inst.item_categories(item_id), *MISSING]
         scale_id = inst.items.at[item_id, "scale_id"]
         for category in categories:
             ca = int(ra.at[category, "count"]) if category in ra.index else 0
             cb = int(rb.at[category, "count"]) if category in rb.index else 0
-            if category == NO_ANSWER and ca == 0 and cb == 0 and min_count <= 0:
-                continue
+            if category in MISSING and ca == 0 and cb == 0:
+                # under disclosure control a row of either cohort's count table is never left out (its absence
+                # would tell it is zero); 'no answer' always has its row
+                in_base = category in ra.index or category in rb.index
+                if min_count <= 0 or not (category == NO_ANSWER or in_base):
+                    continue
             prov = str(ra.at[category, "provenance"]) if category in ra.index else ""
             keys.append((item_id, category))
             rows.append(

@@ -32,6 +32,7 @@ from math import prod
 
 import pandas as pd
 
+from samskab_analysis.data.count_table import NOT_REACHED
 from samskab_analysis.data.errors import DataValidationError, Problem
 from samskab_analysis.stats.audit import ProtectionError, Table, protect
 
@@ -230,12 +231,16 @@ def joint_table_passes(responses: pd.DataFrame, items: Sequence[str], categories
     """True when every combination of the *items*' answers is given by at least *k* respondents.
 
     *categories* lists each item's answer categories (without ``no_answer``, which is added: a blank is an
-    answer category here). Combinations nobody gave are zeros, and zeros are counts below k.
+    answer category here; so is ``not_reached`` when incomplete responses were kept). Combinations nobody
+    gave are zeros, and zeros are counts below k.
     """
     if k <= 0:
         return True
     items = list(dict.fromkeys(items))
-    cells = prod(len(categories[i]) + 1 for i in items)
+    # 'not reached' is a category of every item once any answer is (incomplete responses kept)
+    unreached = (responses.astype("string") == NOT_REACHED).to_numpy(dtype=bool, na_value=False).any()
+    missing = 2 if unreached else 1
+    cells = prod(len(categories[i]) + missing for i in items)
     if len(responses) < k * cells:
         return False
     codes = responses[items].astype("string").fillna("").apply(lambda s: s.str.strip())

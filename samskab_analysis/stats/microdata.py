@@ -27,13 +27,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from samskab_analysis.data.count_table import NO_ANSWER
+from samskab_analysis.data.count_table import NO_ANSWER, NOT_REACHED
 from samskab_analysis.data.instrument import Instrument
 from samskab_analysis.paths import DATA_DIR, LANGS, check_lang
 from samskab_analysis.stats.disclosure import (
     SUPPRESSED,
     computable,
-    derivable,
     hidden_categories,
     joint_table_passes,
     mask_rows,
@@ -169,25 +168,32 @@ def answer_table(
     from samskab_analysis.data.count_table import with_scale_info
 
     counts = with_scale_info(counts_from_responses(responses, instrument), instrument)
-    allowed = derivable(counts, min_count)
     gone = hidden_categories(counts, min_count)
     ids = list(kept["item_id"])
     n = len(responses)
     terms = [n_term(dataset, n), public_term("labels")]
-    out = mask_rows(kept, [not allowed[i]["scored"] for i in ids], ["answered"])
-    groups = {}
+    columns = [c for c in ("answered", "dont_know", "no_answer", "not_reached") if c in kept.columns]
+    groups, cats = {}, {}
     for item_id in ids:
         scale = instrument.scale_rows(instrument.items.at[item_id, "scale_id"])
-        substantive = [str(c) for c in scale.index if bool(scale.at[c, "substantive"])]
-        other = [str(c) for c in scale.index if not bool(scale.at[c, "substantive"])]
-        groups[item_id] = {"answered": substantive, "dont_know": other, "no_answer": [NO_ANSWER]}
-    cats = {i: [*instrument.item_categories(i), NO_ANSWER] for i in ids}
-    for column in ("dont_know", "no_answer"):
-        out = mask_rows(out, [not computable(groups[i][column], gone[i], cats[i]) for i in ids], [column])
+        cats[item_id] = [str(c) for c in counts.loc[counts["item_id"] == item_id, "category_id"]]
+        groups[item_id] = {
+            "answered": [str(c) for c in scale.index if bool(scale.at[c, "substantive"])],
+            "dont_know": [str(c) for c in scale.index if not bool(scale.at[c, "substantive"])],
+            "no_answer": [NO_ANSWER],
+            "not_reached": [NOT_REACHED] if NOT_REACHED in cats[item_id] else [],
+        }
+    out = kept
+    for column in columns:
+        hide = [bool(groups[i][column]) and not computable(groups[i][column], gone[i], cats[i]) for i in ids]
+        out = mask_rows(out, hide, [column])
     for row in out.to_dict("records"):
-        for column in ("answered", "dont_know", "no_answer"):
-            if row[column] != SUPPRESSED and groups[row["item_id"]][column]:
-                terms.append(cells_term(dataset, row["item_id"], groups[row["item_id"]][column], int(row[column])))
+        for column in columns:
+            cells = groups[row["item_id"]][column]
+            if row[column] != SUPPRESSED and cells:
+                terms.append(cells_term(dataset, row["item_id"], cells, int(row[column])))
+            elif row[column] != SUPPRESSED and int(row[column]) != 0:  # a count of a category the table lacks
+                raise ValueError(f"{row['item_id']}: {column} = {row[column]} has no cells in the count table")
     return attach(out, terms, min_count)
 
 
