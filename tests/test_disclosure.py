@@ -7,6 +7,7 @@ import html
 import json
 import re
 import struct
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -137,7 +138,13 @@ def four_respondent_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     four = folder / "four.csv"
     four.write_text("\n".join(SYNTHETIC.read_text(encoding="utf-8").splitlines()[:5]) + "\n", encoding="utf-8")
     out = folder / "out"
-    assert main(["reproduce", "--data", str(four), "--min-count", str(K), "--out", str(out), "--langs", "en"]) == 0
+    temp = folder / "temp"  # the run's temporary folders go here, not into the shared one other runs use
+    temp.mkdir()
+    before, tempfile.tempdir = tempfile.tempdir, str(temp)
+    try:
+        assert main(["reproduce", "--data", str(four), "--min-count", str(K), "--out", str(out), "--langs", "en"]) == 0
+    finally:
+        tempfile.tempdir = before
     return out
 
 
@@ -183,8 +190,6 @@ def test_four_respondent_cohort_shows_no_count_below_min_count(four_respondent_r
 
 def test_cohort_run_keeps_no_respondent_level_file(four_respondent_run: Path) -> None:
     """The answers cache lives in a private temporary folder for the run only: nothing of it in the outputs."""
-    import tempfile
-
     out = four_respondent_run
     assert not [p for p in out.rglob("*") if p.suffix == ".npz" or "cache" in p.relative_to(out).parts]
-    assert not list(Path(tempfile.gettempdir()).glob("samskab-answers-*"))
+    assert not list((out.parent / "temp").glob("samskab-answers-*"))  # removed at the end of the run
