@@ -26,8 +26,9 @@ from matplotlib.patches import Patch, Rectangle
 
 from samskab_analysis.data.count_table import NO_ANSWER
 from samskab_analysis.data.instrument import Instrument
-from samskab_analysis.stats.coverage import measured_minimum
+from samskab_analysis.stats.coverage_minimum import single_share_minimum
 from samskab_analysis.stats.disclosure import SUPPRESSED, hidden_cells, hidden_items
+from samskab_analysis.stats.wording import percent
 from samskab_analysis.study import Study
 
 STYLE = {
@@ -130,12 +131,16 @@ def _draw_total_brackets(ax: plt.Axes, totals, y_of: dict[str, int], text: str) 
 
 
 def interval_label(inst: Instrument, rows: pd.DataFrame, lang: str) -> str:
-    """The whiskers' legend: 95 % Wilson, with its measured minimum coverage when that is below 95 % at this N."""
+    """The whiskers' legend: 95 % Wilson, with its proven minimum coverage when that is below 95 % at this N.
+
+    A single share's coverage does not depend on the number of categories: the minimum is the infimum over
+    every true share (:func:`samskab_analysis.stats.coverage_minimum.single_share_minimum`).
+    """
     label = inst.label("interval_wilson", lang)
-    n, k = int(rows["count"].sum()), int((rows["category_id"] != NO_ANSWER).sum())
-    measured = measured_minimum("wilson", n, k) if n > 0 and k > 1 else None
-    if measured is not None and measured < 0.95:
-        label += inst.label("coverage_min", lang).format(pct=round(100 * measured))
+    n = int(rows["count"].sum())
+    found = single_share_minimum("wilson", n) if n > 0 else None
+    if found is not None and found.minimum < found.nominal:
+        label += inst.label("coverage_min", lang).format(pct=percent(found.minimum, lang, 1))
     return label
 
 

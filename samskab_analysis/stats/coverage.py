@@ -14,6 +14,11 @@ distribution p (multinomial).  It is measured, not assumed:
   at N = 1,000, so it is measured by simulation only up to N = ``SISON_GLAZ_MAX_SIMULATED_N``; beyond, its
   coverage is reported as not measured.  The cost of every route is bounded for any N up to 100,000.
 
+The minimum over such a grid is *not* the method's minimum coverage: true distributions between grid points can
+do worse.  :func:`with_simplex_minimum` adds the minimum over every distribution
+(:mod:`samskab_analysis.stats.coverage_minimum`: proven for one share, a searched upper bound for several),
+and every label the package prints uses that one.
+
 ``simultaneous`` coverage asks that *all* k intervals cover at once (what a reader of a whole bar chart needs);
 ``marginal`` coverage is the smallest per-category coverage (what a single-share interval promises).  Nominal
 is 1 - alpha for the simultaneous methods' simultaneous coverage and for the single-share methods' marginal one.
@@ -191,14 +196,26 @@ def coverage_table(
     return pd.DataFrame(rows)
 
 
-@lru_cache(maxsize=64)
-def measured_minimum(method: str, n: int, k: int, alpha: float = 0.05) -> float | None:
-    """Exact minimum coverage (of the kind the method promises) over :func:`distribution_grid`, or None when
-    exact enumeration is too expensive at this N and k (then see :func:`coverage_table`)."""
-    if math.comb(n + k - 1, k - 1) > EXACT_MAX_OUTCOMES:
-        return None
-    row = coverage_table(n, k, alpha=alpha, methods=(method,)).iloc[0]
-    return float(row["min_coverage"])
+def with_simplex_minimum(table: pd.DataFrame) -> pd.DataFrame:
+    """*table* (:func:`coverage_table` rows) plus the smallest coverage over **every** true distribution:
+
+    ``simplex_min`` (single share: the proven infimum; simultaneous: the exact coverage at the worst distribution
+    a search of the whole simplex found, so the minimum is at most this), ``simplex_bound`` (``exact`` /
+    ``upper`` / ``none``), ``minimiser`` (the distribution, or the share approached) and ``proven_lower``
+    (Bonferroni-Clopper-Pearson: 1 - alpha); ``below_nominal`` then uses ``simplex_min`` where it is known.
+    """
+    from samskab_analysis.stats.coverage_minimum import coverage_minimum
+
+    rows = []
+    for _, row in table.iterrows():
+        found = coverage_minimum(str(row["method"]), int(row["n"]), int(row["k"]),
+                                 round(1 - float(row["nominal"]), 12))  # fmt: skip
+        rows.append({"simplex_min": found.minimum, "simplex_bound": found.bound,
+                     "minimiser": found.shown_p() if found.p else "", "proven_lower": found.proven_lower})  # fmt: skip
+    out = pd.concat([table.reset_index(drop=True), pd.DataFrame(rows)], axis=1)
+    known = out["simplex_bound"] != "none"
+    out.loc[known, "below_nominal"] = out.loc[known, "simplex_min"] < out.loc[known, "nominal"]
+    return out
 
 
 def study_coverage(study_n: int, category_counts: dict[int, np.ndarray], alpha: float = 0.05,
@@ -211,6 +228,7 @@ def study_coverage(study_n: int, category_counts: dict[int, np.ndarray], alpha: 
     for k, tables in sorted(category_counts.items()):
         for name, grid in (("study-like", plausible_grid(tables)), ("random", distribution_grid(k))):
             part = coverage_table(study_n, k, grid, alpha, draws=draws)
+            part = with_simplex_minimum(part)
             frames.append(part.assign(grid=name, distributions=min(len(grid), len(grid) if part["mc_se"].max() == 0
                                                                    else SIMULATED_GRID)))  # fmt: skip
     return pd.concat(frames, ignore_index=True)
