@@ -282,7 +282,8 @@ def family_verdicts(rows: list[dict], evidence: list[dict[str, np.ndarray]], alp
     when not even the most favourable table and pairing (others at their smallest p) reaches significance
     (``detectable`` False; for observed pairs: not even the smallest p the sign test can give with the observed
     number of non-zero differences); else ``undetermined``.  ``tables_holds`` of ``tables_total`` combinations
-    hold (``share_tables_holds`` their ratio).  ``sign_p_minmax`` is the smallest *worst-case* p over the
+    hold (``share_tables_holds`` their ratio).  ``sign_p_min_attainable`` is the smallest p any table and
+    pairing gives (either direction), ``sign_p_min_claimed`` the smallest in the claimed direction.  ``sign_p_minmax`` is the smallest *worst-case* p over the
     consistent tables (min over tables of the max over pairings): the honest answer to "could the data make
     it significant".  ``reason`` is a key of the sentence templates (``reason_<key>`` in
     ``uncertainty_labels.csv``); ``verdict_reason`` its English text.
@@ -315,6 +316,7 @@ def family_verdicts(rows: list[dict], evidence: list[dict[str, np.ndarray]], alp
         else:
             result = "undetermined"
         p_observed = float(ev["sign_p_max"].max())
+        claimed = {"a>b": "sign_p_gt_min", "a<b": "sign_p_lt_min"}.get(expected)
         if result in ("holds", "contradicted"):
             reason, fields = ("observed" if observed else "every_table"), {"p": p_observed}
         elif result == "cannot_be_significant":
@@ -337,6 +339,7 @@ def family_verdicts(rows: list[dict], evidence: list[dict[str, np.ndarray]], alp
                 "detectable": detectable,
                 "sign_p_minmax": minmax,
                 "sign_p_min_attainable": float(attainable.min()),
+                "sign_p_min_claimed": float(ev[claimed].min()) if claimed and claimed in ev else float("nan"),
                 "holm_p_best": float(best.min()),
                 "holm_family": len(rows),
             }
@@ -472,7 +475,7 @@ def conclusions(table: pd.DataFrame, alpha: float = 0.05, lang: str = "en") -> l
 VIEWS = {
     "verdicts (sign test, Holm)": ["comparison_id", "expected", "observed", "direction_basis", "verdict",
                                    "tables_holds", "tables_total", "detectable", "sign_p_minmax",
-                                   "sign_p_min_attainable", "holm_p_best"],
+                                   "sign_p_min_attainable", "sign_p_min_claimed", "holm_p_best"],
     "means": ["comparison_id", "item_a", "item_b", "expected", "observed", "mean_a", "mean_b", "mean_diff_min",
               "mean_diff_max"],
     "paired tests over pairings": ["comparison_id", "pairing", "pairings", "sign_p_min", "sign_p_max",
