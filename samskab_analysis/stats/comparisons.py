@@ -283,7 +283,8 @@ def family_verdicts(rows: list[dict], evidence: list[dict[str, np.ndarray]], alp
     (``detectable`` False; for observed pairs: not even the smallest p the sign test can give with the observed
     number of non-zero differences); else ``undetermined``.  ``tables_holds`` of ``tables_total`` combinations
     hold (``share_tables_holds`` their ratio).  ``sign_p_min_attainable`` is the smallest p any table and
-    pairing gives (either direction), ``sign_p_min_claimed`` the smallest in the claimed direction.  ``sign_p_minmax`` is the smallest *worst-case* p over the
+    pairing gives (either direction), ``sign_p_min_claimed`` the smallest in the claimed direction.
+    ``sign_p_minmax`` is the smallest *worst-case* p over the
     consistent tables (min over tables of the max over pairings): the honest answer to "could the data make
     it significant".  ``reason`` is a key of the sentence templates (``reason_<key>`` in
     ``uncertainty_labels.csv``); ``verdict_reason`` its English text.

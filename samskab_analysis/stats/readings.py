@@ -93,7 +93,8 @@ def reading_verdicts(study: Study, comparisons: pd.DataFrame, readings: pd.DataF
 
     One row per reading x comparison: reading_id, reading (label in *lang*), comparison_id, completions
     (combinations of the two items' consistent tables), verdict, tables_holds, sign_p_min_attainable
-    (either direction), sign_p_min_claimed (the claimed direction), sign_p_minmax, holm_p_best.  Holm's family is the whole set of comparisons under the same reading.
+    (either direction), sign_p_min_claimed (the claimed direction), sign_p_minmax, holm_p_best.
+    Holm's family is the whole set of comparisons under the same reading.
     """
     from samskab_analysis.stats.comparisons import family_verdicts
     from samskab_analysis.stats.pairings import pairing_evidence
