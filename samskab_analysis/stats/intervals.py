@@ -44,6 +44,7 @@ from samskab_analysis.stats.interval_methods import (
     multinomial_intervals,
     proportion_interval,
 )
+from samskab_analysis.stats.readings import interpreted_statements, load_readings, reading_count_range
 from samskab_analysis.stats.sensitivity import set_count_range
 from samskab_analysis.stats.wording import percent, say
 from samskab_analysis.study import Study
@@ -179,22 +180,38 @@ def share_sets(study: Study, statements: pd.DataFrame | None = None) -> pd.DataF
 def share_intervals(study: Study, alpha: float = 0.05, statements: pd.DataFrame | None = None) -> pd.DataFrame:
     """Exact (Clopper-Pearson) and Wilson intervals for every share the report uses, plus top-2-box per item.
 
-    Columns: item_id, share_id, categories, count, n, share, provenance, exact_lower, exact_upper,
-    wilson_lower, wilson_upper.  ``provenance`` is ``stated`` when a statement gives this very share,
+    Columns: item_id, share_id, categories, count, n, share, provenance, count_range, interpretation,
+    alternative_count_range, frame, exact_lower, exact_upper, wilson_lower, wilson_upper.  ``provenance`` is
+    ``stated`` when a statement gives this very share, ``stated_interpretation`` when the statement's categories
+    are our reading of the prose (``interpretation`` gives it, ``alternative_count_range`` the head counts the
+    report allows under each alternative reading of ``data/raw/analysis/readings.csv``),
     ``derived`` when the statements fix it, ``assumed`` when it depends on an assumption
     (``count_range`` then shows the head counts the report allows), ``observed`` for respondent-level data.
     """
     sets = share_sets(study, statements)
+    readings = load_readings(study) if study.is_published else pd.DataFrame(columns=["reading_id", "statement_id"])
+    interpreted = interpreted_statements(readings)
     out = []
     for _, row in sets.iterrows():
         part = study.item_counts(row["item_id"])
         n = int(part["count"].sum())
         count = int(part.loc[part["category_id"].isin(row["_categories"]), "count"].sum())
+        interpretation, alternative = "", ""
         if not study.is_published:
             provenance, lo_count, hi_count = "observed", count, count
         else:
             lo_count, hi_count = set_count_range(study, row["item_id"], row["_categories"])
             provenance = "stated" if row["stated"] else ("derived" if lo_count == hi_count else "assumed")
+            ids = [i for i in str(row["share_id"]).split(",") if i in interpreted]
+            if ids:
+                interpretation = "; ".join(str(study.statements.at[i, "interpretation"]) for i in ids)
+                parts = []
+                for reading in dict.fromkeys(r for i in ids for r in interpreted[i]):
+                    low, high = reading_count_range(study, readings, reading, row["item_id"], row["_categories"])
+                    parts.append(f"{reading}: {low}-{high}" if low != high else f"{reading}: {low}")
+                alternative = "; ".join(parts)
+                if provenance == "stated":
+                    provenance = "stated_interpretation"
         exact = proportion_interval(count, n, "clopper-pearson", alpha)
         wilson = proportion_interval(count, n, "wilson", alpha)
         out.append(
@@ -207,6 +224,9 @@ def share_intervals(study: Study, alpha: float = 0.05, statements: pd.DataFrame 
                 "share": count / n if n else np.nan,
                 "provenance": provenance,
                 "count_range": f"{lo_count}-{hi_count}" if lo_count != hi_count else f"{count}",
+                "interpretation": interpretation,
+                "alternative_count_range": alternative,
+                "frame": "respondents",
                 "exact_lower": exact[0],
                 "exact_upper": exact[1],
                 "wilson_lower": wilson[0],
