@@ -113,7 +113,7 @@ def _directional(diffs: tuple[float, ...], p: float) -> tuple[float, float]:
     return (p if pos > neg else 1.0), (p if neg > pos else 1.0)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=65_536)
 def _pairing_summary(
     counts_a: tuple[int, ...], scores_a: tuple[float, ...], counts_b: tuple[int, ...], scores_b: tuple[float, ...]
 ) -> dict[str, float]:
