@@ -6,9 +6,8 @@ assumes equal distances between answer categories).  Tests: :mod:`samskab_analys
 
 **Verdicts in four values** (:func:`family_verdicts`): a claim *holds* (significant in the claimed direction for
 every table consistent with the statements and every pairing), is *contradicted* (the opposite is significant
-for every one), *cannot be significant with these margins* (not even the most favourable table and pairing
-reaches significance: the smallest attainable p, after Holm's correction with the other comparisons at their
-smallest, is not below alpha -- decided by construction, whatever the pairing), or is *undetermined by the
+for every one), *cannot be significant with these margins* (the smallest p any consistent table and pairing can
+give is above alpha: decided by construction), or is *undetermined by the
 published numbers* -- with the number of combinations of consistent tables on which it holds.  Significance
 uses Holm's correction across the family of the report's comparisons (``comparisons.csv``).  A comparison
 that cannot be significant is never read as support for "no difference".  Where the direction of the
@@ -279,9 +278,11 @@ def family_verdicts(rows: list[dict], evidence: list[dict[str, np.ndarray]], alp
       no difference: any difference is significant), again with the others at their largest p.
 
     The verdict is ``holds`` / ``contradicted`` when that is so on every combination; ``cannot_be_significant``
-    when not even the most favourable table and pairing (others at their smallest p) reaches significance
-    (``detectable`` False; for observed pairs: not even the smallest p the sign test can give with the observed
-    number of non-zero differences); else ``undetermined``.  ``tables_holds`` of ``tables_total`` combinations
+    when the smallest p any table and pairing can give is above alpha (for observed pairs: the smallest p the
+    sign test can give with the observed number of non-zero differences) -- decided by the margins, before any
+    correction; else ``undetermined``.  ``detectable`` is False when not even the most favourable table and
+    pairing reaches significance after Holm's correction (others at their smallest p).
+    ``tables_holds`` of ``tables_total`` combinations
     hold (``share_tables_holds`` their ratio).  ``sign_p_min_attainable`` is the smallest p any table and
     pairing gives (either direction), ``sign_p_min_claimed`` the smallest in the claimed direction.
     ``sign_p_minmax`` is the smallest *worst-case* p over the
@@ -312,7 +313,7 @@ def family_verdicts(rows: list[dict], evidence: list[dict[str, np.ndarray]], alp
             result = "holds"
         elif contradicted.all():
             result = "contradicted"
-        elif not detectable:
+        elif float(attainable.min()) > alpha:
             result = "cannot_be_significant"
         else:
             result = "undetermined"
@@ -322,6 +323,9 @@ def family_verdicts(rows: list[dict], evidence: list[dict[str, np.ndarray]], alp
             reason, fields = ("observed" if observed else "every_table"), {"p": p_observed}
         elif result == "cannot_be_significant":
             reason = "cannot_observed" if observed else "cannot"
+            fields = {"p": float(attainable.min()), "holm": float(best.min())}
+        elif not detectable:
+            reason = "holm_undetectable"
             fields = {"p": float(attainable.min()), "holm": float(best.min())}
         elif observed:
             reason, fields = "not_significant_observed", {"p": p_observed}
@@ -441,7 +445,7 @@ def conclusion_sentence(row: pd.Series, alpha: float = 0.05, lang: str = "en") -
     fields = {}
     if reason_key in ("observed", "every_table", "not_significant_observed"):
         fields = {"p": float(row["sign_p_max"])}
-    elif reason_key in ("cannot", "cannot_observed"):
+    elif reason_key in ("cannot", "cannot_observed", "holm_undetectable"):
         fields = {"p": float(row["sign_p_min_attainable"]), "holm": float(row["holm_p_best"])}
     reason = reason_text(reason_key, fields, lang, alpha) if reason_key else str(row["verdict_reason"])
     if result == "holds":
