@@ -203,7 +203,7 @@ def plot_item(
             height=0.7,
         )
         assumed = row["provenance"] in MARKS
-        text = f"{100 * row['share']:.0f} % ({int(row['count'])}){MARKS.get(row['provenance'], '')}"
+        text = f"{percent(row['share'], lang)} % ({int(row['count'])}){MARKS.get(row['provenance'], '')}"
         ax.text(
             100 * row["share"] + 1.2,
             yi,
