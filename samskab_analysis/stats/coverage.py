@@ -27,17 +27,15 @@ is 1 - alpha for the simultaneous methods' simultaneous coverage and for the sin
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 from scipy.special import gammaln
-from statsmodels.stats.proportion import proportion_confint
 
 from samskab_analysis.data.count_table import NO_ANSWER
 from samskab_analysis.reconstruct.counts import compositions
-from samskab_analysis.stats.interval_methods import MULTINOMIAL_METHODS, SINGLE_METHODS, multinomial_intervals
-from samskab_analysis.stats.interval_methods import proportion_interval as _single
+from samskab_analysis.stats.coverage_minimum import coverage_minimum
+from samskab_analysis.stats.interval_methods import MULTINOMIAL_METHODS, SINGLE_METHODS, outcome_bounds
 from samskab_analysis.study import Study
 
 EXACT_MAX_OUTCOMES = 5_005
@@ -60,35 +58,6 @@ def distribution_grid(k: int, size: int = 40, seed: int = SEED) -> np.ndarray:
     """Plausible true distributions over *k* categories: the uniform one plus *size* seeded Dirichlet(1) draws."""
     rng = np.random.default_rng(seed)
     return np.vstack([np.full(k, 1.0 / k), rng.dirichlet(np.ones(k), size=size)])
-
-
-@lru_cache(maxsize=200_000)
-def _bounds_sorted(sorted_counts: tuple[int, ...], method: str, alpha: float) -> np.ndarray:
-    counts = np.array(sorted_counts, dtype=int)
-    if method in SINGLE_METHODS:
-        n = int(counts.sum())
-        return np.array([_single(int(c), n, method, alpha) for c in counts], dtype=float).reshape(-1, 2)
-    return multinomial_intervals(counts, method, alpha)[0]
-
-
-def outcome_bounds(outcomes: np.ndarray, method: str, alpha: float = 0.05) -> np.ndarray:
-    """Interval bounds (outcomes x k x 2) of *method* for every row of *outcomes*.
-
-    Clopper-Pearson, Wilson and Bonferroni-Clopper-Pearson are computed for all outcomes at once; Goodman and
-    Sison-Glaz once per sorted outcome (they are permutation-equivariant).
-    """
-    if method in SINGLE_METHODS or method == "bonferroni-cp":
-        n = outcomes.sum(axis=1, keepdims=True)
-        level = alpha / outcomes.shape[1] if method == "bonferroni-cp" else alpha
-        how = "beta" if method == "bonferroni-cp" else SINGLE_METHODS[method]
-        lo, hi = proportion_confint(outcomes, np.broadcast_to(n, outcomes.shape), alpha=level, method=how)
-        return np.clip(np.stack([lo, hi], axis=-1).astype(float), 0.0, 1.0)
-    out = np.empty((*outcomes.shape, 2), dtype=float)
-    for r, row in enumerate(outcomes):
-        order = np.argsort(row, kind="stable")
-        bounds = _bounds_sorted(tuple(int(v) for v in row[order]), method, alpha)
-        out[r, order] = bounds
-    return out
 
 
 def _log_pmf(outcomes: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -204,8 +173,6 @@ def with_simplex_minimum(table: pd.DataFrame) -> pd.DataFrame:
     ``upper`` / ``none``), ``minimiser`` (the distribution, or the share approached) and ``proven_lower``
     (Bonferroni-Clopper-Pearson: 1 - alpha); ``below_nominal`` then uses ``simplex_min`` where it is known.
     """
-    from samskab_analysis.stats.coverage_minimum import coverage_minimum
-
     rows = []
     for _, row in table.iterrows():
         found = coverage_minimum(str(row["method"]), int(row["n"]), int(row["k"]),

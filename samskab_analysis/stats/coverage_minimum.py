@@ -40,7 +40,7 @@ from statsmodels.stats.proportion import proportion_confint
 from samskab_analysis.data.csv_reader import read_table
 from samskab_analysis.paths import DATA_DIR
 from samskab_analysis.reconstruct.counts import compositions
-from samskab_analysis.stats.interval_methods import SINGLE_METHODS
+from samskab_analysis.stats.interval_methods import SINGLE_METHODS, outcome_bounds
 from samskab_analysis.stats.interval_methods import proportion_interval as _single
 
 MINIMA_FILE = Path("analysis") / "coverage_minima.csv"
@@ -160,8 +160,6 @@ class SimultaneousCoverage:
     """Exact simultaneous coverage of a method at *n*, *k* as a function of p (all outcomes enumerated once)."""
 
     def __init__(self, method: str, n: int, k: int, alpha: float = 0.05) -> None:
-        from samskab_analysis.stats.coverage import outcome_bounds
-
         if math.comb(n + k - 1, k - 1) > SEARCH_MAX_OUTCOMES:
             raise ValueError(f"{math.comb(n + k - 1, k - 1)} outcomes at N = {n}, k = {k}: too many to enumerate")
         self.method, self.n, self.k, self.alpha = method, n, k, alpha
