@@ -361,7 +361,7 @@ def reason_text(reason: str, fields: dict[str, float], lang: str = "en", alpha: 
 def comparison_table(
     study: Study, comparisons: pd.DataFrame | None = None, *, over_assumptions: bool = True, alpha: float = 0.05
 ) -> pd.DataFrame:
-    """One row per comparison: means, p-value ranges over pairings and tables, and the three-valued verdict.
+    """One row per comparison: means, p-value ranges over pairings and tables, and the four-valued verdict.
 
     *comparisons* defaults to ``data/raw/analysis/comparisons.csv``; they form the Holm family.  Comparisons
     whose items have no data in *study* are skipped (and leave the family).  See :func:`family_verdicts`.
