@@ -334,3 +334,14 @@ def test_every_new_label_exists_in_three_languages() -> None:
         for row in csv.DictReader(open(path, encoding="utf-8")):
             values = [v for k, v in row.items() if re.fullmatch(r"(label_)?(da|no|en)", k)]
             assert len(values) == 3 and all(v.strip() for v in values), row
+
+
+def test_vectorised_holm_equals_statsmodels() -> None:
+    from samskab_analysis.stats.comparisons import _holm_many, holm_adjusted
+
+    rng = np.random.default_rng(7)
+    grid = [0.001, 0.01, 0.02, 0.05, 0.3, 1.0]
+    for _ in range(200):
+        others = rng.choice([*grid, *rng.random(3)], size=int(rng.integers(0, 7)))
+        ps = rng.choice([*grid, *rng.random(3)], size=5)
+        assert _holm_many(ps, others) == pytest.approx([holm_adjusted(float(p), others) for p in ps])

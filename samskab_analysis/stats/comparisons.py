@@ -261,10 +261,19 @@ def holm_adjusted(p: float, others: np.ndarray | list[float]) -> float:
 
 
 def _holm_many(ps: np.ndarray, others: np.ndarray) -> np.ndarray:
-    """:func:`holm_adjusted` for every value of *ps* (computed once per distinct value)."""
-    unique = np.unique(ps)
-    adjusted = {float(u): holm_adjusted(float(u), others) for u in unique}
-    return np.array([adjusted[float(p)] for p in ps], dtype=float)
+    """:func:`holm_adjusted` for every value of *ps*, vectorised (statsmodels' multipletests runs a full garbage
+    collection on every call, which made thousands of calls take minutes).
+
+    With the others sorted o_0 <= ... <= o_{m-2} and p inserted at rank r (before equal values), Holm's step-down
+    adjusted p is min(1, max(max_{j<r} (m - j) o_j, (m - r) p)); tests compare it with statsmodels.
+    """
+    ps = np.asarray(ps, dtype=float)
+    o = np.sort(np.asarray(others, dtype=float))
+    m = len(o) + 1
+    steps = (m - np.arange(len(o))) * o
+    prefix = np.concatenate([[0.0], np.maximum.accumulate(steps)]) if len(o) else np.array([0.0])
+    r = np.searchsorted(o, ps, side="left")
+    return np.minimum(1.0, np.maximum(prefix[r], (m - r) * ps))
 
 
 def family_verdicts(rows: list[dict], evidence: list[dict[str, np.ndarray]], alpha: float = 0.05) -> list[dict]:
