@@ -152,7 +152,8 @@ def test_labels_and_legends_use_the_proven_values(study) -> None:
 
     assert "83.5 %" in coverage_label("wilson", 10, 3) and "0.018" in coverage_label("wilson", 10, 3)
     assert "at most 55.6 %" in coverage_label("goodman", 10, 6)
-    assert "(0.943, 0.011 x 5)" in coverage_label("goodman", 10, 6)
+    assert "(0.943, 0.011 × 5)" in coverage_label("goodman", 10, 6)
+    assert "(0,943; 0,011 × 5)" in coverage_label("goodman", 10, 6, lang="da")
     for item in ("fig10", "fig11", "fig15", "fig16", "fig17", "fig01"):
         rows = plot_rows(study, item)
         assert "83.5 %" in interval_label(study.instrument, rows, "en")

@@ -78,20 +78,23 @@ class CoverageMinimum:
     def nominal(self) -> float:
         return 1 - self.alpha
 
-    def shown_p(self, digits: int = 3) -> str:
-        """The minimising distribution as text, e.g. ``0.018`` or ``(0.944, 0.011 x 5)``."""
+    def shown_p(self, digits: int = 3, lang: str = "en") -> str:
+        """The minimising distribution as text, e.g. ``0.018`` or ``(0.943, 0.011 × 5)`` (Danish and Norwegian:
+        ``(0,943; 0,011 × 5)``)."""
+        from samskab_analysis.stats.wording import number
+
         values = [round(v, digits) for v in self.p]
         if len(values) == 1:
-            return f"{values[0]:.{digits}f}"
+            return number(values[0], lang, digits)
         parts: list[str] = []
         i = 0
         while i < len(values):
             j = i
             while j < len(values) and values[j] == values[i]:
                 j += 1
-            parts.append(f"{values[i]:.{digits}f}" + (f" x {j - i}" if j - i > 1 else ""))
+            parts.append(number(values[i], lang, digits) + (f" × {j - i}" if j - i > 1 else ""))
             i = j
-        return "(" + ", ".join(parts) + ")"
+        return "(" + ("; " if lang in ("da", "no") else ", ").join(parts) + ")"
 
 
 # --- one share: the proven infimum -------------------------------------------------------------------------

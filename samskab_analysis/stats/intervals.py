@@ -88,7 +88,7 @@ def coverage_label(method: str, n: int, k: int, alpha: float = 0.05, lang: str =
 
 def minimum_text(found: CoverageMinimum, lang: str = "en") -> str:
     """The label of one :class:`.coverage_minimum.CoverageMinimum` in *lang* (templates in uncertainty_labels.csv)."""
-    fields = {"n": found.n, "k": found.k, "nominal": percent(found.nominal, lang, 1), "p": found.shown_p()}
+    fields = {"n": found.n, "k": found.k, "nominal": percent(found.nominal, lang, 1), "p": found.shown_p(lang=lang)}
     if found.bound == "none":
         text = say("coverage_none", lang, **fields)
     elif found.bound == "exact":
