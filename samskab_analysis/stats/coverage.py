@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
-from samskab_analysis.data.count_table import NO_ANSWER
+from samskab_analysis.data.count_table import MISSING
 from samskab_analysis.reconstruct.counts import compositions
 from samskab_analysis.stats.coverage_minimum import coverage_minimum
 from samskab_analysis.stats.interval_methods import MULTINOMIAL_METHODS, SINGLE_METHODS, outcome_bounds
@@ -207,7 +207,7 @@ def coverage_for_study(study: Study, alpha: float = 0.05, draws: int = DRAWS) ->
     tables: dict[int, list[np.ndarray]] = {}
     for item_id in study.instrument.item_ids:
         rows = study.item_counts(item_id)
-        rows = rows[rows["category_id"] != NO_ANSWER]
+        rows = rows[~rows["category_id"].isin(MISSING)]
         if rows.empty or rows["count"].sum() == 0:
             continue
         tables.setdefault(len(rows), []).append(rows["count"].to_numpy(dtype=float))
