@@ -88,7 +88,8 @@ def item_claims(study: Study, item_id: str, min_count: int = 0) -> pd.DataFrame:
     if not study.is_published:
         return pd.DataFrame()
     ledger = claims_ledger(study)
-    cols = ["claim_id", "categories", "stated", "from_table", "cells", "status", "interpretation"]
+    cols = ["claim_id", "categories", "stated", "from_table", "cells", "status", "interpretation",
+            "alternative_reading"]
     table = ledger.loc[ledger["item_id"] == item_id, cols].reset_index(drop=True)
     return attach(table, [public_term("the published report's statements")], min_count)
 
