@@ -70,19 +70,22 @@ def after_run(config: RunConfig, out_dir: Path, record: bool = True) -> int:
     (every output removed)."""
     if config.min_count <= 0:
         return 0
-    from samskab_analysis.run.audit import audit_run, summary
+    from samskab_analysis.run.audit import AuditResult, audit_run, summary
     from samskab_analysis.run.releases import answer_rows, discard_run_outputs, record_release, release_record
     from samskab_analysis.stats.registry import PUBLISHED_DATASET
 
     dataset = Path(config.responses).name if config.responses is not None else PUBLISHED_DATASET
-    result = audit_run(
-        out_dir,
-        config.min_count,
-        processed_dir=config.processed_dir,
-        dataset=dataset,
-        data_dir=config.data_dir,
-        respondents=_respondents(config),
-    )
+    try:
+        result = audit_run(
+            out_dir,
+            config.min_count,
+            processed_dir=config.processed_dir,
+            dataset=dataset,
+            data_dir=config.data_dir,
+            respondents=_respondents(config),
+        )
+    except Exception as err:  # an audit that cannot finish protects nothing: fail, publish nothing
+        result = AuditResult([], [f"the audit could not finish: {type(err).__name__}: {err}"], config.min_count)
     if not result.protected:
         discard_run_outputs(out_dir, config.processed_dir)
         print(summary(result), file=sys.stderr)
