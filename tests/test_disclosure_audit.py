@@ -266,3 +266,30 @@ def test_a_folder_with_unprotected_outputs_is_cleared_before_a_protected_run(tmp
     assert "without --min-count: every output of it removed" in capsys.readouterr().err
     assert before_run(config, out, {"min_count": 3, "jobs": {}}) is False  # the same protection: nothing removed
     assert before_run(RunConfig(out_dir=out, min_count=5), out, {"min_count": 3}) is True
+
+
+def test_a_failing_audit_removes_every_output_and_fails_the_run(tmp_path: Path, monkeypatch, capsys) -> None:
+    from samskab_analysis.run import audit
+    from samskab_analysis.run.plan import RunConfig
+    from samskab_analysis.run.protection import after_run
+
+    out = tmp_path / "out"
+    for name in ("notebooks/microdata.ipynb", "processed/counts.csv", "site/en/index.html", "manifest.json"):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text("answered 11", encoding="utf-8")
+    failing = audit.AuditResult([], ["notebooks/microdata.ipynb cell 5: an output shows numbers without a record"], 3)
+    monkeypatch.setattr(audit, "audit_run", lambda *a, **k: failing)
+    config = RunConfig(out_dir=out, min_count=3, responses=SYNTHETIC)
+    assert after_run(config, out) == 1
+    assert not [p for p in out.rglob("*") if p.is_file()]
+    err = capsys.readouterr().err
+    assert "disclosure audit FAILED" in err and "nothing published" in err
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("HiGHS gave up")
+
+    monkeypatch.setattr(audit, "audit_run", broken)
+    (out / "figures").mkdir(parents=True)
+    (out / "figures" / "fig01_en.svg").write_text("<svg/>", encoding="utf-8")
+    assert after_run(config, out) == 1 and not (out / "figures").exists()
+    assert "the audit could not finish: RuntimeError: HiGHS gave up" in capsys.readouterr().err
