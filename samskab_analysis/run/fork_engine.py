@@ -23,7 +23,7 @@ import time
 import traceback
 from pathlib import Path
 
-from samskab_analysis.paths import REPO_ROOT
+from samskab_analysis.paths import current_project
 from samskab_analysis.run import worker
 from samskab_analysis.run.worker import JobResult
 
@@ -401,7 +401,7 @@ def execute_in_child(job, out_dir: Path, send, start: float) -> JobResult:
             kernel_name="python3",
             progress_bar=False,
             request_save_on_cell_execute=False,
-            cwd=str(REPO_ROOT),
+            cwd=str(current_project().root),
             on_notebook_start=on_notebook_start,
             on_cell_start=on_cell_start,
         )
