@@ -267,6 +267,15 @@ def project_scope(explicit: str | Path | None = None) -> Iterator[Project]:
             os.environ[PROJECT_ENV] = previous
 
 
+def adopt_project(project: Project) -> None:
+    """Make *project* this process's project (a worker of a run): as :func:`project_scope` does, for good."""
+    _SCOPE[:] = [project]
+    if project.found_by in ("--project", f"${PROJECT_ENV}"):  # for its kernels (new processes)
+        os.environ[PROJECT_ENV] = str(project.root)
+    else:  # found from the working folder, as the kernels will find it
+        os.environ.pop(PROJECT_ENV, None)
+
+
 def _initial_project() -> Project:
     try:
         return find_project()

@@ -235,7 +235,7 @@ def test_archive_outside_any_project_uses_the_packaged_tables(outside, capsys):
 
 CFF_REQUIRED = {
     "type": "object",
-    "required": ["cff-version", "message", "title", "authors", "version", "date-released"],
+    "required": ["cff-version", "message", "title", "authors", "version"],
     "properties": {
         "cff-version": {"const": "1.2.0"},
         "authors": {"type": "array", "minItems": 1},

@@ -33,11 +33,11 @@ _spare = None
 ENGINE = "samskab-kernel"
 
 
-def init_worker(events, run_pid: int | None = None) -> None:
+def init_worker(events, run_pid: int | None = None, project=None) -> None:
     """Worker-process set-up for the kernel engine: the common set-up, and stop the spare kernel at exit."""
     from multiprocessing.util import Finalize
 
-    worker.init_worker(events, run_pid)
+    worker.init_worker(events, run_pid, project)
     Finalize(None, _stop_spare, exitpriority=20)
 
 @dataclass

@@ -13,8 +13,6 @@ study_root`); the texts are the templates in ``run/project_template/`` (``string
 from __future__ import annotations
 
 import csv
-import datetime as dt
-import os
 import re
 import shutil
 import sys
@@ -53,13 +51,6 @@ def strings(lang: str) -> dict[str, str]:
     """The short texts of the templates (``strings.csv``) in *lang*."""
     with open(TEMPLATES / "strings.csv", encoding="utf-8", newline="") as handle:
         return {row["key"]: row[lang] for row in csv.DictReader(handle)}
-
-
-def release_date() -> str:
-    """Today, or the day of ``SOURCE_DATE_EPOCH`` when set (reproducible scaffolds)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    when = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC) if epoch.isdigit() else dt.datetime.now(tz=dt.UTC)
-    return when.date().isoformat()
 
 
 def software() -> dict[str, str]:
@@ -110,10 +101,10 @@ def pinned_requirements(root: str = DISTRIBUTION) -> list[str]:
     return [own, *sorted(found.values(), key=str.lower)]
 
 
-def requirements_text(date: str) -> str:
-    """The project's ``requirements.txt``: samskab and every runtime dependency pinned."""
+def requirements_text() -> str:
+    """The project's ``requirements.txt``: samskab and every runtime dependency pinned (as installed here)."""
     head = [
-        f"# The pinned environment of this project (samskab init, samskab {__version__}, {date}):",
+        f"# The pinned environment of this project (made by samskab init with samskab {__version__}):",
         "#   python -m venv .venv && .venv/bin/pip install -r requirements.txt",
         "# samskab-analysis itself comes from PyPI; installed from a wheel, put the wheel's path or URL in its line.",
         "# PDFs of the report and the questionnaire also need: samskab-analysis[pdf] and Chromium.",
@@ -158,10 +149,8 @@ def init_project(target: str | Path, lang: str = "da", from_package: bool = Fals
     check_target(target, force)
     study = study_root()
     say = strings(lang)
-    date = release_date()
     values = {
         "version": __version__,
-        "date": date,
         "lang": lang,
         "name": target.name,
         "title": f"{say['title']} ({target.name})",
@@ -191,7 +180,7 @@ def init_project(target: str | Path, lang: str = "da", from_package: bool = Fals
         text = Template((TEMPLATES / template.format(lang=lang)).read_text(encoding="utf-8")).substitute(values)
         path.write_text(text, encoding="utf-8")
         written.append(path)
-    (target / "requirements.txt").write_text(requirements_text(date), encoding="utf-8")
+    (target / "requirements.txt").write_text(requirements_text(), encoding="utf-8")
     written.append(target / "requirements.txt")
     return sorted(set(written))
 

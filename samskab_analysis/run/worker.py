@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from samskab_analysis.paths import Project, adopt_project
+
 FIGURE_FILE = re.compile(r"([\w.\-]+\.(?:svg|png|pdf|jpe?g))\b")
 
 
@@ -71,15 +73,18 @@ def watch_parent(pid: int, interval: float = 0.5) -> None:
     threading.Thread(target=watch, name="samskab-watch-parent", daemon=True).start()
 
 
-def init_worker(events: mp.Queue | None, run_pid: int | None = None) -> None:
+def init_worker(events: mp.Queue | None, run_pid: int | None = None, project: Project | None = None) -> None:
     """Worker-process set-up: the progress queue, quiet loggers, a private folder for kernel sockets.
 
     Ctrl-C is the run's business (the parent stops the workers), so workers ignore SIGINT; they die with
-    their parent and when the run's process (*run_pid*) has gone.
+    their parent and when the run's process (*run_pid*) has gone. The run's *project* is adopted (a forkserver
+    started by an earlier run keeps that run's environment).
     """
     import logging
 
     global _events, _workdir
+    if project is not None:
+        adopt_project(project)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
     if run_pid is not None:
