@@ -117,9 +117,18 @@ def ok(result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
     return result
 
 
-def counts(path: Path) -> dict[str, int]:
+def counts(path: Path, item: str | None = None) -> dict[str, int]:
+    """``{category: count}`` from an item's data rows or (with *item*) from a processed ``counts.csv``."""
     rows = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8")))
-    return {row["category_id"]: int(row["count"]) for row in rows}
+    return {row["category_id"]: int(row["count"]) for row in rows if item is None or row["item_id"] == item}
+
+
+def checkout_counts(item: str) -> dict[str, int]:
+    """The synthetic cohort's counts for *item* as the checkout computes them in this process."""
+    from samskab_analysis.study import load_study
+
+    rows = load_study(responses=SYNTHETIC).item_counts(item)
+    return dict(zip(rows["category_id"], (int(c) for c in rows["count"]), strict=True))
 
 
 # 1. the wheel and the sdist -----------------------------------------------------------------------------------------
@@ -194,10 +203,10 @@ def test_reproduce_a_cohort_from_an_empty_folder(venv, empty):
     shutil.copyfile(SYNTHETIC, empty / "cohort.csv")
     ok(samskab(venv, empty, "reproduce", "--data", "cohort.csv", "--only", "figure_fig02,microdata", "--no-site"))
     out = empty / "reports" / "cohorts" / "cohort"
-    observed = counts(out / "data" / "fig02.csv")
+    observed = counts(out / "processed" / "counts.csv", "fig02")
     with open(SYNTHETIC, encoding="utf-8") as handle:
         answers = [row["fig02"] for row in csv.DictReader(handle)]
-    assert sum(observed.values()) == len(answers) == 14
+    assert sum(observed.values()) == len(answers) == 14 and observed == checkout_counts("fig02")
     executed = (out / "notebooks" / "microdata.ipynb").read_text(encoding="utf-8")
     assert "N = 14" in executed or "14 respondents" in executed
     assert (empty / "cohort.csv").read_bytes() == SYNTHETIC.read_bytes()  # the input is never modified
@@ -232,14 +241,15 @@ def test_init_then_reproduce_in_the_new_project(venv, empty):
     project = empty / "proj"
     assert find_project(start=project / "data").root == project
     ok(samskab(venv, project / "notebooks", "reproduce", "--only", "figure_fig02", "--no-site"))  # found upwards
-    assert (project / "reports" / "data" / "fig02.csv").read_bytes() == (
-        REPO_ROOT / "reports" / "data" / "fig02.csv"
+    assert (project / "reports" / "figures" / "fig02_no.svg").read_bytes() == (
+        REPO_ROOT / "reports" / "figures" / "fig02_no.svg"
     ).read_bytes()
     assert (project / "data" / "processed" / "counts.csv").read_bytes() == (
         REPO_ROOT / "data" / "processed" / "counts.csv"
     ).read_bytes()
     ok(samskab(venv, project, "reproduce", "--data", "../cohort.csv", "--only", "figure_fig07", "--no-site"))
-    assert sum(counts(project / "reports" / "cohorts" / "cohort" / "data" / "fig07.csv").values()) == 14
+    observed = counts(project / "reports" / "cohorts" / "cohort" / "processed" / "counts.csv", "fig07")
+    assert sum(observed.values()) == 14 and observed == checkout_counts("fig07")
     pins = (project / "requirements.txt").read_text(encoding="utf-8")
     assert f"\nsamskab-analysis=={VERSION}\n" in pins and "\nnbval==" not in pins and "\npytest==" not in pins
     if shutil.which("make"):
