@@ -142,6 +142,22 @@ def test_binder_builds_from_environment_yml_alone():
     assert "https://mybinder.org/badge_logo.svg" in readme
 
 
+# 7. README ---------------------------------------------------------------------------------------------------------
+
+
+def test_readme_leads_with_the_commands_and_the_two_ways_in():
+    lines = (REPO_ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    head = [line.strip() for line in lines[:6]]
+    assert any(line.startswith("make reproduce") for line in head)
+    assert any(line.startswith("make test") for line in head)
+    text = "\n".join(lines[:40])
+    order = ["Use it on your survey", "pipx install samskab-analysis", "samskab init", "Reproduce this study",
+             "git clone", "make reproduce"]  # fmt: skip
+    at = text.index("Two ways in")
+    for step in order:  # each after the one before (raises ValueError when missing or out of order)
+        at = text.index(step, at)
+
+
 # 2. a project is a folder, found the way git finds its root ---------------------------------------------------------
 
 
