@@ -389,7 +389,8 @@ def check_out_dir(out: str | Path, inputs: tuple[Path | None, ...] = (), what: s
     Refused: the repository (the study's root) or the project's root itself (or a folder containing one), any
     folder in or below :data:`SOURCE_DIRS` or the project's source folders (:meth:`Project.source_dirs`), a
     folder containing one of *inputs* (raw data folder, respondent file, assumptions, column map), and an
-    existing folder holding files ``samskab`` does not write (unless it is the project's ``reports/`` or below).
+    existing folder holding files ``samskab`` does not write (unless it is a project's ``reports/`` or below;
+    outside any project ``./reports/`` is checked like any other folder).
     """
     out = Path(out).expanduser().resolve()
     root = REPO_ROOT.resolve()
@@ -410,7 +411,10 @@ def check_out_dir(out: str | Path, inputs: tuple[Path | None, ...] = (), what: s
     for source in inputs:
         if source is not None and _inside(Path(source).resolve(), out):
             raise UnsafeOutputError(f"{what} {out} contains the input {Path(source).resolve()}; choose another folder")
-    if not _inside(out, project.reports_dir.resolve()) and not _inside(out, REPORTS_DIR.resolve()) and out.is_dir():
+    # a project's reports/ (and the checkout's) are samskab's; outside any project ./reports/ may be the user's
+    own = [project.reports_dir.resolve()] if project.is_project else []
+    own += [] if is_packaged_study() else [(REPO_ROOT / "reports").resolve()]
+    if not any(_inside(out, folder) for folder in own) and out.is_dir():
         foreign = sorted(p.name for p in out.iterdir() if p.name not in OUTPUT_ENTRIES)
         if foreign and not (out / "manifest.json").is_file():
             shown = ", ".join(foreign[:5]) + (", …" if len(foreign) > 5 else "")

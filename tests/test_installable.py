@@ -229,6 +229,14 @@ def test_data_outside_any_project_goes_to_reports(outside, capsys):
     assert sorted(p.name for p in outside.iterdir()) == ["reports"]
 
 
+def test_a_users_own_reports_folder_outside_any_project_is_refused(outside, capsys):
+    (outside / "reports").mkdir()
+    (outside / "reports" / "annual-report.docx").write_text("x")
+    assert main(["reproduce", "--no-site"]) == 2
+    assert "already holds files samskab did not write (annual-report.docx)" in capsys.readouterr().err
+    assert sorted(p.name for p in (outside / "reports").iterdir()) == ["annual-report.docx"]
+
+
 def test_validate_and_export_outside_any_project(outside, capsys):
     assert main(["validate", str(SYNTHETIC)]) == 0
     assert "valid (14 respondents, 18 items)" in capsys.readouterr().out
