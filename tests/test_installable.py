@@ -412,3 +412,24 @@ def test_missing_package_file_is_not_called_input_data(tmp_path, monkeypatch):
     assert text.startswith("package file missing: _study/data/raw/instrument/scales.csv") and "input data" not in text
     user = DataValidationError(Problem(file=str(tmp_path / "answers.csv"), message="responses file not found"))
     assert "1 problem in the input data" in error_text(user, current_project())
+
+
+def test_workers_adopt_the_runs_project_and_answers_cache(tmp_path, monkeypatch, capsys):
+    """A forkserver started by an earlier run keeps that run's environment; its workers must not write into the
+    earlier run's (removed) answers cache, nor resolve paths against an earlier run's project."""
+    import tempfile
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    shutil.copyfile(SYNTHETIC, tmp_path / "first.csv")
+    shutil.copyfile(SYNTHETIC, tmp_path / "second.csv")
+    project = tmp_path / "proj"
+    init_project(project, lang="en")
+    for name in ("first", "second"):
+        args = ["reproduce", "--data", str(tmp_path / f"{name}.csv"), "--only", "figure_fig02", "--no-site"]
+        assert main([*args, "--engine", "fork", "--jobs", "1", "--project", str(project)]) == 0
+        out = project / "reports" / "cohorts" / name
+        assert (out / "figures" / "fig02_en.svg").is_file() and (out / "notebooks" / "figure_fig02.ipynb").is_file()
+    assert not list(temp.glob("samskab-answers-*"))
+    assert not (REPO_ROOT / "reports" / "cohorts" / "first").exists()

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from samskab_analysis.paths import Project, adopt_project
+from samskab_analysis.paths import CACHE_ENV, Project, adopt_project
 
 FIGURE_FILE = re.compile(r"([\w.\-]+\.(?:svg|png|pdf|jpe?g))\b")
 
@@ -73,18 +73,28 @@ def watch_parent(pid: int, interval: float = 0.5) -> None:
     threading.Thread(target=watch, name="samskab-watch-parent", daemon=True).start()
 
 
-def init_worker(events: mp.Queue | None, run_pid: int | None = None, project: Project | None = None) -> None:
+def init_worker(
+    events: mp.Queue | None,
+    run_pid: int | None = None,
+    project: Project | None = None,
+    answers_cache: str | None = None,
+) -> None:
     """Worker-process set-up: the progress queue, quiet loggers, a private folder for kernel sockets.
 
     Ctrl-C is the run's business (the parent stops the workers), so workers ignore SIGINT; they die with
-    their parent and when the run's process (*run_pid*) has gone. The run's *project* is adopted (a forkserver
-    started by an earlier run keeps that run's environment).
+    their parent and when the run's process (*run_pid*) has gone. The run's *project* and answers cache
+    (``$SAMSKAB_ANSWERS_CACHE``, or none) are adopted: a forkserver started by an earlier run of the same
+    process keeps that run's environment, whose cache folder is gone.
     """
     import logging
 
     global _events, _workdir
     if project is not None:
         adopt_project(project)
+        if answers_cache:
+            os.environ[CACHE_ENV] = answers_cache
+        else:
+            os.environ.pop(CACHE_ENV, None)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
     if run_pid is not None:
