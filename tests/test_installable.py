@@ -419,9 +419,16 @@ def test_workers_adopt_the_runs_project_and_answers_cache(tmp_path, monkeypatch,
     earlier run's (removed) answers cache, nor resolve paths against an earlier run's project."""
     import tempfile
 
-    temp = tmp_path / "tmp"
-    temp.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    made: list[str] = []
+    mkdtemp = tempfile.mkdtemp
+
+    def recording_mkdtemp(*args, **kwargs):  # the runner's cache folders, recorded (everything else as usual)
+        folder = mkdtemp(*args, **kwargs)
+        if "samskab-answers-" in Path(folder).name:
+            made.append(folder)
+        return folder
+
+    monkeypatch.setattr(tempfile, "mkdtemp", recording_mkdtemp)
     shutil.copyfile(SYNTHETIC, tmp_path / "first.csv")
     shutil.copyfile(SYNTHETIC, tmp_path / "second.csv")
     project = tmp_path / "proj"
@@ -431,5 +438,5 @@ def test_workers_adopt_the_runs_project_and_answers_cache(tmp_path, monkeypatch,
         assert main([*args, "--engine", "fork", "--jobs", "1", "--project", str(project)]) == 0
         out = project / "reports" / "cohorts" / name
         assert (out / "figures" / "fig02_en.svg").is_file() and (out / "notebooks" / "figure_fig02.ipynb").is_file()
-    assert not list(temp.glob("samskab-answers-*"))
+    assert len(made) == 2 and not [folder for folder in made if Path(folder).exists()]
     assert not (REPO_ROOT / "reports" / "cohorts" / "first").exists()
