@@ -10,7 +10,7 @@ from pathlib import Path
 from samskab_analysis.data.errors import DataValidationError, Problem
 from samskab_analysis.paths import REPO_ROOT, current_project
 
-FORMATS = ("limesurvey", "html", "pdf", "datapackage")
+FORMATS = ("limesurvey", "nettskjema", "html", "pdf", "datapackage")
 
 
 def protected_dirs() -> tuple[Path, ...]:

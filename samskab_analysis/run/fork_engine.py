@@ -201,9 +201,9 @@ def warm_up() -> None:
         figure.savefig(io.BytesIO(), format=fmt, bbox_inches="tight")
 
 
-def init_worker(events, run_pid: int | None = None, project=None, answers_cache: str | None = None) -> None:
+def init_worker(events, run_pid: int | None = None, project=None, environment=None) -> None:
     """Worker-process set-up for the fork engine: the kernel engine's set-up, then the imports."""
-    worker.init_worker(events, run_pid, project, answers_cache)
+    worker.init_worker(events, run_pid, project, environment)
     preload()
 
 

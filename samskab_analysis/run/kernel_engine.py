@@ -33,11 +33,11 @@ _spare = None
 ENGINE = "samskab-kernel"
 
 
-def init_worker(events, run_pid: int | None = None, project=None, answers_cache: str | None = None) -> None:
+def init_worker(events, run_pid: int | None = None, project=None, environment=None) -> None:
     """Worker-process set-up for the kernel engine: the common set-up, and stop the spare kernel at exit."""
     from multiprocessing.util import Finalize
 
-    worker.init_worker(events, run_pid, project, answers_cache)
+    worker.init_worker(events, run_pid, project, environment)
     Finalize(None, _stop_spare, exitpriority=20)
 
 @dataclass
