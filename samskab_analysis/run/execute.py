@@ -12,9 +12,9 @@ import queue as queue_module
 import sys
 from pathlib import Path
 
-from samskab_analysis.paths import CACHE_ENV
+from samskab_analysis.paths import current_project
 from samskab_analysis.run import fork_engine, kernel_engine
-from samskab_analysis.run.worker import JobResult
+from samskab_analysis.run.worker import JobResult, run_environment
 
 
 def pool_context() -> mp.context.BaseContext:
@@ -51,7 +51,7 @@ def execute_jobs(
         max_workers=workers,
         mp_context=ctx,
         initializer=initializer,
-        initargs=(events, os.getpid(), {CACHE_ENV: os.environ.get(CACHE_ENV)}),
+        initargs=(events, os.getpid(), current_project(), run_environment()),
     )
     try:
         # a worker pre-starts the kernel of its next notebook, except for the last ones (nothing follows)
