@@ -293,3 +293,38 @@ def test_a_failing_audit_removes_every_output_and_fails_the_run(tmp_path: Path, 
     (out / "figures" / "fig01_en.svg").write_text("<svg/>", encoding="utf-8")
     assert after_run(config, out) == 1 and not (out / "figures").exists()
     assert "the audit could not finish: RuntimeError: HiGHS gave up" in capsys.readouterr().err
+
+
+def test_incomplete_responses_under_min_count_publish_and_keep_the_ingest_warnings_out(tmp_path: Path, capsys) -> None:
+    """The ingest warnings' numbers (incomplete responses, questions not reached) stay on the terminal: a
+    ``--min-count`` run with incomplete responses passes its audit instead of failing on them."""
+    import csv
+
+    import numpy as np
+
+    from samskab_analysis.cli import main
+    from samskab_analysis.data.instrument import load_instrument
+
+    instrument = load_instrument()
+    items = instrument.item_ids
+    codes = {"degree5": ["5", "4", "3", "2", "9"], "yes_no": ["1", "0", "9"]}
+    rng = np.random.default_rng(5)
+    rows = [["StartDate", "Finished", "ResponseId", *items]]
+    for r in range(16):  # 11 complete, 5 stopping after 2 to 14 questions
+        stop = 18 if r < 11 else int(rng.integers(2, 15))
+        cells = [str(rng.choice(codes[instrument.items.at[i, "scale_id"]])) for i in items[:stop]]
+        rows.append(["2025-03-01 10:00:00", "True" if r < 11 else "False", f"R_{r}", *cells, *[""] * (18 - stop)])
+    data = tmp_path / "qualtrics.csv"
+    with data.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    for incomplete in (["--include-incomplete"], []):
+        out = tmp_path / f"out{len(incomplete)}"
+        args = ["reproduce", "--data", str(data), "--out", str(out), "--min-count", "3", "--only", "overview",
+                "--no-site", "--langs", "en", "--formats", "svg", "--jobs", "1", *incomplete]  # fmt: skip
+        assert main(args) == 0
+        err = capsys.readouterr().err
+        assert "5 incomplete response(s)" in err  # said on the terminal
+        notebook = (out / "notebooks" / "overview.ipynb").read_text(encoding="utf-8")
+        assert "incomplete response" not in notebook and "not reached" not in notebook
+        audit = (out / "disclosure" / "audit.csv").read_text(encoding="utf-8")
+        assert ("not_reached" in audit) == bool(incomplete)

@@ -31,6 +31,15 @@ from samskab_analysis.ingest.responses import CellProvenance, IngestWarning
 
 FORMAT = "1"
 CODE_DIRS = ("ingest", "data")
+#: A file in the cache folder telling the run's notebooks not to repeat the ingest warnings (``--min-count``:
+#: their numbers, such as how many questions were not reached or on which rows, are not disclosure-controlled;
+#: the run printed them on the terminal when it read the file).
+QUIET_FILE = "quiet"
+
+
+def quiet(folder: str | Path) -> bool:
+    """True when the run's notebooks keep the ingest warnings to themselves (:data:`QUIET_FILE`)."""
+    return bool(str(folder)) and (Path(folder) / QUIET_FILE).is_file()
 
 
 def _digest_files(paths: list[Path], digest: hashlib._Hash, root: Path) -> None:

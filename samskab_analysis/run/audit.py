@@ -18,7 +18,7 @@ non-linear statistic rests only on shown cells, and every cross-item statistic's
 (checked against the data). ``disclosure/audit.csv`` lists each suppressed cell with its interval.
 
 The published study's reconstructed counts come from a public report: they are not respondent data and are
-not audited (their suppressed cells are listed with status ``public``).
+not audited (``audit.csv`` lists only the cells of respondent datasets).
 """
 
 from __future__ import annotations

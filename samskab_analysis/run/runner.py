@@ -182,6 +182,18 @@ def answers_cache(config: RunConfig) -> Iterator[None]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def quiet_notebooks(config: RunConfig) -> None:
+    """Under ``--min-count`` the notebooks do not repeat the ingest warnings the run printed on the terminal.
+
+    Their numbers (incomplete responses, questions not reached, file rows) are not disclosure-controlled.
+    """
+    folder = os.environ.get(CACHE_ENV, "")
+    if config.min_count > 0 and folder:
+        from samskab_analysis.ingest.cache import QUIET_FILE
+
+        (Path(folder) / QUIET_FILE).touch()
+
+
 def _run(config: RunConfig, out_dir: Path) -> int:
     started = time.perf_counter()
     os.environ.setdefault("PYTHONHASHSEED", "0")
@@ -229,6 +241,7 @@ def _run(config: RunConfig, out_dir: Path) -> int:
         update_manifest(out_dir, {}, top)  # a valid manifest from the start, whenever the run is stopped
     changes: dict[str, dict | None] = {}
     failures: dict[str, str] = {}
+    quiet_notebooks(config)
     if todo:
         from samskab_analysis.run.execute import execute_jobs
 
