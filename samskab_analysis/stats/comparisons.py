@@ -28,6 +28,7 @@ The test and pairing functions are re-exported here for existing imports.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -75,6 +76,7 @@ __all__ = [
     "VIEWS",
     "assumption_range",
     "compare",
+    "comparison_numbers",
     "comparison_table",
     "comparison_views",
     "conclusion_sentence",
@@ -95,6 +97,9 @@ __all__ = [
     "verdict",
     "wilcoxon_p",
 ]
+
+#: signature of :func:`comparison_numbers`: (study, item_a, item_b, *, over_assumptions) -> (numbers, evidence)
+NumbersOf = Callable[..., tuple[dict[str, object], dict[str, np.ndarray]]]
 
 COMPARISON_COLUMNS = ("comparison_id", "item_a", "item_b", "label_en", "report_claim_en", "expected_direction")
 DIRECTIONS = ("a>b", "a<b", "none")
@@ -222,6 +227,14 @@ def _compare(
     return row, evidence
 
 
+def comparison_numbers(
+    study: Study, item_a: str, item_b: str, *, over_assumptions: bool = True
+) -> tuple[dict[str, object], dict[str, np.ndarray]]:
+    """(numbers, evidence) of one comparison before the family's verdicts: what :func:`comparison_table` needs
+    per comparison.  They depend only on the two items' count rows (and N), so a caller may cache them by those."""
+    return _compare(study, item_a, item_b, over_assumptions=over_assumptions)
+
+
 def compare(study: Study, item_a: str, item_b: str, *, over_assumptions: bool = True) -> dict[str, object]:
     """All numbers for one comparison of *item_a* with *item_b* (see the module docstring); no verdict.
 
@@ -237,10 +250,21 @@ def holm_adjusted(p: float, others: np.ndarray | list[float]) -> float:
 
 
 def _holm_many(ps: np.ndarray, others: np.ndarray) -> np.ndarray:
-    """:func:`holm_adjusted` for every value of *ps* (computed once per distinct value)."""
-    unique = np.unique(ps)
-    adjusted = {float(u): holm_adjusted(float(u), others) for u in unique}
-    return np.array([adjusted[float(p)] for p in ps], dtype=float)
+    """:func:`holm_adjusted` for every value of *ps*, vectorised (the same numbers, bit for bit).
+
+    statsmodels' ``multipletests(method="holm")`` sorts the family, takes the running maximum of
+    ``p_(j) * (m - j)`` and caps it at 1 -- and calls ``gc.collect()`` each time (tens of milliseconds in a
+    process holding many objects).  For *p* joining *others*: ties get the same adjusted value, so *p* takes the
+    running maximum at the first position of its value, ``a`` = the number of others below *p*.
+    """
+    ps = np.asarray(ps, dtype=float)
+    sorted_others = np.sort(np.asarray(others, dtype=float))
+    m = len(sorted_others) + 1
+    running = np.maximum.accumulate(sorted_others * np.arange(m, 1, -1, dtype=float))
+    below = np.searchsorted(sorted_others, ps, side="left")
+    adjusted = ps * (m - below).astype(float)
+    before = np.where(below > 0, running[np.maximum(below - 1, 0)] if len(running) else 0.0, 0.0)
+    return np.minimum(np.maximum(adjusted, before), 1.0)
 
 
 def family_verdicts(rows: list[dict], evidence: list[dict[str, np.ndarray]], alpha: float = 0.05) -> list[dict]:
@@ -318,19 +342,27 @@ def family_verdicts(rows: list[dict], evidence: list[dict[str, np.ndarray]], alp
 
 
 def comparison_table(
-    study: Study, comparisons: pd.DataFrame | None = None, *, over_assumptions: bool = True, alpha: float = 0.05
+    study: Study,
+    comparisons: pd.DataFrame | None = None,
+    *,
+    over_assumptions: bool = True,
+    alpha: float = 0.05,
+    numbers_of: NumbersOf | None = None,
 ) -> pd.DataFrame:
     """One row per comparison: means, p-value ranges over pairings and tables, and the three-valued verdict.
 
     *comparisons* defaults to ``data/raw/analysis/comparisons.csv``; they form the Holm family.  Comparisons
     whose items have no data in *study* are skipped (and leave the family).  See :func:`family_verdicts`.
+    *numbers_of* replaces :func:`comparison_numbers` (same signature), e.g. by a cached one (the explorer).
     """
     defs = comparisons if comparisons is not None else load_comparisons(study.instrument)
     rows, evidence = [], []
     for _, c in defs.iterrows():
         if study.item_counts(c["item_a"]).empty or study.item_counts(c["item_b"]).empty:
             continue
-        numbers, ev = _compare(study, c["item_a"], c["item_b"], over_assumptions=over_assumptions)
+        numbers, ev = (numbers_of or comparison_numbers)(
+            study, c["item_a"], c["item_b"], over_assumptions=over_assumptions
+        )
         rows.append(
             {
                 "comparison_id": c["comparison_id"],
