@@ -80,7 +80,7 @@ class Cohort:
             categories = [*self.study.instrument.item_categories(item_id), NO_ANSWER]
             answers = self.study.responses[item_id].astype("string").fillna("").str.strip()
             answers = answers.where(answers != "", NO_ANSWER)
-            codes[item_id] = pd.Categorical(answers, categories=categories).codes.astype(np.int64)
+            codes[item_id] = pd.Index(categories).get_indexer(answers).astype(np.int64)
             rows = np.flatnonzero(items == item_id)
             cats = self.study.counts["category_id"].to_numpy()[rows]
             order = np.array([categories.index(c) for c in cats], dtype=np.int64)
@@ -125,8 +125,7 @@ class Cohort:
             else:
                 column = self.study.responses[name].astype("string").fillna("").str.strip()
                 column = column.where(column != "", NO_ANSWER)
-            codes = pd.Categorical(column, categories=self.values(key)).codes.astype(np.int64)
-            self._filter_codes[key] = codes
+            self._filter_codes[key] = pd.Index(self.values(key)).get_indexer(column).astype(np.int64)
         return self._filter_codes[key]
 
     def filter_counts(self, key: str) -> np.ndarray:
