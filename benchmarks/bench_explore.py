@@ -7,9 +7,9 @@ output the app shows (figure PNG, exact intervals, claims, comparisons, sentence
 :class:`~samskab_analysis.explore.app.ExplorerApp` the notebook uses, minus the browser's transport:
 
 * published study (N = 10): after start-up and the once-only preparation (consistent tables; comparisons over
-  every consistent table), every assumed cell of every item changed to another allowed value (listed apart when
-  that returns to a table already shown, whose figure is cached), then each item chosen again and the language
-  changed;
+  every consistent table), every assumed cell of every item set to each of its other allowed values in turn
+  (listed apart when that returns to a table already shown, whose outputs are cached), then each item chosen
+  again and the language changed;
 * a SYNTHETIC cohort of ``--n`` respondents (``benchmarks/cohort.py``, seeded, plus a LimeSurvey
   ``startlanguage`` column): changing the item, the subgroup filter (metadata column, an item's answer) and its
   value through every value, with ``min_count`` 5.
@@ -64,11 +64,11 @@ def published(out: Path) -> tuple[tuple[float, float], dict[str, Times]]:
     for item_id in app.instrument.item_ids:
         app.item_select.value = item_id
         for category, select in list(app.cell_selects.items()):
-            other = next(v for v in select.options if v != select.value)
-            target = move_cell(app.model.spaces[item_id], app.model.tables[item_id], category, int(other))
-            seen = ("figure", ("published", item_id, tuple(int(v) for v in target)), app.lang, 0) in app.views
-            kind = "cell_seen" if seen else "cell"
-            times[kind].append(timed(lambda s=select, v=other: setattr(s, "value", v)))
+            for value in [v for v in select.options if v != select.value]:  # every allowed value in turn
+                target = move_cell(app.model.spaces[item_id], app.model.tables[item_id], category, int(value))
+                seen = ("figure", ("published", item_id, tuple(int(v) for v in target)), app.lang, 0) in app.views
+                kind = "cell_seen" if seen else "cell"
+                times[kind].append(timed(lambda s=select, v=value: setattr(s, "value", v)))
     for item_id in app.instrument.item_ids:
         times["item"].append(timed(lambda i=item_id: setattr(app.item_select, "value", i)))
     for lang in ("no", "en", "da"):
