@@ -131,6 +131,8 @@ def main() -> None:
         *(row(f"cohort (N = {args.n:,}): {kind} changed", values, 2.0) for kind, values in cohort_changes.items()),
     ]
     lines = [
+        "## Explorer: a control change",
+        "",
         f"Measured {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} with `python benchmarks/bench_explore.py --n "
         f"{args.n}` on {platform.machine()} {platform.system()}, {os.cpu_count()} cores (shared), Python "
         f"{platform.python_version()}; load average (1 / 5 / 15 min) {before} before, {after} after. Seconds "

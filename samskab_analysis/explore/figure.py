@@ -31,6 +31,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.container import BarContainer, ErrorbarContainer
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 from samskab_analysis.figures.exhibits import item_intervals
@@ -90,7 +91,9 @@ def moving(study: Study, item_id: str, min_count: int = 0) -> Moving:
     widths, labels, whiskers = [], [], []
     for yi, ((_, row), small) in enumerate(zip(rows.iterrows(), hidden, strict=True)):
         if small:
-            widths.append(None), labels.append(None), whiskers.append(None)
+            widths.append(None)
+            labels.append(None)
+            whiskers.append(None)
             continue
         share = row["share"]
         widths.append(100 * share)
@@ -146,7 +149,9 @@ class LiveFigure:
         self.bars, self.labels, self.whiskers = [], [], []
         for width, label, text, whisker in zip(shown.widths, shown.labels, texts, shown.whiskers, strict=False):
             if width is None:
-                self.bars.append(None), self.labels.append(None), self.whiskers.append(None)
+                self.bars.append(None)
+                self.labels.append(None)
+                self.whiskers.append(None)
                 continue
             bar = next(bars_iter)
             if len(bar.patches) != 1 or bar.patches[0].get_width() != width:
@@ -232,7 +237,8 @@ class LiveFigure:
         ax = self.ax
         moving = self._moving()
         drawn = {id(a) for a in moving}
-        background = {id(a) for a in (ax.patch, *ax._axis_map.values(), ax.title, ax._left_title, ax._right_title)}
+        titles = [a for a in ax.get_children() if isinstance(a, Text) and a not in ax.texts]  # the three titles
+        background = {id(a) for a in (ax.patch, ax.xaxis, ax.yaxis, *titles)}
         still = [a for a in ax.get_children() if id(a) not in drawn and id(a) not in background]
         boxes = [self._extent(a) for a in moving]
         added = True
