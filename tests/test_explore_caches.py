@@ -21,7 +21,7 @@ from samskab_analysis.explore.cohort import Cohort
 from samskab_analysis.explore.figure import FigureDrawer, LiveFigure, moving
 from samskab_analysis.explore.published import WhatIf
 from samskab_analysis.explore.texts import explore_strings
-from samskab_analysis.explore.views import ViewCache, claims_table, figure_png, item_texts
+from samskab_analysis.explore.views import ViewCache, claims_table, figure_png, item_study, item_texts
 from samskab_analysis.figures.exhibits import item_claims, item_intervals
 from samskab_analysis.figures.plotting import plot_item
 from samskab_analysis.ingest.counts import counts_from_responses
@@ -120,12 +120,9 @@ def test_claims_of_one_item_equal_its_rows_of_the_whole_ledger() -> None:
     say = Strings(explore_strings(), "en")
     for study in (model.base, model.study()):
         for item_id in study.instrument.item_ids:
-            shown = claims_table(study, item_id, say)
-            whole = item_claims(study, item_id)
-            assert len(shown) == len(whole), item_id
-            if len(whole):
-                assert shown.iloc[:, 0].tolist() == whole["claim_id"].tolist()
-                assert shown.iloc[:, 3].tolist() == whole["from_table"].tolist(), item_id
+            same_frames(item_claims(item_study(study, item_id), item_id), item_claims(study, item_id))
+            assert len(claims_table(study, item_id, say)) == len(item_claims(study, item_id))
+    assert len(item_claims(model.base, "fig07")) >= 3  # S07a-c
 
 
 def test_item_outputs_are_cached_by_the_items_table() -> None:
@@ -165,13 +162,17 @@ def test_live_figures_give_the_bytes_of_a_fresh_figure(lang: str) -> None:
     for item_id in items:
         space = model.spaces[item_id]
         picks = rng.choice(len(space.tables), size=min(3, len(space.tables)), replace=False)
+        made = []
         for index in [*picks, picks[0]]:  # the first table again at the end: back and forth
             model.tables[item_id] = space.tables[index].copy()
             study = model.study()
             live = drawer.png(study, item_id, lang)
             assert live == figure_png(study, item_id, lang), (item_id, lang, space.tables[index].tolist(), drawer.last)
+            made.append(drawer.last)
         model.reset()
-    assert drawer.last == "moved"
+        # the fast path is taken: after the first table, the figure is moved, not drawn again (a plot_item that
+        # draws differently from what explore/figure.py expects would make every one "fresh": slow, not wrong)
+        assert made[0] in ("live", "fresh") and made[-1] == "moved", (item_id, made)
 
 
 def test_live_figure_of_a_cohort_subgroup_with_suppressed_cells(tmp_path) -> None:
@@ -202,7 +203,7 @@ def test_a_label_outside_the_axes_is_drawn_afresh() -> None:
 
 def test_a_figure_not_drawn_as_expected_is_never_updated() -> None:
     study = load_study()
-    shown = moving(study, "fig09")
+    shown = moving(study, "fig09", "da")
     fig = plot_item(study, "fig09", "da", intervals=item_intervals(study, "fig09"))
     assert LiveFigure(fig, shown).updatable
     fig = plot_item(study, "fig09", "da", intervals=item_intervals(study, "fig09"))

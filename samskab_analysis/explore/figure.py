@@ -18,7 +18,7 @@ puts a share label outside the axes (which ``tight_layout`` would make room for)
 from __future__ import annotations
 
 import io
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
 from operator import attrgetter
@@ -37,6 +37,7 @@ from matplotlib.transforms import Bbox
 from samskab_analysis.figures.exhibits import item_intervals
 from samskab_analysis.figures.plotting import MARKS, apply_style, plot_item, plot_rows, stated_totals
 from samskab_analysis.stats.disclosure import hidden_cells
+from samskab_analysis.stats.wording import percent
 from samskab_analysis.study import Study
 
 #: resolution of the explorer's figures (dots per inch)
@@ -79,11 +80,12 @@ def layout_key(study: Study, item_id: str, lang: str, min_count: int = 0) -> Has
         tuple(hidden),
         int(rows["count"].sum()),
         study.is_published,
+        id(study.statements),  # the same statements (and readings of them): the same brackets
         tuple(stated_totals(study, item_id)),
     )
 
 
-def moving(study: Study, item_id: str, min_count: int = 0) -> Moving:
+def moving(study: Study, item_id: str, lang: str, min_count: int = 0) -> Moving:
     """Bar widths, share labels and whiskers of *item_id*, computed as :func:`plot_item` computes them."""
     rows = plot_rows(study, item_id)
     hidden = hidden_cells(rows["count"].astype(int).tolist(), min_count)
@@ -97,7 +99,7 @@ def moving(study: Study, item_id: str, min_count: int = 0) -> Moving:
             continue
         share = row["share"]
         widths.append(100 * share)
-        text = f"{100 * share:.0f} % ({int(row['count'])}){MARKS.get(row['provenance'], '')}"
+        text = f"{percent(share, lang)} % ({int(row['count'])}){MARKS.get(row['provenance'], '')}"
         labels.append((text, 100 * share + 1.2))
         category = row["category_id"]
         if category in lookup.index:
@@ -292,12 +294,13 @@ class FigureDrawer:
     def __init__(self, size: int = 8) -> None:
         self.size = size
         self._live: OrderedDict[Hashable, LiveFigure] = OrderedDict()
-        #: how each figure was made, for tests and the benchmark: "fresh", "live" (new live figure), "moved"
+        #: how the last figure was made -- "fresh", "live" (a new live figure) or "moved" -- and how many each way
         self.last = ""
+        self.made: Counter[str] = Counter()
 
     def png(self, study: Study, item_id: str, lang: str, min_count: int = 0) -> bytes:
         """The item figure of *study* as PNG, the same pixels as :func:`plot_item` saved at :data:`DPI`."""
-        shown = moving(study, item_id, min_count)
+        shown = moving(study, item_id, lang, min_count)
         key = (layout_key(study, item_id, lang, min_count), tuple(w is None for w in shown.whiskers))
         live = self._live.get(key)
         if live is not None:
@@ -306,15 +309,18 @@ class FigureDrawer:
             if live.labels_inside():
                 self._keep(key, live)
                 self.last = "moved"
+                self.made[self.last] += 1
                 return live.png()
             live.move(previous)  # a label would stand outside the axes: tight_layout must place the figure anew
         fig = plot_item(study, item_id, lang, intervals=item_intervals(study, item_id), min_count=min_count)
         live = LiveFigure(fig, shown)
         if not (live.updatable and live.labels_inside()):
             self.last = "fresh"
+            self.made[self.last] += 1
             return fresh_png(fig)
         self._keep(key, live)
         self.last = "live"
+        self.made[self.last] += 1
         return live.png()
 
     def _keep(self, key: Hashable, live: LiveFigure) -> None:

@@ -24,6 +24,7 @@ from samskab_analysis.figures.exhibits import item_claims, item_intervals
 from samskab_analysis.figures.plotting import MARKS, plot_item, plot_rows
 from samskab_analysis.stats.disclosure import SUPPRESSED, hidden_cells, mask_rows
 from samskab_analysis.stats.interval_methods import proportion_interval
+from samskab_analysis.stats.readings import load_readings
 from samskab_analysis.stats.results import results_sentence
 from samskab_analysis.stats.wording import share_text
 from samskab_analysis.study import Study
@@ -119,14 +120,16 @@ def item_table(study: Study, item_id: str, lang: str, say: Strings, min_count: i
 
 
 def item_study(study: Study, item_id: str) -> Study:
-    """*study* with only the statements and errata that give claims-ledger rows of *item_id*.
+    """*study* with only the statements and errata that give claims-ledger rows of *item_id* (and the statements
+    the alternative readings name, which the ledger checks its readings against).
 
     The ledger checks each statement against its own item's rows, so these rows are the same as in the whole
-    ledger (tested) -- for one item's statements instead of all of them.
+    ledger (tested for every item) -- for a few statements instead of all of them.
     """
     if study.statements is None:
         return study
-    statements = study.statements[study.statements["item_id"] == item_id]
+    named = set(load_readings(study)["statement_id"])
+    statements = study.statements[(study.statements["item_id"] == item_id) | study.statements.index.isin(named)]
     errata = study.errata
     if errata is not None and len(errata):
         own = errata["statement_id"].isin(statements.index) | (
