@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -10,7 +12,41 @@ from pathlib import Path
 
 from samskab_analysis import __version__
 from samskab_analysis.data.errors import DataValidationError
-from samskab_analysis.paths import DATA_DIR, PROCESSED_DIR, UnsafeOutputError, check_out_dir
+from samskab_analysis.output import OutputError, claim_output, describe_os_error, shown
+from samskab_analysis.paths import DATA_DIR, PROCESSED_DIR
+
+#: Environment variables checked before any command runs: name -> (test, what is allowed).
+EPOCH_LIMIT = 253402300799  # 9999-12-31T23:59:59Z
+
+
+class EnvironmentValueError(Exception):
+    """An environment variable with a value samskab cannot use (one message, no traceback)."""
+
+
+def check_environment(environ: dict[str, str] | None = None) -> None:
+    """Refuse environment values that would make every notebook, page or worker fail (one message).
+
+    ``SOURCE_DATE_EPOCH`` (when set) must be whole seconds since 1970 up to the year 9999; ``MPLBACKEND`` (when
+    set) must name a matplotlib backend.
+    """
+    env = os.environ if environ is None else environ
+    if "SOURCE_DATE_EPOCH" in env:
+        value = env["SOURCE_DATE_EPOCH"]
+        if not (value.isascii() and value.isdigit() and int(value) <= EPOCH_LIMIT):
+            raise EnvironmentValueError(
+                f"SOURCE_DATE_EPOCH={value[:40]!r} is not a time in whole seconds since 1970-01-01 "
+                "(e.g. 1700000000); set a valid value or unset it"
+            )
+    backend = env.get("MPLBACKEND")
+    if backend:
+        from matplotlib.rcsetup import validate_backend
+
+        try:
+            validate_backend(backend)
+        except (ValueError, TypeError):
+            raise EnvironmentValueError(
+                f"MPLBACKEND={backend[:60]!r} is not a matplotlib backend (e.g. Agg); set a valid one or unset it"
+            ) from None
 
 
 def cmd_data(args: argparse.Namespace) -> int:
@@ -18,11 +54,11 @@ def cmd_data(args: argparse.Namespace) -> int:
     from samskab_analysis.run.processed import build_processed
     from samskab_analysis.study import load_study
 
-    out = check_out_dir(args.out, (args.data_dir, args.assumptions), what="--out")
-    study = load_study(args.data_dir, assumptions=args.assumptions)
-    written = build_processed(study, out)
+    with claim_output(args.out, inputs=(args.assumptions,), input_dirs=(args.data_dir,)) as out:
+        study = load_study(args.data_dir, assumptions=args.assumptions)
+        written = build_processed(study, out)
     for name, path in written.items():
-        print(f"{name:>14}: {path}")
+        print(f"{name:>14}: {shown(path)}")
     return 0
 
 
@@ -46,7 +82,7 @@ def cmd_instrument_export(args: argparse.Namespace) -> int:
 
     written, messages = export_instrument(args.lang, args.out, parse_formats(args.format), args.data_dir)
     for name, path in written.items():
-        print(f"{name:>12}: {path}")
+        print(f"{name:>12}: {shown(path)}")
     for message in messages:
         print(message)
     return 0
@@ -55,7 +91,9 @@ def cmd_instrument_export(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check a respondent file against the instrument and the data package."""
     from samskab_analysis.fielding.validate import validate_file
+    from samskab_analysis.run.plan import check_sheet_option
 
+    check_sheet_option(args.sheet, [args.file])
     answers = validate_file(args.file, args.data_dir, args.column_map, args.sheet)
     print(f"{args.file}: valid ({len(answers)} respondents, {answers.shape[1]} items)")
     return 0
@@ -66,19 +104,27 @@ def cmd_archive(args: argparse.Namespace) -> int:
     from samskab_analysis.run.archive import write_archive
 
     path = write_archive(args.out, zip_file=not args.folder)
-    print(f"archive: {path}")
+    print(f"archive: {shown(path)}")
     return 0
+
+
+class StrictParser(argparse.ArgumentParser):
+    """A parser that never accepts abbreviated options (``--forc`` is not ``--force``)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
-    parser = argparse.ArgumentParser(
+    parser = StrictParser(
         prog="samskab",
         description="Reproduce the Norwegian follow-up survey on co-creation in libraries "
         "(Ulrich & Stabell), or run the same analysis on a new cohort.",
     )
     parser.add_argument("--version", action="version", version=f"samskab {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=StrictParser)
     parser.set_defaults(subparsers=sub.choices)
 
     data = sub.add_parser("data", help="rebuild data/processed from data/raw")
@@ -100,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     site.set_defaults(func=cmd_site)
 
     ins = sub.add_parser("instrument", help="the questionnaire for the next round")
-    ins_sub = ins.add_subparsers(dest="instrument_command", metavar="ACTION", required=True)
+    ins_sub = ins.add_subparsers(dest="instrument_command", metavar="ACTION", required=True, parser_class=StrictParser)
     exp = ins_sub.add_parser("export", help="LimeSurvey structure, printable questionnaire, data package")
     exp.add_argument("--format", default="all", help="limesurvey,html,pdf,datapackage or all (default: all)")
     exp.add_argument("--lang", choices=("da", "no", "en"), default="da", help="language (default: da)")
@@ -128,7 +174,7 @@ def interrupted(signum, frame) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``samskab`` console script."""
+    """Entry point of the ``samskab`` console script: every failure is one line on stderr, never a traceback."""
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:  # a misspelled option gets the usage of its subcommand, not the top-level one
@@ -137,22 +183,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
-    previous = signal.signal(signal.SIGTERM, interrupted)
+    handled = (signal.SIGTERM, signal.SIGHUP) if hasattr(signal, "SIGHUP") else (signal.SIGTERM,)
+    previous = {sig: signal.signal(sig, interrupted) for sig in handled}
     previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
     try:
+        check_environment()
         return int(args.func(args) or 0)
-    except DataValidationError as err:
+    except (DataValidationError, OutputError, EnvironmentValueError) as err:
         print(f"samskab: {err}", file=sys.stderr)
         return 2
-    except UnsafeOutputError as err:
-        print(f"samskab: {err}", file=sys.stderr)
-        return 2
+    except OSError as err:  # reading or writing: one sentence, never a traceback
+        verb = "write" if getattr(err, "errno", None) in WRITE_ERRNOS else "read"
+        print(f"samskab: {describe_os_error(err, verb=verb)}", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print(f"samskab {args.command}: out of memory; README (Limits) gives the sizes samskab reads", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"samskab {args.command}: interrupted; finished notebooks kept, manifest valid", file=sys.stderr)
         return 130
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         signal.signal(signal.SIGINT, previous_int)
+
+
+#: OS errors that only writing causes (the message says "cannot write").
+WRITE_ERRNOS = frozenset({errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EEXIST, errno.EISDIR})
 
 
 if __name__ == "__main__":

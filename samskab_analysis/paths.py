@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO_ROOT / "data" / "raw"
@@ -18,6 +19,7 @@ LANGS = ("da", "no", "en")
 SOURCE_DIRS = (
     ".git",
     ".ci",
+    ".github",
     ".venv",
     "benchmarks",
     "data/raw",
@@ -26,19 +28,56 @@ SOURCE_DIRS = (
     "requirements",
     "samskab_analysis",
     "scripts",
+    "site",
     "tests",
 )
 
-#: What ``samskab reproduce`` writes into its output folder; an existing folder holding anything else is refused.
+#: What ``samskab reproduce`` writes into its output folder; an existing folder holding anything else (and no
+#: lock file of an earlier samskab run) is refused by the output gate (:mod:`samskab_analysis.output`).
 OUTPUT_ENTRIES = frozenset(
     {"notebooks", "html", "figures", "data", "processed", "failed", "index.html", "manifest.json", "scratch",
      "cohorts", "screenshot.png", "_build", ".gitignore", "counts.csv", "item_summary.csv", "claims_ledger.csv",
-     "design.csv"}
+     "design.csv", "site", "pdf", ".site-src", "problems", "screenshots", "instrument", "archive", ".samskab.lock"}
 )  # fmt: skip
 
+#: Environment variable with the names the paths a run passes to its notebooks have in the outputs (relative to
+#: the project, or ``…/<file name>`` outside it), as a JSON object ``{name: real path}``: the runner replaces the
+#: real paths by these names in the executed notebooks.
+PATHS_ENV = "SAMSKAB_PATHS"
+#: How a path outside the project is shown in outputs: this marker, a slash and the file name.
+OUTSIDE = "…"
 
-class UnsafeOutputError(ValueError):
+
+class OutputError(Exception):
+    """Something samskab cannot write: one message naming the path and the reason (no traceback)."""
+
+
+class UnsafeOutputError(OutputError, ValueError):
     """An output folder that would overwrite sources (the repository, notebooks, raw data, an input file)."""
+
+
+class ProtectedPlaces(NamedTuple):
+    """What the output gate never writes into (see :func:`protected_places`)."""
+
+    project_root: Path  #: refused as an output folder, and so is any folder containing it
+    source_dirs: tuple[Path, ...]  #: refused, and everything below them
+    package_dir: Path  #: the installed package itself
+    outputs_dir: Path  #: the project's output folder: existing files there are samskab's own
+
+
+def protected_places() -> ProtectedPlaces:
+    """The project root, its source folders and the installed package folder, resolved.
+
+    The one place the output gate (:mod:`samskab_analysis.output`) asks where the project and the package are,
+    so a change in how they are located (an installed wheel, a project marker) changes the policy with it.
+    """
+    root = REPO_ROOT.resolve()
+    return ProtectedPlaces(
+        root,
+        tuple(root / name for name in SOURCE_DIRS),
+        Path(__file__).resolve().parent,
+        REPORTS_DIR.resolve(),
+    )
 
 
 def resolve(path: str | Path | None) -> Path | None:
@@ -54,37 +93,6 @@ def check_lang(lang: object) -> str:
     if lang not in LANGS:
         raise ValueError(f"lang={lang!r} is not a language of this study; use one of {', '.join(LANGS)}")
     return str(lang)
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    return path == folder or folder in path.parents
-
-
-def check_out_dir(out: str | Path, inputs: tuple[Path | None, ...] = (), what: str = "--out") -> Path:
-    """The resolved output folder, or :class:`UnsafeOutputError` when writing there could change a source.
-
-    Refused: the repository itself (or a folder containing it), any folder in or below :data:`SOURCE_DIRS`,
-    a folder containing one of *inputs* (raw data folder, respondent file, assumptions, column map), and an
-    existing folder holding files ``samskab`` does not write (unless it is ``reports/`` or below it).
-    """
-    out = Path(out).expanduser().resolve()
-    root = REPO_ROOT.resolve()
-    if _inside(root, out):
-        raise UnsafeOutputError(f"{what} {out} is (or contains) the repository; choose a folder such as reports/")
-    for name in SOURCE_DIRS:
-        if _inside(out, root / name):
-            raise UnsafeOutputError(f"{what} {out} is inside {name}/, which holds sources; choose another folder")
-    for source in inputs:
-        if source is not None and _inside(Path(source).resolve(), out):
-            raise UnsafeOutputError(f"{what} {out} contains the input {Path(source).resolve()}; choose another folder")
-    if not _inside(out, REPORTS_DIR.resolve()) and out.is_dir():
-        foreign = sorted(p.name for p in out.iterdir() if p.name not in OUTPUT_ENTRIES)
-        if foreign and not (out / "manifest.json").is_file():
-            shown = ", ".join(foreign[:5]) + (", …" if len(foreign) > 5 else "")
-            raise UnsafeOutputError(
-                f"{what} {out} already holds files samskab did not write ({shown}); choose a new or empty folder"
-            )
-    return out
 
 #: Environment variable naming the private folder where a cohort run keeps its validated answers
 #: (:mod:`samskab_analysis.ingest.cache`); set by the runner for the run's notebooks, never in the outputs.

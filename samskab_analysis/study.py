@@ -124,10 +124,11 @@ def cohort_answers(
     """
     from samskab_analysis.ingest.cache import answers_key, cache_path, load_answers, save_answers
     from samskab_analysis.ingest.responses import IngestWarning, load_responses
+    from samskab_analysis.output.temp import is_private_dir
     from samskab_analysis.paths import CACHE_ENV
 
     folder = os.environ.get(CACHE_ENV, "")
-    if not folder or not Path(responses).is_file():
+    if not folder or not is_private_dir(folder) or not Path(responses).is_file():  # never a shared folder
         return load_responses(responses, instrument, column_map=column_map, sheet=sheet, data_dir=data_dir)
     path = cache_path(folder, answers_key(responses, data_dir, column_map, sheet))
     if path.is_file():

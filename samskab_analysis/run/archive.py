@@ -20,14 +20,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 import zipfile
 from pathlib import Path
 
 from samskab_analysis import __version__
 from samskab_analysis.data.instrument import load_instrument
-from samskab_analysis.fielding import safe_out_dir
 from samskab_analysis.fielding.datapackage import CODE_COLUMNS, ID_FIELD, codes_table, csv_text, package_descriptor
+from samskab_analysis.output import atomic_open, claim_output, remove_tree, write_bytes
 from samskab_analysis.paths import DATA_DIR, NOTEBOOK_DIR, PROCESSED_DIR, REPO_ROOT, REPORTS_DIR
 
 ARCHIVE_DIR = REPORTS_DIR / "archive"
@@ -111,25 +110,22 @@ def write_archive(
     reports_dir: Path = REPORTS_DIR,
 ) -> Path:
     """Write the package as ``<out>/samskab-replication-<version>.zip`` (or a folder of that name)."""
-    out = safe_out_dir(out_dir if out_dir is not None else ARCHIVE_DIR)
-    files = collect(Path(data_dir), Path(reports_dir).resolve())  # everything is read before anything is written
-    files[MANIFEST] = manifest(files)
-    out.mkdir(parents=True, exist_ok=True)
-    target = out / (package_name() + (".zip" if zip_file else ""))
-    if zip_file:
-        partial = target.with_name(f".{target.name}.tmp")
-        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-            for name, data in sorted(files.items()):
-                info = zipfile.ZipInfo(f"{package_name()}/{name}", date_time=ZIP_DATE)
-                info.external_attr = 0o644 << 16
-                info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, data, compresslevel=9)
-        partial.replace(target)
+    reports = Path(reports_dir).resolve()
+    target_dir = out_dir if out_dir is not None else ARCHIVE_DIR
+    with claim_output(target_dir, inputs=(reports,), input_dirs=(data_dir,)) as out:
+        files = collect(Path(data_dir), reports)  # everything is read before anything is written
+        files[MANIFEST] = manifest(files)
+        target = out / (package_name() + (".zip" if zip_file else ""))
+        if zip_file:
+            with atomic_open(target, "wb") as handle:
+                with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+                    for name, data in sorted(files.items()):
+                        info = zipfile.ZipInfo(f"{package_name()}/{name}", date_time=ZIP_DATE)
+                        info.external_attr = 0o644 << 16
+                        info.compress_type = zipfile.ZIP_DEFLATED
+                        archive.writestr(info, data, compresslevel=9)
+            return target
+        remove_tree(target)
+        for name, data in files.items():
+            write_bytes(target / name, data)
         return target
-    if target.exists():
-        shutil.rmtree(target)
-    for name, data in files.items():
-        path = target / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    return target

@@ -6,11 +6,11 @@ byte-identical), a standalone offline HTML page and the figure files it saved.
 
 from __future__ import annotations
 
+import json
 import multiprocessing as mp
 import os
 import queue as queue_module
 import re
-import shutil
 import signal
 import sys
 import tempfile
@@ -18,6 +18,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from samskab_analysis.output import ROOT_ENV, OutputError, is_fatal, remove_file, write_bytes
+from samskab_analysis.output.messages import is_fatal_message
+from samskab_analysis.output.temp import remove_private_file
+from samskab_analysis.paths import CACHE_ENV, PATHS_ENV, REPO_ROOT
 
 FIGURE_FILE = re.compile(r"([\w.\-]+\.(?:svg|png|pdf|jpe?g))\b")
 
@@ -37,6 +42,8 @@ class JobResult:
     error: str | None = None
     figures: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: The job could not write because the disk is full or read-only: the run stops.
+    fatal: bool = False
 
 def die_with_parent(signum: int = signal.SIGKILL) -> None:
     """Ask Linux to send *signum* to this process when its parent exits (``PR_SET_PDEATHSIG``; no-op elsewhere)."""
@@ -71,9 +78,13 @@ def watch_parent(pid: int, interval: float = 0.5) -> None:
     threading.Thread(target=watch, name="samskab-watch-parent", daemon=True).start()
 
 
-def init_worker(events: mp.Queue | None, run_pid: int | None = None) -> None:
-    """Worker-process set-up: the progress queue, quiet loggers, a private folder for kernel sockets.
+def init_worker(
+    events: mp.Queue | None, run_pid: int | None = None, environment: dict[str, str] | None = None
+) -> None:
+    """Worker-process set-up: the run's environment, the progress queue, quiet loggers, a private folder.
 
+    *environment* (from the run: its private temporary folder as ``TMPDIR``, the answers cache, the paths'
+    names) is set here, not inherited: a forkserver keeps the environment of the run that started it.
     Ctrl-C is the run's business (the parent stops the workers), so workers ignore SIGINT; they die with
     their parent and when the run's process (*run_pid*) has gone.
     """
@@ -85,14 +96,31 @@ def init_worker(events: mp.Queue | None, run_pid: int | None = None) -> None:
     if run_pid is not None:
         watch_parent(run_pid)
     _events = events
+    for key in (CACHE_ENV, PATHS_ENV, ROOT_ENV):
+        os.environ.pop(key, None)
+    os.environ.update(environment or {})
+    if environment and environment.get("TMPDIR"):
+        tempfile.tempdir = environment["TMPDIR"]
     os.environ.setdefault("PYTHONHASHSEED", "0")
     os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
     for name in ("papermill", "traitlets", "nbclient", "jupyter_client", "asyncio"):
         logging.getLogger(name).setLevel(logging.ERROR)
-    _workdir = Path(tempfile.mkdtemp(prefix="samskab-"))
-    from multiprocessing.util import Finalize
+    # kernel sockets and partly executed notebooks: in the run's private folder (removed by the run; short, as a
+    # socket path has at most 107 bytes), else in a private folder of this worker
+    if environment and environment.get("TMPDIR"):
+        _workdir = Path(environment["TMPDIR"])
+    else:
+        _workdir = Path(tempfile.mkdtemp(prefix="w"))  # output-gate: a private temporary folder (0700)
+        from multiprocessing.util import Finalize
 
-    Finalize(None, shutil.rmtree, args=(_workdir,), kwargs={"ignore_errors": True}, exitpriority=10)
+        Finalize(None, remove_private, args=(_workdir,), exitpriority=10)
+
+
+def remove_private(folder: Path) -> None:
+    """Remove a worker's private folder (at its exit)."""
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)  # output-gate: the worker's own private temporary folder
 
 def emit(*event: object) -> None:
     """Send a progress event to the parent (never blocks, never fails the job)."""
@@ -131,12 +159,53 @@ def coalesce_streams(outputs: list) -> list:
             merged.append(out)
     return merged
 
+def scrub_paths(nb, mapping: dict[str, str] | None = None) -> None:
+    """Replace the machine's paths in text outputs by their names in outputs (``…/answers.csv``, relative ones).
+
+    Warnings and messages of a notebook may name the real input file or output folder; executed notebooks,
+    the pages built from them and the PDFs show only paths relative to the project or ``…/<file name>``.
+    """
+    if mapping is None:
+        try:
+            mapping = json.loads(os.environ.get(PATHS_ENV) or "{}")
+        except ValueError:
+            mapping = {}
+    pairs = [(str(real), str(name)) for name, real in (mapping or {}).items() if str(real) not in ("", "/")]
+    root = str(REPO_ROOT)
+    pairs += [(root + "/", ""), (root, ".")]
+    pairs.sort(key=lambda pair: -len(pair[0]))
+
+    def clean(text: str) -> str:
+        for real, name in pairs:
+            if real in text:
+                text = text.replace(real, name)
+        return text
+
+    def clean_value(value):
+        if isinstance(value, str):
+            return clean(value)
+        if isinstance(value, list):
+            return [clean(v) if isinstance(v, str) else v for v in value]
+        return value
+
+    for cell in nb.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell["source"] = clean_value(cell["source"])
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                output["text"] = clean_value(output["text"])
+            if "evalue" in output:
+                output["evalue"] = clean(output["evalue"])
+            if "traceback" in output:
+                output["traceback"] = clean_value(output["traceback"])
+            for kind, value in output.get("data", {}).items():
+                if kind.startswith("text/") or kind in ("application/json",):
+                    output["data"][kind] = clean_value(value)
+
+
 def write_atomic(target: Path, data: bytes) -> None:
-    """Write *data* to *target* via a temporary file, so readers never see half a file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, target)
+    """Write *data* to *target* through the output gate (a temporary file, ``fsync``, ``os.replace``)."""
+    write_bytes(target, data)
 
 def saved_figures(nb, job_name: str, item_id: str | None, figures_dir: Path) -> list[str]:
     """Figure files the job wrote: names printed in its outputs plus ``<job or item>_*`` files in *figures_dir*.
@@ -174,13 +243,25 @@ def failure_message(err: Exception, nb_path: Path | None) -> str:
     where = f"cell {index + 1}" + (f"/{total}" if total else "")
     return f"{where} (`{first[:80]}`): {err.ename}: {err.evalue}"
 
-def failed_job(job, partial: Path, out_dir: Path, message: str, start: float) -> JobResult:
-    """Keep the partly executed notebook under ``failed/`` and report the failure."""
-    if partial.is_file():
-        failed = out_dir / "failed" / f"{job.name}.ipynb"
-        failed.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(partial), failed)
-    return JobResult(job.name, time.perf_counter() - start, message)
+def failed_job(job, partial: Path, out_dir: Path, message: str, start: float, fatal: bool = False) -> JobResult:
+    """Keep the partly executed notebook under ``failed/`` (paths scrubbed) and report the failure.
+
+    *fatal* (or a message saying the disk is full or read-only) stops the run.
+    """
+    fatal = fatal or is_fatal_message(message)
+    if partial.is_file() and not fatal:
+        try:
+            import nbformat
+
+            nb = nbformat.read(partial, as_version=4)
+            scrub_paths(nb)
+            write_atomic(out_dir / "failed" / f"{job.name}.ipynb", nbformat.writes(nb).encode("utf-8") + b"\n")
+        except OutputError as err:
+            message, fatal = f"{message}\n  {err}", fatal or is_fatal(err)
+        except Exception:  # noqa: BLE001 - an unreadable partial notebook: the message says what failed
+            pass
+    remove_private_file(partial)
+    return JobResult(job.name, time.perf_counter() - start, message, fatal=fatal)
 
 
 def write_outputs(nb, job, out_dir: Path, partial: Path) -> list[str]:
@@ -188,10 +269,20 @@ def write_outputs(nb, job, out_dir: Path, partial: Path) -> list[str]:
     import nbformat
 
     strip_volatile(nb)
+    scrub_paths(nb)
     write_atomic(out_dir / "notebooks" / f"{job.name}.ipynb", nbformat.writes(nb).encode("utf-8") + b"\n")
-    partial.unlink(missing_ok=True)
-    (out_dir / "failed" / f"{job.name}.ipynb").unlink(missing_ok=True)
+    remove_private_file(partial)
+    remove_file(out_dir / "failed" / f"{job.name}.ipynb", root=out_dir)
     return saved_figures(nb, job.name, job.item_id, out_dir / "figures")
+
+
+def finish_job(nb, job, out_dir: Path, partial: Path, start: float, notes: list[str] | None = None) -> JobResult:
+    """Write the job's outputs; a write error becomes the job's failure (fatal when the disk is full/read-only)."""
+    try:
+        figures = write_outputs(nb, job, out_dir, partial)
+    except OutputError as err:
+        return JobResult(job.name, time.perf_counter() - start, str(err), fatal=is_fatal(err))
+    return JobResult(job.name, time.perf_counter() - start, None, figures, notes or [])
 
 
 def timeout_message(job, seconds: float, cell_index: int, first_line: str, notebook: Path | None = None) -> str:
