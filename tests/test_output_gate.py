@@ -84,7 +84,8 @@ def test_every_command_refuses_every_source_folder(command: str, sources_before:
         code = main([*COMMANDS[command], "--out", out])
         err = capsys.readouterr().err
         assert code == 2, (command, target, err)
-        assert err.count("\n") == 1 and err.startswith("samskab: --out ") and "choose" in err, (command, target, err)
+        assert err.count("\n") == 1 and err.startswith("samskab: --out "), (command, target, err)
+        assert "choose" in err or "give a folder" in err, (command, target, err)
     assert not (REPO_ROOT / "notebooks" / "new").exists() and not (VENV_SITE / "new").exists()
     assert sorted(p.name for p in (REPO_ROOT / "site" / "_static").iterdir()) == site_static
     assert tracked_state() == sources_before  # nothing written, nothing deleted
@@ -111,8 +112,10 @@ def test_another_repository_and_the_python_environment_are_refused(tmp_path: Pat
     (tmp_path / "other" / ".git").mkdir(parents=True)
     with pytest.raises(UnsafeOutputError, match="inside another repository"):
         check_out_dir(tmp_path / "other" / "out")
+    with pytest.raises(UnsafeOutputError, match="Python environment|holds sources"):
+        check_out_dir(Path(sys.prefix) / "share" / "samskab")  # the venv (inside the project here)
     with pytest.raises(UnsafeOutputError, match="Python environment"):
-        check_out_dir(Path(sys.prefix) / "share" / "samskab")
+        check_out_dir(Path(sysconfig.get_path("stdlib")) / "samskab")  # the interpreter's own library
     with pytest.raises(UnsafeOutputError, match="is \\(or contains\\) the project folder"):
         check_out_dir(REPO_ROOT.parent)
     assert check_out_dir(tmp_path / "new") == (tmp_path / "new").resolve()
@@ -348,21 +351,24 @@ def test_private_temp_is_private_and_removed_on_error(tmp_path: Path) -> None:
     assert not folder.exists()
 
 
-def test_private_temp_of_a_killed_run_is_swept_by_the_next(tmp_path: Path) -> None:
+def test_private_temp_of_a_killed_run_is_swept_by_the_next(tmp_path: Path, monkeypatch) -> None:
     env = {**os.environ, "TMPDIR": str(tmp_path)}
     result = subprocess.run([sys.executable, "-c", KILLED], capture_output=True, text=True, env=env)
     assert result.returncode == -signal.SIGKILL
     left = Path(result.stdout.strip())
     assert (left / "answers.npz").is_file()
-    decoy = tmp_path / "samskab-run-1-2-keepme"  # a link named like a run folder: never followed
+    decoy = tmp_path / "samskab-run-keepme00"  # a link named like a run folder: never followed
     decoy.symlink_to(REPO_ROOT / "notebooks")
     other = tmp_path / "samskab-answers-abc123"  # another program's (or an old version's) folder: left alone
     other.mkdir()
-    with private_temp("run") as mine:
-        live = tmp_path / mine.name
-        assert sweep_private_temps(tmp_path) == 0  # this process's folder is alive
-        assert live.exists()
-    assert not left.exists() and other.exists() and decoy.is_symlink()
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with private_temp("run") as mine:  # the next run sweeps the killed one's folder, not its own
+        assert mine.parent == tmp_path and mine.exists() and not left.exists()
+        assert sweep_private_temps(tmp_path) == 0
+        assert mine.exists()
+    assert not mine.exists() and other.exists() and decoy.is_symlink()
     assert (REPO_ROOT / "notebooks" / "figure.ipynb").is_file()
 
 
@@ -515,38 +521,77 @@ WRITING_CALLS = {
 }  # fmt: skip
 
 
+def gate_handles(tree: ast.AST) -> set[str]:
+    """Names bound by ``with atomic_open(...) as name`` (files opened by the gate)."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.With):
+            for item in node.items:
+                call = item.context_expr
+                called = ast.unparse(call.func) if isinstance(call, ast.Call) else ""
+                if called.endswith("atomic_open") and isinstance(item.optional_vars, ast.Name):
+                    names.add(item.optional_vars.id)
+    return names
+
+
 def direct_writes(path: Path, root: Path = REPO_ROOT) -> list[str]:
     """``file:line: call`` for every call in *path* that may write a file without the gate (AST scan).
 
-    ``open(..., mode)`` counts when its mode writes; str.replace and friends (one or no argument, or string
-    receivers) are told apart from os.replace by their receiver. A line may say ``# output-gate: <why>``.
+    Flagged: ``open``/``os.open``/``Path.open`` with a writing mode or flags; ``Path.write_text``/``write_bytes``
+    (not the gate's functions of the same name); ``to_csv`` and friends, ``savefig``, ``np.save*``,
+    ``pickle.dump``/``json.dump`` into anything but a file the gate opened (``with atomic_open(...) as f``);
+    ``tempfile.*``; ``shutil``/``os``/``Path`` calls that create, move or remove files and folders.
+    A line may say ``# output-gate: <why>`` (e.g. writing into a pipe or into memory).
     """
     source = path.read_text(encoding="utf-8")
     lines = source.splitlines()
+    tree = ast.parse(source)
+    handles = gate_handles(tree)
     found = []
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         func = node.func
-        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-        receiver = ast.unparse(func.value) if isinstance(func, ast.Attribute) else ""
+        attribute = isinstance(func, ast.Attribute)
+        name = func.attr if attribute else func.id if isinstance(func, ast.Name) else ""
+        receiver = ast.unparse(func.value) if attribute else ""
+
+        def target(index: int, *keywords: str, call: ast.Call = node) -> ast.expr | None:
+            if len(call.args) > index:
+                return call.args[index]
+            return next((k.value for k in call.keywords if k.arg in keywords), None)
+
+        def into_gate(expr: ast.expr | None) -> bool:
+            return isinstance(expr, ast.Name) and expr.id in handles
+
         writes = False
-        if name in ("open", "os.open") or (name == "open" and receiver in ("os", "io", "")):
-            keyword = next((k.value for k in node.keywords if k.arg == "mode"), None)
-            mode = node.args[1] if len(node.args) > 1 else keyword
-            flags = ast.unparse(node.args[1]) if receiver == "os" and len(node.args) > 1 else ""
-            text = mode.value if isinstance(mode, ast.Constant) and isinstance(mode.value, str) else ""
-            writes = any(c in text for c in "wax+") or any(f in flags for f in ("O_WRONLY", "O_RDWR", "O_CREAT"))
-            if receiver not in ("os", "io", "") and isinstance(func, ast.Attribute):  # Path.open(mode)
-                writes = any(c in text for c in "wax+")
-        elif name in ("replace", "remove", "rename") and receiver not in ("os", "shutil"):
-            writes = False  # str.replace, list.remove, DataFrame.rename ...
-        elif name in ("copy", "move", "save", "dump") and receiver not in ("shutil", "np", "numpy", "pickle", "json"):
-            writes = False  # dict.copy(), DataFrame.copy(), json.dumps is another name
-        elif name == "truncate" and receiver != "os":
-            writes = False
-        elif name in WRITING_CALLS:
+        if name == "open":
+            mode = target(1, "mode", "flags")
+            text = ast.unparse(mode) if mode is not None else ""
+            if receiver == "os":
+                writes = any(flag in text for flag in ("O_WRONLY", "O_RDWR", "O_CREAT"))
+            else:
+                writes = any(c in text.strip("'\"") for c in "wax+") if isinstance(mode, ast.Constant) else False
+        elif name in ("write_text", "write_bytes"):
+            writes = attribute and receiver != "output"
+        elif name in ("to_csv", "to_excel", "to_json", "to_parquet", "to_html", "savefig"):
+            where = target(0, "path_or_buf", "excel_writer", "path", "buf", "fname")
+            writes = where is not None and not into_gate(where)
+        elif name in ("save", "savez", "savez_compressed") and receiver in ("np", "numpy"):
+            writes = not into_gate(target(0, "file"))
+        elif name == "dump" and receiver in ("pickle", "json", "yaml"):
+            writes = not into_gate(target(1, "fp", "file", "stream"))
+        elif receiver == "tempfile" or name in ("mkdtemp", "mkstemp", "NamedTemporaryFile", "TemporaryDirectory"):
             writes = True
+        elif receiver == "shutil":
+            writes = name in ("rmtree", "move", "copy", "copy2", "copyfile", "copytree", "copymode", "copystat")
+        elif receiver == "os":
+            writes = name in ("replace", "rename", "renames", "remove", "unlink", "rmdir", "removedirs", "mkdir",
+                              "makedirs", "symlink", "link", "chmod", "truncate", "mkfifo", "fdopen")  # fmt: skip
+        elif attribute and name in ("mkdir", "unlink", "rmdir", "touch", "symlink_to", "hardlink_to", "chmod"):
+            writes = True
+        elif attribute and name in ("rename", "replace") and len(node.args) == 1 and not node.keywords:
+            writes = receiver not in ("str",) and not isinstance(func.value, ast.Constant)  # Path.rename(target)
         if writes and "output-gate:" not in lines[node.lineno - 1]:
             found.append(f"{path.relative_to(root)}:{node.lineno}: {ast.unparse(node)[:80]}")
     return found

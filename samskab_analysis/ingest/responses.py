@@ -226,9 +226,12 @@ def load_responses(
     answers, shown, answer_problems = read_answers(raw, plan, instrument, readers, ids)
     problems += answer_problems
     raise_if(problems)
+    raw.rows = []  # every cell is in the columns now: the rows' lists are freed before the frames are built
     index = pd.Index(ids, name=RESPONDENT_ID, dtype=object)
     frame = pd.DataFrame(answers, index=index, dtype=object)
+    del answers
     cells = pd.DataFrame(shown, index=index, dtype=object)
+    del shown
     warn_about(frame, raw, plan, generated)
     frame.attrs.update(
         {
@@ -252,7 +255,8 @@ def load_responses(
 def warn_about(frame: pd.DataFrame, raw: RawTable, plan: ColumnPlan, generated: dict[str, int]) -> None:
     """Warn about decisions the user should check (nothing is dropped)."""
     if generated:
-        rows = ", ".join(map(str, generated.values()))
+        numbers = list(generated.values())
+        rows = ", ".join(map(str, numbers[:10])) + (f", … ({len(numbers)} rows)" if len(numbers) > 10 else "")
         warnings.warn(
             IngestWarning(f"{raw.file}: respondent id empty on row(s) {rows}; kept with generated ids row<N>"),
             stacklevel=3,

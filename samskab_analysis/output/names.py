@@ -21,7 +21,7 @@ def safe_name(text: object, *, default: str = "input", max_bytes: int = MAX_NAME
 
     Letters and digits (any script, NFC), ``_``, ``-`` and inner ``.`` are kept; everything else (separators,
     spaces, control and format characters, quotes, ``<>``) becomes ``-``. Leading dots and dashes are dropped,
-    Windows' reserved names get a ``_`` suffix, and a name longer than *max_bytes* UTF-8 bytes (or one that
+    Windows' reserved names get a ``_`` prefix, and a name longer than *max_bytes* UTF-8 bytes (or one that
     had to be changed beyond recognition, e.g. empty) ends in a short hash of the original so different
     inputs keep different names. The same input always gives the same name.
     """
@@ -34,7 +34,7 @@ def safe_name(text: object, *, default: str = "input", max_bytes: int = MAX_NAME
     if not slug:
         return f"{default}-{digest}"
     if slug.split(".")[0].lower() in RESERVED_NAMES:
-        slug = slug + "_"
+        slug = "_" + slug
     if len(slug.encode("utf-8")) > max_bytes:
         cut = slug.encode("utf-8")[: max_bytes - 9].decode("utf-8", "ignore").rstrip("-.")
         slug = f"{cut}-{digest}"

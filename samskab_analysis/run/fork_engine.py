@@ -317,7 +317,7 @@ def run_job(job, out_dir: Path, prestart_next: bool = False, timeout: float | No
             with os.fdopen(write_fd, "wb") as channel:  # output-gate: a pipe to the worker, not a file
 
                 def send(*message: object) -> None:
-                    pickle.dump(message, channel)
+                    pickle.dump(message, channel)  # output-gate: the pipe to the worker
                     channel.flush()
 
                 worker._events = None  # the worker's queue (and its feeder thread) belong to the parent

@@ -371,14 +371,14 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     data = [Path(p) for p in ([args.data] if isinstance(args.data, (str, Path)) else args.data or [])]
     responses = data[-1].resolve() if data else None
     waves = tuple(p.resolve() for p in data) if len(data) > 1 else ()
+    check_sheet_option(args.sheet, data)
+    check_applies(args, data)
     wave_labels = tuple(x.strip() for x in getattr(args, "wave_labels", "").split(",") if x.strip())
     if wave_labels and len(wave_labels) != len(data):
         raise DataValidationError(
             Problem(file="--wave-labels", message=f"{len(wave_labels)} labels for {len(data)} --data files",
                     value=",".join(wave_labels))
         )
-    check_sheet_option(args.sheet, data)
-    check_applies(args, data)
     default_out = REPORTS_DIR
     if responses is not None:
         name = safe_name(("waves-" if waves else "") + responses.stem, default="cohort")
