@@ -296,14 +296,7 @@ def read_text(path: Path) -> Grid:
         try:
             for row in reader:
                 if len(row) > MAX_COLUMNS:
-                    raise DataValidationError(
-                        Problem(
-                            file=name,
-                            row=start,
-                            message=f"has {len(row):,} fields in one row; at most {MAX_COLUMNS:,} are read "
-                            "(is this the answers file, and is it delimited text?)",
-                        )
-                    )
+                    raise too_many_columns(name, start, len(row))
                 if len(row) > len(columns):
                     columns.extend({} for _ in range(len(row) - len(columns)))
                 # stripped; a cell repeated in its column (an answer) is stored once
@@ -401,13 +394,15 @@ def formulas_without_values(data: bytes) -> dict[tuple[int, int], str]:
     return out
 
 
-def _excel_rows(sheet: object, notes: dict[tuple[int, int], str]) -> list[list[str]]:
+def _excel_rows(sheet: object, notes: dict[tuple[int, int], str], name: str = "") -> list[list[str]]:
     """Text cells of a read-only sheet; date/time cells are noted (they are never answers)."""
     from datetime import date, time, timedelta
 
     dated = (date, time, timedelta)
     rows = []
     for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if len(values) > MAX_COLUMNS:
+            raise too_many_columns(name, number, len(values))
         cells = []
         for column, value in enumerate(values):
             if value is None:
@@ -437,6 +432,7 @@ def read_excel_sheets(path: Path) -> list[Grid]:
                 message=f"is {what}, not an Excel .xlsx workbook; save it as .xlsx (or give a CSV file a .csv name)",
             )
         )
+    raise_if([p for p in [workbook_size_problem(path, name)] if p])
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as err:  # noqa: BLE001 - openpyxl and zipfile raise many types for damaged files
@@ -453,6 +449,45 @@ def read_excel_sheets(path: Path) -> list[Grid]:
         book.close()
 
 
+def workbook_size_problem(path: Path, name: str) -> Problem | None:
+    """A problem when an .xlsx file would unpack to more than :data:`MAX_XLSX_UNPACKED` bytes, or a part of it
+    to more than :data:`MAX_XLSX_RATIO` times its packed size (a zip bomb), read from the zip's own table
+    before anything is unpacked (reading never goes past the sizes it declares)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as err:
+        return Problem(file=name, message=f"not a readable Excel workbook ({err})")
+    total = sum(part.file_size for part in parts)
+    if total > MAX_XLSX_UNPACKED:
+        return Problem(
+            file=name,
+            message=f"the workbook unpacks to {total / 2**20:,.0f} MB; at most {MAX_XLSX_UNPACKED // 2**20} MB are "
+            "read (save the answers sheet as CSV: it is read as a stream)",
+        )
+    for part in parts:
+        if part.file_size > 2**20 and part.file_size > MAX_XLSX_RATIO * max(part.compress_size, 1):
+            return Problem(
+                file=name,
+                message=f"part {part.filename!r} of the workbook unpacks to {part.file_size:,} bytes from "
+                f"{part.compress_size:,}: more than {MAX_XLSX_RATIO} times its size, not a spreadsheet written by a "
+                "spreadsheet program",
+            )
+    return None
+
+
+def too_many_columns(name: str, row: int | str, count: int) -> DataValidationError:
+    """The error for a row with more than :data:`MAX_COLUMNS` fields."""
+    return DataValidationError(
+        Problem(
+            file=name,
+            row=row,
+            message=f"has {count:,} fields in one row; at most {MAX_COLUMNS:,} are read "
+            "(is this the answers file, and is it delimited text?)",
+        )
+    )
+
+
 def _excel_grids(book: object, name: str) -> list[Grid]:
     """The sheets of an open read-only workbook as grids."""
     grids = []
@@ -462,7 +497,7 @@ def _excel_grids(book: object, name: str) -> list[Grid]:
             continue  # chart sheets
         sheet.reset_dimensions()  # some writers store a wrong sheet size; read what is there
         notes: dict[tuple[int, int], str] = {}
-        rows = _excel_rows(sheet, notes)
+        rows = _excel_rows(sheet, notes, f"{name} [sheet {sheet_name}]")
         xml = _sheet_xml(sheet)
         for cell in formulas_without_values(xml):
             notes[cell] = FORMULA_NOTE
@@ -555,6 +590,8 @@ def read_spss(path: Path) -> Grid:
     if isinstance(outcome, str):
         raise DataValidationError(Problem(file=name, message=f"not a readable SPSS file ({outcome})"))
     columns, texts, labels, descriptions = outcome
+    if len(columns) > MAX_COLUMNS:
+        raise too_many_columns(name, "of variable names", len(columns))
     rows = [columns, *map(list, zip(*texts, strict=True))]
     return Grid(
         name,
