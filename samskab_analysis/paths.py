@@ -41,7 +41,7 @@ OUTPUT_ENTRIES = frozenset(
 )  # fmt: skip
 
 #: Environment variable with the names the paths a run passes to its notebooks have in the outputs (relative to
-#: the project, or ``…/<file name>`` outside it), as a JSON object ``{name: real path}``: the runner replaces the
+#: the project, or ``…/<file name>`` outside it), as a JSON object ``{real path: name}``: the runner replaces the
 #: real paths by these names in the executed notebooks.
 PATHS_ENV = "SAMSKAB_PATHS"
 #: How a path outside the project is shown in outputs: this marker, a slash and the file name.

@@ -145,8 +145,15 @@ def passed_paths(config: RunConfig) -> list[Path | None]:
 
 
 def path_mapping(config: RunConfig) -> dict[str, str]:
-    """``{name shown in outputs: real path}`` of every path passed to the notebooks (for ``PATHS_ENV``)."""
-    return {name: str(path) for path, name in display_names(passed_paths(config)).items()}
+    """``{real path: name shown in outputs}`` of every path passed to the notebooks, the output folder, and
+    their folders outside the project (shown as ``…``), for ``PATHS_ENV``."""
+    passed = [p for p in passed_paths(config) if p is not None]
+    mapping = {str(path): name for path, name in display_names([*passed, config.out_dir]).items()}
+    for path in [*passed, config.out_dir]:
+        folder = Path(path).resolve().parent
+        if str(portable_path(folder)).startswith(OUTSIDE):
+            mapping.setdefault(str(folder), OUTSIDE)
+    return mapping
 
 
 def read_rows(path: Path, required: Iterable[str], what: str) -> list[dict[str, str]]:

@@ -6,6 +6,7 @@ byte-identical), a standalone offline HTML page and the figure files it saved.
 
 from __future__ import annotations
 
+import html
 import json
 import multiprocessing as mp
 import os
@@ -170,13 +171,20 @@ def scrub_paths(nb, mapping: dict[str, str] | None = None) -> None:
             mapping = json.loads(os.environ.get(PATHS_ENV) or "{}")
         except ValueError:
             mapping = {}
-    pairs = [(str(real), str(name)) for name, real in (mapping or {}).items() if str(real) not in ("", "/")]
+    pairs = [(str(real), str(name)) for real, name in (mapping or {}).items() if str(real) not in ("", "/")]
     root = str(REPO_ROOT)
     pairs += [(root + "/", ""), (root, ".")]
-    pairs.sort(key=lambda pair: -len(pair[0]))
+    variants = []
+    for real, name in pairs:  # as written, inside a JSON/Python string literal, and escaped in HTML
+        variants.append((real, name))
+        for quote in (lambda t: json.dumps(t, ensure_ascii=False)[1:-1], lambda t: html.escape(t, quote=True),
+                      lambda t: html.escape(t, quote=False)):  # fmt: skip
+            if quote(real) != real:
+                variants.append((quote(real), quote(name)))
+    variants.sort(key=lambda pair: -len(pair[0]))
 
     def clean(text: str) -> str:
-        for real, name in pairs:
+        for real, name in variants:
             if real in text:
                 text = text.replace(real, name)
         return text
@@ -185,21 +193,23 @@ def scrub_paths(nb, mapping: dict[str, str] | None = None) -> None:
         if isinstance(value, str):
             return clean(value)
         if isinstance(value, list):
-            return [clean(v) if isinstance(v, str) else v for v in value]
+            return [clean_value(v) for v in value]
+        if isinstance(value, dict):
+            return {k: clean_value(v) for k, v in value.items()}
         return value
 
+    papermill = nb.metadata.get("papermill")
+    if papermill:
+        nb.metadata["papermill"] = clean_value(papermill)
     for cell in nb.cells:
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
             cell["source"] = clean_value(cell["source"])
         for output in cell.get("outputs", []):
-            if "text" in output:
-                output["text"] = clean_value(output["text"])
-            if "evalue" in output:
-                output["evalue"] = clean(output["evalue"])
-            if "traceback" in output:
-                output["traceback"] = clean_value(output["traceback"])
+            for key in ("text", "evalue", "traceback"):
+                if key in output:
+                    output[key] = clean_value(output[key])
             for kind, value in output.get("data", {}).items():
-                if kind.startswith("text/") or kind in ("application/json",):
+                if kind.startswith(("text/", "image/svg")) or kind.endswith("json"):
                     output["data"][kind] = clean_value(value)
 
 
