@@ -73,7 +73,7 @@ def test_outputs_carry_no_path_of_the_machine(hostile_run) -> None:
     assert problems == []
     waves = json.loads((out / "notebooks" / "waves.ipynb").read_text(encoding="utf-8"))
     injected = next(c for c in waves["cells"] if "injected-parameters" in c["metadata"].get("tags", []))
-    assert f'"\u2026/{FIRST}|\u2026/{LAST}"' in "".join(injected["source"])  # by file name, not by folder
+    assert f'"\u2026/{FIRST}|\u2026/x<img src=x onerror=alert(2)>' in "".join(injected["source"])  # by file name
 
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")

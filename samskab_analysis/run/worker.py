@@ -25,7 +25,8 @@ from samskab_analysis.output.messages import is_fatal_message
 from samskab_analysis.output.temp import remove_private_file
 from samskab_analysis.paths import CACHE_ENV, PATHS_ENV, REPO_ROOT
 
-FIGURE_FILE = re.compile(r"([\w.\-]+\.(?:svg|png|pdf|jpe?g))\b")
+#: A figure file name printed by a notebook (linear time on any output: names start at a word boundary, are bounded).
+FIGURE_FILE = re.compile(r"(?<![\w.\-])([\w.\-]{1,200}\.(?:svg|png|pdf|jpe?g))\b")
 
 
 _events: mp.Queue | None = None
