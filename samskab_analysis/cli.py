@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import os
 import signal
@@ -202,6 +203,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"samskab {args.command}: interrupted; finished notebooks kept, manifest valid", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of our output went away (`samskab ... | head`): nothing more to say
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - output-gate: no file is written (os.devnull)
+        return 141
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -622,3 +622,29 @@ def test_the_scan_finds_direct_writes(tmp_path: Path) -> None:
     """))
     found = [hit.split(": ", 1)[1] for hit in direct_writes(bad, tmp_path)]
     assert len(found) == 8, found
+
+
+def test_while_a_folder_is_claimed_nothing_is_written_outside_it(tmp_path: Path, monkeypatch) -> None:
+    with claim_output(tmp_path / "out") as folder:
+        with pytest.raises(UnsafeOutputError, match="outside the output folder"):
+            write_bytes(tmp_path / "elsewhere.txt", b"x")
+        with pytest.raises(UnsafeOutputError, match="outside the output folder"):
+            write_bytes(folder / ".." / "escaped.txt", b"x")  # '..' is resolved, not trusted
+        write_bytes(folder / "figures" / "fine.svg", b"<svg/>")
+    assert not (tmp_path / "elsewhere.txt").exists() and not (tmp_path / "escaped.txt").exists()
+    monkeypatch.setenv(output.ROOT_ENV, str(tmp_path / "out"))  # a worker of a run: only the run's folders
+    with pytest.raises(UnsafeOutputError, match="outside the output folder"):
+        write_bytes(tmp_path / "elsewhere.txt", b"x")
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    with pytest.raises(UnsafeOutputError, match="outside the output folder"):
+        write_bytes(shared / "x.npz", b"x", root=shared)  # a folder others may read is no private folder
+
+
+@pytest.mark.parametrize("source", ["notebooks", "data/raw", "site"])
+def test_a_link_to_a_source_folder_is_refused_as_output(tmp_path: Path, source: str, capsys) -> None:
+    link = tmp_path / "innocent"
+    link.symlink_to(REPO_ROOT / source)
+    assert main(["data", "--out", str(link)]) == 2
+    assert "holds sources" in capsys.readouterr().err

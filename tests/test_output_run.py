@@ -235,3 +235,55 @@ def test_a_full_disk_stops_the_run_with_one_message(tmp_path: Path) -> None:
         assert json.loads((disk / "out" / "manifest.json").read_text(encoding="utf-8"))  # still valid
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def group_alive(pgid: int) -> list[int]:
+    """Live processes of process group *pgid* (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] != "Z" and int(fields[2]) == pgid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="needs /proc (Linux)")
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_during_the_site_build_stops_it_at_once(tmp_path: Path, signum: int) -> None:
+    reports = REPO_ROOT / "reports"
+    if not (reports / "notebooks" / "results.ipynb").is_file():
+        pytest.skip("reports/notebooks not rendered")
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("notebooks", "figures"):
+        (out / name).symlink_to(reports / name, target_is_directory=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "samskab_analysis.cli", "site", "--out", str(out), "--force", "--no-pdf"],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            commands = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in group_alive(proc.pid) if pid != proc.pid]
+            if any(b"sphinx" in c for c in commands):
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("sphinx-build never started")
+        time.sleep(1)
+        os.kill(proc.pid, signum)
+        started = time.monotonic()
+        _, err = proc.communicate(timeout=30)
+        stopped = time.monotonic() - started
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130 and stopped < 5, (stopped, err)
+    assert err.strip().splitlines()[-1].startswith("samskab site: interrupted")
+    time.sleep(0.5)
+    assert group_alive(proc.pid) == []
+    assert not [p for p in out.rglob("*") if p.name.endswith(".samskab-tmp")]

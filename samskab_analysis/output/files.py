@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from samskab_analysis.output.messages import output_error, shown
-from samskab_analysis.output.places import TEMP_SUFFIX, _claims, _inside, check_writable_place
+from samskab_analysis.output.places import TEMP_SUFFIX, _claims, _inside, check_writable_place, is_private_dir
 from samskab_analysis.paths import OutputError, UnsafeOutputError
 
-#: Environment variable naming the output folder of the run a worker process writes for (no links below it).
+#: Environment variable naming the folders a worker process of a run may write into (``os.pathsep``-separated:
+#: the output folder, the processed tables' folder, the run's private folder); no link is followed below them.
 ROOT_ENV = "SAMSKAB_OUTPUT_ROOT"
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -25,18 +26,35 @@ _NEW_FILE_FLAGS = (
 )
 
 
+def allowed_roots() -> list[Path]:
+    """The folders this process may write into: those it claimed and those its run named (:data:`ROOT_ENV`).
+
+    Empty when neither: a library call (a notebook run by hand) writes where it is asked, sources excepted.
+    """
+    roots = sorted(_claims, key=lambda p: -len(p.parts))
+    roots += [Path(p) for p in (os.environ.get(ROOT_ENV) or "").split(os.pathsep) if p]
+    return roots
+
+
 def _root_for(path: Path, root: str | Path | None) -> Path:
-    """The folder below which no link is followed when writing *path* (absolute, not resolved)."""
-    candidates = [Path(root)] if root is not None else []
-    candidates += sorted(_claims, key=lambda p: -len(p.parts))
-    env = os.environ.get(ROOT_ENV)
-    if env:
-        candidates.append(Path(env))
+    """The folder below which no link is followed when writing *path* (absolute, not resolved).
+
+    While this process holds an output folder (or works for a run), *path* must be inside one of them.
+    """
+    roots = allowed_roots()
+    if root is not None and roots and not any(_inside(Path(root).resolve(), r.resolve()) for r in roots):
+        if not is_private_dir(root):  # the run's private folder, the user's private cache: allowed
+            raise UnsafeOutputError(f"cannot write {shown(path)}: it is outside the output folder")
+    candidates = ([Path(root)] if root is not None else []) + roots
     for candidate in candidates:
         base = Path(os.path.abspath(candidate))
         for form in (base, base.resolve()):
             if _inside(path, form) and path != form:
                 return form
+    if roots:
+        raise UnsafeOutputError(
+            f"cannot write {shown(path)}: it is outside the output folder ({', '.join(shown(r) for r in roots)})"
+        )
     return Path(os.path.abspath(path.parent)).resolve()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import site
+import stat
 import sys
 import sysconfig
 from collections.abc import Iterable
@@ -131,3 +132,13 @@ def check_writable_place(folder: Path, what: str = "output folder") -> None:
     reason = refusal(Path(os.path.abspath(folder)).resolve(), what)
     if reason:
         raise UnsafeOutputError(reason)
+
+
+def is_private_dir(folder: str | Path) -> bool:
+    """True for a real folder (not a link) of this user that nobody else may read (mode 0700)."""
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return False
+    owner_ok = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+    return stat.S_ISDIR(info.st_mode) and owner_ok and stat.S_IMODE(info.st_mode) & 0o077 == 0

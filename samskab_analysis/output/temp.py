@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO
 
 from samskab_analysis.output.messages import output_error
+from samskab_analysis.output.places import is_private_dir  # noqa: F401 - part of this module's API
 from samskab_analysis.paths import OutputError
 
 #: Private temporary folders are named ``samskab-<kind>-<random>`` (short: kernels put sockets in them, and a
@@ -123,13 +124,3 @@ def remove_private_file(path: str | Path) -> None:
     """Remove a file of the run's private temporary folder (missing is fine)."""
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
-
-
-def is_private_dir(folder: str | Path) -> bool:
-    """True for a real folder (not a link) of this user that nobody else may read (mode 0700)."""
-    try:
-        info = os.lstat(folder)
-    except OSError:
-        return False
-    owner_ok = not hasattr(os, "getuid") or info.st_uid == os.getuid()
-    return stat.S_ISDIR(info.st_mode) and owner_ok and stat.S_IMODE(info.st_mode) & 0o077 == 0

@@ -145,22 +145,25 @@ def run_environment(config: RunConfig, out_dir: Path) -> Iterator[dict[str, str]
       run's notebooks, parsed once (:func:`samskab_analysis.study.cohort_answers`), never in the outputs;
     * :data:`~samskab_analysis.paths.PATHS_ENV`: the paths passed to the notebooks as shown in their outputs
       (relative to the project, or ``…/<name>``) mapped to the real ones;
-    * :data:`~samskab_analysis.output.ROOT_ENV`: the output folder, below which no link is followed.
+    * :data:`~samskab_analysis.output.ROOT_ENV`: the folders the workers may write into (output folder, processed
+      tables, the private folder), below which no link is followed.
 
-    This process sets them too while the run lasts (the processed tables are written here).
+    This process sets the answers cache and the paths' names too while the run lasts (the processed tables are
+    written here); its own writes are confined to the folders it claimed.
     """
     with private_temp("run") as folder:
+        roots = [out_dir, Path(config.processed_dir).resolve(), folder]  # where the run's workers may write
         environment = {
             "TMPDIR": str(folder),
             PATHS_ENV: json.dumps(path_mapping(config), sort_keys=True),
-            ROOT_ENV: str(out_dir),
+            ROOT_ENV: os.pathsep.join(str(r) for r in roots),
         }
         if config.responses is not None or config.waves:
             (folder / "answers").mkdir(mode=0o700)  # output-gate: the run's private temporary folder
             environment[CACHE_ENV] = str(folder / "answers")
         saved = {key: os.environ.get(key) for key in (*environment, CACHE_ENV)}
         os.environ.pop(CACHE_ENV, None)
-        os.environ.update({k: v for k, v in environment.items() if k != "TMPDIR"})
+        os.environ.update({k: v for k, v in environment.items() if k not in ("TMPDIR", ROOT_ENV)})
         try:
             yield environment
         finally:

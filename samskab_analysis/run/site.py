@@ -44,7 +44,7 @@ from samskab_analysis.run.site_job import (
     site_outputs,
     source_epoch,
 )
-from samskab_analysis.run.sphinx_build import sphinx_build
+from samskab_analysis.run.sphinx_build import sphinx_build, stop_all
 
 TEMPLATE_DIR = REPO_ROOT / "site"
 SPHINX_LANGUAGE = {"da": "da", "no": "no", "en": "en"}
@@ -479,7 +479,7 @@ def data_markdown(ctx: Context, hashes: dict[str, str]) -> str:
         "```{raw} html",
         html(
             "table",
-            head=[(say("col_file"), False), ("sha256", False)],
+            head=[(say("col_file"), None), ("sha256", None)],
             rows=[(None, [(p, None, False), (s, None, True)]) for p, s in hashes.items()],
         ),
         "```",
@@ -690,13 +690,19 @@ def build_site(config: SiteConfig, jobs: Iterable, manifest: dict) -> tuple[Path
         return lang, result
 
     failed = []
-    with ThreadPoolExecutor(max_workers=max(1, min(config.jobs, len(sources)))) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, min(config.jobs, len(sources))))
+    try:
         for lang, result in pool.map(build, sources):
             if result.returncode != 0:
                 failed.append(lang)
                 print(f"samskab site: sphinx-build ({lang}) failed:\n{result.stderr}", file=sys.stderr)
             elif result.stderr.strip():
                 print(f"samskab site ({lang}): {result.stderr.strip()}", file=sys.stderr)
+    except BaseException:  # Ctrl-C, SIGTERM: stop the builds now, not when they finish
+        stop_all()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
     for stale in sorted(config.site_dir.glob("*")) if config.site_dir.is_dir() else []:
         if stale.is_dir() and stale.name not in config.langs:
             output.remove_tree(stale)

@@ -26,7 +26,8 @@ TEMPLATES = {
     "paragraph": "<p>{{ text }}</p>",
     "table": (
         '<div class="samskab-table"><table class="samskab"><thead><tr>'
-        '{% for text, numeric in head %}<th class="{{ "num" if numeric else "" }}">{{ text }}</th>{% endfor %}'
+        '{% for text, numeric in head %}<th{% if numeric is not none %} class="{{ "num" if numeric else "" }}"'
+        "{% endif %}>{{ text }}</th>{% endfor %}"
         "</tr></thead><tbody>"
         '{% for kind, cells in rows %}<tr{% if kind %} class="prov-{{ kind }}"{% endif %}>'
         '{% for text, numeric, code in cells %}<td{% if numeric is not none %} class="{{ "num" if numeric else "" }}"'

@@ -178,7 +178,7 @@ def build_pdfs(config, sources: dict[str, Path], doctrees: Path, epoch: str) -> 
                 say("pdf_page"),
                 epoch,
             ]
-            env = {**os.environ, ROOT_ENV: str(Path(config.out_dir).resolve())}
+            env = {**os.environ, ROOT_ENV: str(Path(config.out_dir).resolve())}  # the printer writes only there
             run = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
             if run.returncode != 0:
                 print(f"samskab site: PDF ({lang}) failed:\n{run.stderr}", file=sys.stderr)
