@@ -95,8 +95,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from samskab_analysis.run.plan import check_sheet_option
 
     check_sheet_option(args.sheet, [args.file])
-    answers = validate_file(args.file, args.data_dir, args.column_map, args.sheet)
-    print(f"{args.file}: valid ({len(answers)} respondents, {answers.shape[1]} items)")
+    answers = validate_file(args.file, args.data_dir, args.column_map, args.sheet, args.include_incomplete)
+    left_out = int(answers.attrs.get("incomplete_left_out", 0))
+    note = f"; {left_out} incomplete left out, --include-incomplete keeps them" if left_out else ""
+    print(f"{args.file}: valid ({len(answers)} respondents, {answers.shape[1]} items{note})")
     return 0
 
 
@@ -107,6 +109,28 @@ def cmd_archive(args: argparse.Namespace) -> int:
     path = write_archive(args.out, zip_file=not args.folder)
     print(f"archive: {shown(path)}")
     return 0
+
+
+def cmd_explore(args: argparse.Namespace) -> int:
+    """Serve the explorer (notebooks/explore.ipynb) as a Voilà app on 127.0.0.1."""
+    from samskab_analysis.explore.app import DEFAULT_OUT
+    from samskab_analysis.explore.serve import serve
+    from samskab_analysis.paths import check_lang
+
+    check_lang(args.lang)
+    from samskab_analysis.run.plan import check_sheet_option
+
+    check_sheet_option(args.sheet, [args.data] if args.data is not None else [])
+    if args.min_count < 0:
+        print(f"samskab explore: --min-count must be 0 or more, not {args.min_count}", file=sys.stderr)
+        return 2
+    target = args.out if args.out is not None else DEFAULT_OUT
+    with claim_output(target, inputs=(args.data, args.column_map), input_dirs=(args.data_dir,)) as out:
+        given = {"responses": args.data, "data_dir": args.data_dir, "column_map": args.column_map}
+        absolute = {k: (str(Path(v).resolve()) if v is not None else None) for k, v in given.items()}
+        parameters = {**absolute, "lang": args.lang, "sheet": args.sheet, "min_count": args.min_count,
+                      "output_dir": str(out), "item": args.item}  # fmt: skip
+        return serve(parameters, args.port)
 
 
 class StrictParser(argparse.ArgumentParser):
@@ -148,8 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     ins = sub.add_parser("instrument", help="the questionnaire for the next round")
     ins_sub = ins.add_subparsers(dest="instrument_command", metavar="ACTION", required=True, parser_class=StrictParser)
-    exp = ins_sub.add_parser("export", help="LimeSurvey structure, printable questionnaire, data package")
-    exp.add_argument("--format", default="all", help="limesurvey,html,pdf,datapackage or all (default: all)")
+    exp = ins_sub.add_parser("export", help="LimeSurvey structure, Nettskjema codebook, questionnaire, data package")
+    exp.add_argument("--format", default="all", help="limesurvey,nettskjema,html,pdf,datapackage or all (default: all)")
     exp.add_argument("--lang", choices=("da", "no", "en"), default="da", help="language (default: da)")
     exp.add_argument("--out", type=Path, default=None, help="output folder (default: reports/instrument/<lang>/)")
     exp.add_argument("--data-dir", type=Path, default=DATA_DIR, help="raw data folder (default: data/raw)")
@@ -159,8 +183,21 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("file", type=Path, help="respondent file (CSV/TSV/XLSX/SAV, survey-tool exports)")
     val.add_argument("--column-map", type=Path, default=None, help="CSV mapping file columns to item ids")
     val.add_argument("--sheet", default=None, help="Excel sheet holding the answers")
+    val.add_argument("--include-incomplete", action="store_true", help="keep incomplete responses")
     val.add_argument("--data-dir", type=Path, default=DATA_DIR, help="raw data folder (default: data/raw)")
     val.set_defaults(func=cmd_validate)
+
+    exo = sub.add_parser("explore", help="explore the reconstruction (or a cohort) interactively in a browser (Voilà)")
+    exo.add_argument("--data", type=Path, default=None, help="respondent file (default: the published study)")
+    exo.add_argument("--lang", choices=("da", "no", "en"), default="da", help="language (default: da)")
+    exo.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default: 8866; 0: any free port)")
+    exo.add_argument("--item", default="fig09", help="item shown first (default: fig09)")
+    exo.add_argument("--column-map", type=Path, default=None, help="CSV mapping file columns to item ids")
+    exo.add_argument("--sheet", default=None, help="Excel sheet holding the answers")
+    exo.add_argument("--min-count", type=int, default=0, help="suppress counts below this (default: 0, off)")
+    exo.add_argument("--out", type=Path, default=None, help="where Save writes (default: reports/scratch/explore/)")
+    exo.add_argument("--data-dir", type=Path, default=DATA_DIR, help="raw data folder (default: data/raw)")
+    exo.set_defaults(func=cmd_explore)
 
     arc = sub.add_parser("archive", help="write the replication package for an archive deposit")
     arc.add_argument("--out", type=Path, default=None, help="output folder (default: reports/archive/)")

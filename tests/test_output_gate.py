@@ -522,9 +522,13 @@ WRITING_CALLS = {
 
 
 def gate_handles(tree: ast.AST) -> set[str]:
-    """Names bound by ``with atomic_open(...) as name`` (files opened by the gate)."""
+    """Names bound by ``with atomic_open(...) as name`` (files opened by the gate) or to a memory buffer."""
     names = set()
     for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            called = ast.unparse(node.value.func)
+            if called.endswith(("BytesIO", "StringIO")):
+                names.update(t.id for t in node.targets if isinstance(t, ast.Name))
         if isinstance(node, ast.With):
             for item in node.items:
                 call = item.context_expr
@@ -579,6 +583,8 @@ def direct_writes(path: Path, root: Path = REPO_ROOT) -> list[str]:
             writes = where is not None and not into_gate(where)
         elif name in ("save", "savez", "savez_compressed") and receiver in ("np", "numpy"):
             writes = not into_gate(target(0, "file"))
+        elif name == "write" and receiver in ("nbformat", "nbf", "pickle"):
+            writes = not into_gate(target(1, "fp"))
         elif name == "dump" and receiver in ("pickle", "json", "yaml"):
             writes = not into_gate(target(1, "fp", "file", "stream"))
         elif receiver == "tempfile" or name in ("mkdtemp", "mkstemp", "NamedTemporaryFile", "TemporaryDirectory"):
@@ -591,7 +597,8 @@ def direct_writes(path: Path, root: Path = REPO_ROOT) -> list[str]:
         elif attribute and name in ("mkdir", "unlink", "rmdir", "touch", "symlink_to", "hardlink_to", "chmod"):
             writes = True
         elif attribute and name in ("rename", "replace") and len(node.args) == 1 and not node.keywords:
-            writes = receiver not in ("str",) and not isinstance(func.value, ast.Constant)  # Path.rename(target)
+            literal = isinstance(node.args[0], (ast.Dict, ast.Constant)) or isinstance(func.value, ast.Constant)
+            writes = not literal  # Path.rename(target), not DataFrame.replace({...}) or "text".replace(...)
         if writes and "output-gate:" not in lines[node.lineno - 1]:
             found.append(f"{path.relative_to(root)}:{node.lineno}: {ast.unparse(node)[:80]}")
     return found

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from samskab_analysis.paths import REPORTS_DIR
 
-FORMATS = ("limesurvey", "html", "pdf", "datapackage")
+FORMATS = ("limesurvey", "nettskjema", "html", "pdf", "datapackage")
 
 
 def default_instrument_dir(lang: str) -> Path:

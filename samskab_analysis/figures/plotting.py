@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from samskab_analysis.data.count_table import NO_ANSWER
+from samskab_analysis.data.count_table import MISSING, NOT_REACHED
 from samskab_analysis.data.instrument import Instrument
 from samskab_analysis.output import atomic_open, check_writable_place, safe_name
 from samskab_analysis.stats.coverage import measured_minimum
@@ -41,6 +41,7 @@ STYLE = {
 MARKS = {"assumed": " *", "derived_under_assumption": " (*)"}
 TOTAL_COLOR = "#222222"
 NO_ANSWER_COLOR = "#cfcfcf"
+NOT_REACHED_COLOR = "#ebebeb"  # questions an incomplete response never reached (--include-incomplete)
 INTERVAL_COLOR = "#4d4d4d"
 RC = {
     "svg.hashsalt": "samskab",
@@ -63,7 +64,9 @@ def apply_style() -> None:
 def category_color(instrument: Instrument, item_id: str, category_id: str) -> str:
     """The colour of a category (from scales.csv)."""
     scale = instrument.scale_rows(instrument.items.at[item_id, "scale_id"])
-    return str(scale.at[category_id, "color"]) if category_id in scale.index else NO_ANSWER_COLOR
+    if category_id in scale.index:
+        return str(scale.at[category_id, "color"])
+    return NOT_REACHED_COLOR if category_id == NOT_REACHED else NO_ANSWER_COLOR
 
 
 def wrap(text: str, width: int = 62) -> str:
@@ -72,9 +75,9 @@ def wrap(text: str, width: int = 62) -> str:
 
 
 def plot_rows(study: Study, item_id: str) -> pd.DataFrame:
-    """The rows drawn for one item: every scale category, plus 'no answer' only when present."""
+    """The rows drawn for one item: every scale category, plus 'no answer' / 'not reached' only when present."""
     rows = study.item_counts(item_id)
-    return rows[(rows["category_id"] != NO_ANSWER) | (rows["count"] > 0)].reset_index(drop=True)
+    return rows[~rows["category_id"].isin(MISSING) | (rows["count"] > 0)].reset_index(drop=True)
 
 
 def provenance_legend(instrument: Instrument, provenances: Sequence[str], lang: str) -> list[Patch]:
@@ -132,7 +135,7 @@ def _draw_total_brackets(ax: plt.Axes, totals, y_of: dict[str, int], text: str) 
 def interval_label(inst: Instrument, rows: pd.DataFrame, lang: str) -> str:
     """The whiskers' legend: 95 % Wilson, with its measured minimum coverage when that is below 95 % at this N."""
     label = inst.label("interval_wilson", lang)
-    n, k = int(rows["count"].sum()), int((rows["category_id"] != NO_ANSWER).sum())
+    n, k = int(rows["count"].sum()), int((~rows["category_id"].isin(MISSING)).sum())
     measured = measured_minimum("wilson", n, k) if n > 0 and k > 1 else None
     if measured is not None and measured < 0.95:
         label += inst.label("coverage_min", lang).format(pct=round(100 * measured))

@@ -24,7 +24,7 @@ from pathlib import Path
 from samskab_analysis import __version__
 from samskab_analysis.data.errors import DataValidationError, Problem
 from samskab_analysis.output import ROOT_ENV, claim_output, private_temp, remove_tree, safe_name, shown
-from samskab_analysis.paths import CACHE_ENV, DATA_DIR, LANGS, PATHS_ENV, REPORTS_DIR
+from samskab_analysis.paths import CACHE_ENV, DATA_DIR, INCOMPLETE_ENV, LANGS, PATHS_ENV, REPORTS_DIR
 from samskab_analysis.run.manifest import (
     RUN_FORMAT,
     data_files,
@@ -86,8 +86,28 @@ def prepare_data(config: RunConfig) -> dict[str, Path]:
         assumptions=config.assumptions,
         column_map=config.column_map,
         sheet=config.sheet,
+        include_incomplete=config.include_incomplete,
     )
+    if study.responses is not None:
+        say_incomplete(study.responses.attrs, config.responses)
     return build_processed(study, config.processed_dir, config.min_count)
+
+
+def say_incomplete(attrs: dict, responses: Path | None) -> None:
+    """One line on the incomplete responses of a cohort file: how many were left out, or kept."""
+    left_out, kept = int(attrs.get("incomplete_left_out", 0)), int(attrs.get("incomplete_kept", 0))
+    if left_out:
+        print(
+            f"samskab reproduce: {shown(responses)}: {left_out} incomplete response(s) left out (never submitted); "
+            "--include-incomplete keeps them",
+            file=sys.stderr,
+        )
+    elif kept:
+        print(
+            f"samskab reproduce: {shown(responses)}: {kept} incomplete response(s) kept; "
+            f"{attrs.get('not_reached', 0)} unanswered question(s) after their last page count as 'not reached'",
+            file=sys.stderr,
+        )
 
 
 def schedule(todo: list[tuple[Job, str]], history: dict[str, dict]) -> list[tuple[Job, str]]:
@@ -143,6 +163,7 @@ def run_environment(config: RunConfig, out_dir: Path) -> Iterator[dict[str, str]
       goes there; removed when the run ends, swept by the next run after a ``kill -9``);
     * :data:`~samskab_analysis.paths.CACHE_ENV` (cohort runs): where the validated answers are kept for the
       run's notebooks, parsed once (:func:`samskab_analysis.study.cohort_answers`), never in the outputs;
+    * :data:`~samskab_analysis.paths.INCOMPLETE_ENV` (``--include-incomplete``): keep incomplete responses;
     * :data:`~samskab_analysis.paths.PATHS_ENV`: the paths passed to the notebooks as shown in their outputs
       (relative to the project, or ``…/<name>``) mapped to the real ones;
     * :data:`~samskab_analysis.output.ROOT_ENV`: the folders the workers may write into (output folder, processed
@@ -161,8 +182,11 @@ def run_environment(config: RunConfig, out_dir: Path) -> Iterator[dict[str, str]
         if config.responses is not None or config.waves:
             (folder / "answers").mkdir(mode=0o700)  # output-gate: the run's private temporary folder
             environment[CACHE_ENV] = str(folder / "answers")
-        saved = {key: os.environ.get(key) for key in (*environment, CACHE_ENV)}
+        if config.include_incomplete:
+            environment[INCOMPLETE_ENV] = "1"
+        saved = {key: os.environ.get(key) for key in (*environment, CACHE_ENV, INCOMPLETE_ENV)}
         os.environ.pop(CACHE_ENV, None)
+        os.environ.pop(INCOMPLETE_ENV, None)
         os.environ.update({k: v for k, v in environment.items() if k not in ("TMPDIR", ROOT_ENV)})
         try:
             yield environment
@@ -322,6 +346,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="raw data folder (instrument etc.)")
     parser.add_argument("--column-map", type=Path, default=None, help="CSV mapping file columns to item ids")
     parser.add_argument("--sheet", default=None, help="Excel sheet holding the answers (default: found automatically)")
+    parser.add_argument(
+        "--include-incomplete",
+        action="store_true",
+        help="keep incomplete responses (an export that marks completion, e.g. LimeSurvey's submitdate); "
+        "their unanswered questions after their last page count as 'not reached' (default: complete ones only)",
+    )
     parser.add_argument("--assumptions", type=Path, default=None, help="CSV replacing the shipped assumptions")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: reports/)")
     parser.add_argument("--lang", choices=LANGS, default="da", help="language of figures (default: da)")
@@ -407,6 +437,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         timeout=float(getattr(args, "timeout", 1800)),
         waves=waves,
         wave_labels=wave_labels if waves else (),
+        include_incomplete=bool(getattr(args, "include_incomplete", False)),
         site=not getattr(args, "no_site", False),
         pdf=not getattr(args, "no_pdf", False),
     )

@@ -23,7 +23,7 @@ from pathlib import Path
 from samskab_analysis.output import ROOT_ENV, OutputError, is_fatal, remove_file, write_bytes
 from samskab_analysis.output.messages import is_fatal_message
 from samskab_analysis.output.temp import remove_private_file
-from samskab_analysis.paths import CACHE_ENV, PATHS_ENV, REPO_ROOT
+from samskab_analysis.paths import CACHE_ENV, INCOMPLETE_ENV, PATHS_ENV, REPO_ROOT
 
 #: A figure file name printed by a notebook (linear time on any output: names start at a word boundary, are bounded).
 FIGURE_FILE = re.compile(r"(?<![\w.\-])([\w.\-]{1,200}\.(?:svg|png|pdf|jpe?g))\b")
@@ -98,7 +98,7 @@ def init_worker(
     if run_pid is not None:
         watch_parent(run_pid)
     _events = events
-    for key in (CACHE_ENV, PATHS_ENV, ROOT_ENV):
+    for key in (CACHE_ENV, PATHS_ENV, ROOT_ENV, INCOMPLETE_ENV):
         os.environ.pop(key, None)
     os.environ.update(environment or {})
     if environment and environment.get("TMPDIR"):
