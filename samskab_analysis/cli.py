@@ -213,6 +213,9 @@ def interrupted(signum, frame) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``samskab`` console script: every failure is one line on stderr, never a traceback."""
+    for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 is printed escaped, never a traceback
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:  # a misspelled option gets the usage of its subcommand, not the top-level one
@@ -240,6 +243,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"samskab {args.command}: interrupted; finished notebooks kept, manifest valid", file=sys.stderr)
         return 130
+    except Exception as err:  # a bug or an input nobody foresaw: still one line (SAMSKAB_DEBUG=1 shows it all)
+        if os.environ.get("SAMSKAB_DEBUG") == "1":
+            raise
+        print(f"samskab {args.command}: unexpected error: {type(err).__name__}: {err} "
+              "(SAMSKAB_DEBUG=1 shows where; please report it)", file=sys.stderr)  # fmt: skip
+        return 1
     except BrokenPipeError:  # the reader of our output went away (`samskab ... | head`): nothing more to say
         with contextlib.suppress(OSError):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - output-gate: no file is written (os.devnull)

@@ -287,3 +287,18 @@ def test_a_signal_during_the_site_build_stops_it_at_once(tmp_path: Path, signum:
     time.sleep(0.5)
     assert group_alive(proc.pid) == []
     assert not [p for p in out.rglob("*") if p.name.endswith(".samskab-tmp")]
+
+
+def test_a_file_name_that_is_not_utf8_nor_plain(tmp_path: Path, capsys) -> None:
+    name = os.fsdecode(b"r\xe9sum\xe9 \xe2\x80\xae\xf0\x9f\x99\x82 ..csv")  # Latin-1 bytes, RTL override, emoji
+    path = tmp_path / name
+    shutil.copyfile(SYNTHETIC, path)
+    assert main(["validate", str(path)]) == 0
+    assert "valid (14 respondents" in capsys.readouterr().out
+    out = tmp_path / "out"
+    args = ["reproduce", "--data", str(path), "--only", "fig01", "--no-site", "--out", str(out), "--jobs", "1"]
+    assert main(args) == 0
+    for produced in [*out.rglob("*.ipynb"), out / "manifest.json"]:
+        text = produced.read_bytes().decode("utf-8")  # every output is UTF-8
+        assert str(tmp_path) not in text
+    assert "\u2026/r-sum-" in (out / "manifest.json").read_text(encoding="utf-8")

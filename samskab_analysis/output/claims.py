@@ -45,7 +45,7 @@ def _lock(folder: Path, what: str) -> tuple[int, bool]:
         ) from None
     previous = os.pread(fd, 400, 0).decode("utf-8", "replace")
     os.ftruncate(fd, 0)
-    os.pwrite(fd, f"pid {os.getpid()}: {_command_line()}\n".encode(), 0)
+    os.pwrite(fd, f"pid {os.getpid()}: {_command_line()}\n".encode("utf-8", "backslashreplace"), 0)
     return fd, previous.startswith("pid ")
 
 

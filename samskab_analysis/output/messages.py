@@ -45,10 +45,15 @@ def portable_path(path: str | Path | None) -> str | None:
     root = protected_places().project_root
     for candidate in (absolute, absolute.resolve()):
         try:
-            return candidate.relative_to(root).as_posix() or "."
+            return printable(candidate.relative_to(root).as_posix() or ".")
         except ValueError:
             continue
-    return f"{OUTSIDE}/{absolute.name}"
+    return printable(f"{OUTSIDE}/{absolute.name}")
+
+
+def printable(text: str) -> str:
+    """*text* with bytes of a file name that are not UTF-8 written as ``\\xe9`` (every output is UTF-8)."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 #: ``errno`` -> the sentence after "cannot write <path>:".

@@ -112,7 +112,7 @@ def parameter_path(path: Path | str | None) -> str | None:
     if path is None or str(path) == "":
         return None
     shown = portable_path(path)
-    return shown if shown is not None and not shown.startswith(OUTSIDE) else str(Path(path).resolve())
+    return shown if shown is not None and not shown.startswith(OUTSIDE) else os.path.abspath(path)  # links kept
 
 
 def display_names(paths: Iterable[Path | str | None]) -> dict[Path, str]:

@@ -151,8 +151,39 @@ def run(config: RunConfig) -> int:
                 claim_output(processed, inputs=inputs, input_dirs=input_dirs, what="the processed tables' folder")
             )
         environment = stack.enter_context(run_environment(config, out_dir))
+        config = utf8_inputs(config, Path(environment["TMPDIR"]))
         return _run(config, out_dir, environment)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def utf8_inputs(config: RunConfig, folder: Path) -> RunConfig:
+    """*config* with every input file whose path is not valid UTF-8 replaced by a link with a safe name in the run's
+    private folder (notebooks, manifests and pages are UTF-8; the file itself is read where it is)."""
+    links = folder / "inputs"
+
+    def utf8(path: Path | None) -> Path | None:
+        if path is None:
+            return None
+        try:
+            str(path).encode("utf-8")
+            return path
+        except UnicodeEncodeError:
+            pass
+        links.mkdir(mode=0o700, exist_ok=True)  # output-gate: the run's private temporary folder
+        name = safe_name(str(path.name).encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+        link = links / name
+        if not link.is_symlink():
+            link.symlink_to(path)  # output-gate: a link in the run's private temporary folder
+        return link
+
+    waves = tuple(utf8(p) for p in config.waves)
+    return dataclasses.replace(
+        config,
+        responses=utf8(config.responses),
+        waves=waves,  # type: ignore[arg-type]
+        column_map=utf8(config.column_map),
+        assumptions=utf8(config.assumptions),
+    )
 
 
 @contextlib.contextmanager

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from samskab_analysis.output import ROOT_ENV, OutputError, is_fatal, remove_file, write_bytes
-from samskab_analysis.output.messages import is_fatal_message
+from samskab_analysis.output.messages import is_fatal_message, printable
 from samskab_analysis.output.temp import remove_private_file
 from samskab_analysis.paths import CACHE_ENV, INCOMPLETE_ENV, PATHS_ENV, REPO_ROOT
 
@@ -188,7 +188,7 @@ def scrub_paths(nb, mapping: dict[str, str] | None = None) -> None:
         for real, name in variants:
             if real in text:
                 text = text.replace(real, name)
-        return text
+        return printable(text)  # a file name's bytes that are not UTF-8 as \\xe9: the notebook is UTF-8
 
     def clean_value(value):
         if isinstance(value, str):
