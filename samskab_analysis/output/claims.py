@@ -13,6 +13,7 @@ from samskab_analysis.output.files import _ROOT_FLAGS, _make_parents, sweep_temp
 from samskab_analysis.output.messages import OutputBusyError, output_error, shown
 from samskab_analysis.output.places import LOCK_NAME, _claims, check_out_dir
 from samskab_analysis.output.temp import sweep_private_temps
+from samskab_analysis.paths import UnsafeOutputError
 
 _depth: dict[Path, int] = {}
 
@@ -93,11 +94,12 @@ def claim_output(
     fd = -1
     try:
         try:
-            fd, died = _lock(folder, what)
+            fd, _ = _lock(folder, what)
         except OSError as err:
             raise output_error(err, folder / LOCK_NAME) from None
-        if died:
-            sweep_temp_files(folder)
+        if folder.resolve() != folder:  # a folder on the way was swapped for a link after the check
+            raise UnsafeOutputError(f"{what} {shown(folder)} changed while it was being claimed; try again")
+        sweep_temp_files(folder)  # what a killed run (or a killed worker) left half-written
         _claims[folder], _depth[folder] = fd, 1
         try:
             yield folder
