@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from samskab_analysis.output.messages import output_error, shown
-from samskab_analysis.output.places import TEMP_SUFFIX, _claims, _inside, check_writable_place, is_private_dir
+from samskab_analysis.output.places import TEMP_SUFFIX, _claims, _inside, check_writable_place, samskab_private_dir
 from samskab_analysis.paths import OutputError, UnsafeOutputError
 
 #: Environment variable naming the folders a worker process of a run may write into (``os.pathsep``-separated:
@@ -43,7 +43,7 @@ def _root_for(path: Path, root: str | Path | None) -> Path:
     """
     roots = allowed_roots()
     if root is not None and roots and not any(_inside(Path(root).resolve(), r.resolve()) for r in roots):
-        if not is_private_dir(root):  # the run's private folder, the user's private cache: allowed
+        if not samskab_private_dir(Path(root).resolve()):  # the run's private folder, the user's cache: allowed
             raise UnsafeOutputError(f"cannot write {shown(path)}: it is outside the output folder")
     candidates = ([Path(root)] if root is not None else []) + roots
     for candidate in candidates:
@@ -51,11 +51,12 @@ def _root_for(path: Path, root: str | Path | None) -> Path:
         for form in (base, base.resolve()):
             if _inside(path, form) and path != form:
                 return form
-    if roots:
+    parent = Path(os.path.abspath(path.parent)).resolve()
+    if roots and not samskab_private_dir(parent):
         raise UnsafeOutputError(
             f"cannot write {shown(path)}: it is outside the output folder ({', '.join(shown(r) for r in roots)})"
         )
-    return Path(os.path.abspath(path.parent)).resolve()
+    return parent
 
 
 def _split(path: str | Path, root: str | Path | None) -> tuple[Path, tuple[str, ...]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import site
 import stat
 import sys
@@ -18,6 +19,12 @@ from samskab_analysis.paths import OUTPUT_ENTRIES, UnsafeOutputError, protected_
 LOCK_NAME = ".samskab.lock"
 #: Suffix of the temporary files of atomic writes (removed on error; stale ones swept when a folder is claimed).
 TEMP_SUFFIX = ".samskab-tmp"
+
+#: Private temporary folders are named ``samskab-<kind>-<random>`` (short: kernels put sockets in them, and a
+#: socket path has at most 107 bytes) and hold :data:`OWNER_FILE` with the pid and start time of their run.
+TEMP_PREFIX = "samskab-"
+TEMP_PATTERN = re.compile(r"^samskab-([a-z]+)-[A-Za-z0-9_]{8}$")
+OWNER_FILE = ".owner"
 
 #: Output folders this process has claimed (:func:`samskab_analysis.output.claims.claim_output`) -> lock descriptor.
 _claims: dict[Path, int] = {}
@@ -142,3 +149,14 @@ def is_private_dir(folder: str | Path) -> bool:
         return False
     owner_ok = not hasattr(os, "getuid") or info.st_uid == os.getuid()
     return stat.S_ISDIR(info.st_mode) and owner_ok and stat.S_IMODE(info.st_mode) & 0o077 == 0
+
+
+def samskab_private_dir(path: Path) -> bool:
+    """True when *path* is inside a private folder of samskab: a run's temporary folder (``samskab-<kind>-…``,
+    0700, this user's) or the user's private cache (``$XDG_CACHE_HOME/samskab``, ``~/.cache/samskab``)."""
+    cache = os.environ.get("XDG_CACHE_HOME", "")
+    caches = {(Path(cache) if os.path.isabs(cache) else Path.home() / ".cache") / "samskab"}
+    for folder in (path, *path.parents):
+        if (TEMP_PATTERN.match(folder.name) or folder in caches) and is_private_dir(folder):
+            return True
+    return False

@@ -13,14 +13,13 @@ from pathlib import Path
 from typing import IO
 
 from samskab_analysis.output.messages import output_error
-from samskab_analysis.output.places import is_private_dir  # noqa: F401 - part of this module's API
+from samskab_analysis.output.places import (
+    OWNER_FILE,
+    TEMP_PATTERN,
+    TEMP_PREFIX,
+    is_private_dir,  # noqa: F401 - part of this module's API
+)
 from samskab_analysis.paths import OutputError
-
-#: Private temporary folders are named ``samskab-<kind>-<random>`` (short: kernels put sockets in them, and a
-#: socket path has at most 107 bytes) and hold :data:`OWNER_FILE` with the pid and start time of their run.
-TEMP_PREFIX = "samskab-"
-TEMP_PATTERN = re.compile(r"^samskab-([a-z]+)-[A-Za-z0-9_]{8}$")
-OWNER_FILE = ".owner"
 
 
 def _start_time(pid: int) -> int:

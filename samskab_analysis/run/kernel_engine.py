@@ -33,6 +33,8 @@ KERNEL_NOISE = (
 )
 _spare = None
 ENGINE = "samskab-kernel"
+#: The longest path of a local (Unix) socket on Linux, in bytes.
+MAX_SOCKET_PATH = 107
 
 
 def init_worker(events, run_pid: int | None = None, environment: dict[str, str] | None = None) -> None:
@@ -58,12 +60,12 @@ def start_kernel(workdir: Path) -> Kernel:
     from jupyter_core.utils import run_sync
 
     tag = uuid.uuid4().hex[:8]
-    manager = AsyncKernelManager(
-        kernel_name="python3",
-        transport="ipc",
-        ip=str(workdir / f"k{tag}"),
-        connection_file=str(workdir / f"k{tag}.json"),
-    )
+    sockets = str(workdir / f"k{tag}")
+    if len(os.fsencode(sockets)) + 3 <= MAX_SOCKET_PATH:  # local sockets, no ports
+        options = {"transport": "ipc", "ip": sockets}
+    else:  # a socket path has at most 107 bytes: a deep temporary folder gets ports on 127.0.0.1
+        options = {"transport": "tcp", "ip": "127.0.0.1"}
+    manager = AsyncKernelManager(kernel_name="python3", connection_file=str(workdir / f"k{tag}.json"), **options)
     log_path = workdir / f"k{tag}.log"
     with private_file(log_path) as log:  # the kernel process keeps its own copy of the descriptor
         run_sync(manager.start_kernel)(cwd=str(REPO_ROOT), stdout=log, stderr=log)
