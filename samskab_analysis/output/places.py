@@ -155,7 +155,10 @@ def samskab_private_dir(path: Path) -> bool:
     """True when *path* is inside a private folder of samskab: a run's temporary folder (``samskab-<kind>-…``,
     0700, this user's) or the user's private cache (``$XDG_CACHE_HOME/samskab``, ``~/.cache/samskab``)."""
     cache = os.environ.get("XDG_CACHE_HOME", "")
-    caches = {(Path(cache) if os.path.isabs(cache) else Path.home() / ".cache") / "samskab"}
+    try:
+        caches = {(Path(cache) if os.path.isabs(cache) else Path.home() / ".cache") / "samskab"}
+    except RuntimeError:  # no home folder
+        caches = set()
     for folder in (path, *path.parents):
         if (TEMP_PATTERN.match(folder.name) or folder in caches) and is_private_dir(folder):
             return True

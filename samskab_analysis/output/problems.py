@@ -8,6 +8,7 @@ import errno
 import io
 import os
 import stat
+import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -27,7 +28,10 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff
 def user_private_dir(*parts: str) -> Path:
     """``$XDG_CACHE_HOME/samskab/...`` (else ``~/.cache/samskab/...``), created private (0700)."""
     cache = os.environ.get("XDG_CACHE_HOME", "")
-    base = Path(cache) if os.path.isabs(cache) else Path.home() / ".cache"
+    try:
+        base = Path(cache) if os.path.isabs(cache) else Path.home() / ".cache"
+    except RuntimeError:  # no home folder: the list goes to a private temporary folder of this user
+        base = Path(tempfile.gettempdir()) / f"samskab-cache-{os.getuid() if hasattr(os, 'getuid') else 0}"
     folder = base.joinpath("samskab", *parts)
     private_dir(folder.parent)
     return private_dir(folder)
