@@ -64,7 +64,8 @@ def item_claims(study: Study, item_id: str) -> pd.DataFrame:
     if not study.is_published:
         return pd.DataFrame()
     ledger = claims_ledger(study)
-    cols = ["claim_id", "categories", "stated", "from_table", "cells", "status", "interpretation"]
+    cols = ["claim_id", "categories", "stated", "from_table", "cells", "status", "interpretation",
+            "alternative_reading"]
     return ledger.loc[ledger["item_id"] == item_id, cols].reset_index(drop=True)
 
 

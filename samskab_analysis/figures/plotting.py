@@ -26,8 +26,10 @@ from matplotlib.patches import Patch, Rectangle
 from samskab_analysis.data.count_table import MISSING, NOT_REACHED
 from samskab_analysis.data.instrument import Instrument
 from samskab_analysis.output import atomic_open, check_writable_place, safe_name
-from samskab_analysis.stats.coverage import measured_minimum
+from samskab_analysis.stats.coverage_minimum import single_share_minimum
 from samskab_analysis.stats.disclosure import SUPPRESSED, hidden_cells, hidden_items
+from samskab_analysis.stats.readings import interpreted_statements, load_readings
+from samskab_analysis.stats.wording import percent
 from samskab_analysis.study import Study
 
 STYLE = {
@@ -119,26 +121,44 @@ def stated_totals(study: Study, item_id: str) -> list[tuple[tuple[str, ...], str
     return sorted(out, key=lambda t: len(t[0]))
 
 
-def _draw_total_brackets(ax: plt.Axes, totals, y_of: dict[str, int], text: str) -> None:
-    """A bracket right of the bars for each stated total, nested by size, with its label."""
+def interpreted_totals(study: Study, item_id: str) -> set[tuple[str, ...]]:
+    """Category sets of the item's statements that are our reading of the prose (an alternative reading exists
+    in ``data/raw/analysis/readings.csv``): their bracket says "our reading"."""
+    if not study.is_published or study.statements is None:
+        return set()
+    interpreted = interpreted_statements(load_readings(study))
+    statements = study.statements[study.statements["item_id"] == item_id]
+    return {tuple(st["categories"]) for sid, st in statements.iterrows() if str(sid) in interpreted}
+
+
+def _draw_total_brackets(ax: plt.Axes, totals, y_of: dict[str, int], text: str,
+                         texts: dict[tuple[str, ...], str] | None = None) -> None:  # fmt: skip
+    """A bracket right of the bars for each stated total, nested by size, with its label (*texts* per total
+    where it differs from *text*, e.g. an interpretation)."""
+    texts = texts or {}
     for k, (cats, label) in enumerate(totals):
         ys = [y_of[c] for c in cats if c in y_of]
         if not ys:
             continue
         x = 101 + 9 * k
         top, bottom = min(ys) - 0.38, max(ys) + 0.38
-        ax.plot([x - 1.2, x, x, x - 1.2], [top, top, bottom, bottom], color=TOTAL_COLOR, linewidth=0.9)
-        ax.text(x + 0.8, (top + bottom) / 2, f"{text}:\n{label}", va="center", ha="left", fontsize=6.8,
+        ax.plot([x - 1.2, x, x, x - 1.2], [top, top, bottom, bottom], color=TOTAL_COLOR, linewidth=0.9,
+                linestyle=":" if cats in texts else "-")  # fmt: skip
+        ax.text(x + 0.8, (top + bottom) / 2, f"{texts.get(cats, text)}:\n{label}", va="center", ha="left", fontsize=6.8,
                 color=TOTAL_COLOR)  # fmt: skip
 
 
 def interval_label(inst: Instrument, rows: pd.DataFrame, lang: str) -> str:
-    """The whiskers' legend: 95 % Wilson, with its measured minimum coverage when that is below 95 % at this N."""
+    """The whiskers' legend: 95 % Wilson, with its proven minimum coverage when that is below 95 % at this N.
+
+    A single share's coverage does not depend on the number of categories: the minimum is the infimum over
+    every true share (:func:`samskab_analysis.stats.coverage_minimum.single_share_minimum`).
+    """
     label = inst.label("interval_wilson", lang)
-    n, k = int(rows["count"].sum()), int((~rows["category_id"].isin(MISSING)).sum())
-    measured = measured_minimum("wilson", n, k) if n > 0 and k > 1 else None
-    if measured is not None and measured < 0.95:
-        label += inst.label("coverage_min", lang).format(pct=round(100 * measured))
+    n = int(rows["count"].sum())
+    found = single_share_minimum("wilson", n) if n > 0 else None
+    if found is not None and found.minimum < found.nominal:
+        label += inst.label("coverage_min", lang).format(pct=percent(found.minimum, lang, 1))
     return label
 
 
@@ -186,7 +206,7 @@ def plot_item(
             height=0.7,
         )
         assumed = row["provenance"] in MARKS
-        text = f"{100 * row['share']:.0f} % ({int(row['count'])}){MARKS.get(row['provenance'], '')}"
+        text = f"{percent(row['share'], lang)} % ({int(row['count'])}){MARKS.get(row['provenance'], '')}"
         ax.text(
             100 * row["share"] + 1.2,
             yi,
@@ -212,7 +232,9 @@ def plot_item(
                 )
     totals = stated_totals(study, item_id)
     y_of = dict(zip(rows["category_id"], y, strict=True))
-    _draw_total_brackets(ax, totals, y_of, inst.label("stated_together", lang))
+    reading = dict.fromkeys(interpreted_totals(study, item_id),
+                            f"{inst.label('stated_together', lang)}\n{inst.label('stated_together_reading', lang)}")
+    _draw_total_brackets(ax, totals, y_of, inst.label("stated_together", lang), reading)
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
     ax.set_xlim(0, 112 + (9 * len(totals) + 12 if totals else 0))
@@ -234,6 +256,9 @@ def plot_item(
     handles = provenance_legend(inst, provenances, lang) if provenances != {"observed"} else []
     if totals:
         handles.append(Line2D([], [], color=TOTAL_COLOR, linewidth=0.9, label=inst.label("stated_total_legend", lang)))
+        if reading:
+            handles.append(Line2D([], [], color=TOTAL_COLOR, linewidth=0.9, linestyle=":",
+                                  label=inst.label("reading_legend", lang)))  # fmt: skip
     if intervals is not None:
         handles.append(Line2D([], [], color=INTERVAL_COLOR, linewidth=0.9, label=interval_label(inst, rows, lang)))
     if handles:
