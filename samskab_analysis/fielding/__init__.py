@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from samskab_analysis.paths import REPORTS_DIR
+from samskab_analysis.paths import current_project
 
 FORMATS = ("limesurvey", "nettskjema", "html", "pdf", "datapackage")
 
 
 def default_instrument_dir(lang: str) -> Path:
-    """``reports/instrument/<lang>/``."""
-    return REPORTS_DIR / "instrument" / lang
+    """``reports/instrument/<lang>/`` of the project (of the current folder outside any project)."""
+    return current_project().reports_dir / "instrument" / lang

@@ -123,18 +123,20 @@ def atomic_open(
     durable: bool = True,
     encoding: str = "utf-8",
     newline: str | None = "",
+    repositories: bool = True,
 ) -> Iterator[IO[Any]]:
     """Open *path* for writing through a temporary file next to it; on success ``fsync`` + ``os.replace``.
 
     No symbolic link is followed below the output folder (*root*, else the claimed folder or the run's
     output folder, else the target's folder): a planted link is replaced, never written through. The
     temporary file is removed on every error (also Ctrl-C). *private* files are readable by the owner only.
-    OS errors become :class:`OutputError` with one message.
+    OS errors become :class:`OutputError` with one message. *repositories* false allows a folder inside
+    another git repository (a project ``samskab init`` writes).
     """
     if mode not in ("wb", "w"):
         raise ValueError(f"mode {mode!r}: use 'wb' or 'w'")
     base, parts = _split(path, root)
-    check_writable_place(base.joinpath(*parts[:-1]))
+    check_writable_place(base.joinpath(*parts[:-1]), repositories=repositories)
     name = parts[-1]
     target = base.joinpath(*parts)
     temp = f".{name[:40]}.{os.getpid()}.{os.urandom(4).hex()}{TEMP_SUFFIX}"

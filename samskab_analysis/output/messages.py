@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 from pathlib import Path
 
-from samskab_analysis.paths import OUTSIDE, OutputError, protected_places
+from samskab_analysis.paths import OUTSIDE, OutputError, current_project, digest_name, protected_places
 
 
 class OutputBusyError(OutputError):
@@ -37,17 +38,26 @@ def shown(path: str | Path | None) -> str:
 def portable_path(path: str | Path | None) -> str | None:
     """A path as it may appear in outputs: relative to the project, else ``…/<file name>``.
 
-    Outputs (notebooks, pages, PDFs, manifests) never carry the machine's folders.
+    A relative name is used only when the project turns it back into the same file
+    (:meth:`~samskab_analysis.paths.Project.locate`): ``data/raw/…``, ``notebooks/…`` and ``site/…`` name the
+    folders in use (the installed package's study outside a project). Outputs (notebooks, pages, PDFs,
+    manifests) never carry the machine's folders.
     """
     if path is None:
         return None
     absolute = Path(os.path.abspath(path))
-    root = protected_places().project_root
-    for candidate in (absolute, absolute.resolve()):
-        try:
-            return printable(candidate.relative_to(root).as_posix() or ".")
-        except ValueError:
-            continue
+    project = current_project()
+    real = absolute.resolve()
+    candidates: list[str] = []
+    for candidate in (absolute, real):
+        with contextlib.suppress(ValueError):
+            candidates.append(candidate.relative_to(protected_places().project_root).as_posix() or ".")
+    study = digest_name(real)
+    if not os.path.isabs(study):
+        candidates.append(study)
+    for name in candidates:
+        if name == "." or project.locate(name).resolve() == real:
+            return printable(name)
     return printable(f"{OUTSIDE}/{absolute.name}")
 
 

@@ -53,24 +53,30 @@ def environment_dirs() -> tuple[Path, ...]:
     return tuple(dict.fromkeys(Path(p).resolve() for p in found if p))
 
 
-def refusal(folder: Path, what: str = "--out") -> str | None:
-    """Why *folder* (resolved) may never hold outputs, or None: the sources, the environment, a repository."""
+def refusal(folder: Path, what: str = "--out", repositories: bool = True) -> str | None:
+    """Why *folder* (resolved) may never hold outputs, or None: the sources, the environment, a repository.
+
+    With *repositories* false a folder inside another git repository is allowed (``samskab init`` makes a
+    project folder, which may live in a group's repository).
+    """
     places = protected_places()
-    if _inside(places.project_root, folder):
-        return f"{what} {shown(folder)} is (or contains) the project folder; choose a folder such as reports/"
+    for root in places.roots:
+        if _inside(root, folder):
+            return f"{what} {shown(folder)} is (or contains) the project folder; choose a folder such as reports/"
     for source in places.source_dirs:
         if _inside(folder, source):
-            name = source.relative_to(places.project_root).as_posix()
+            base = next((r for r in places.roots if _inside(source, r)), None)
+            name = source.relative_to(base).as_posix() if base is not None else shown(source)
             return f"{what} {shown(folder)} is inside {name}/, which holds sources; choose another folder"
     if _inside(folder, places.package_dir):
         return f"{what} {shown(folder)} is inside the installed samskab package; choose another folder"
-    if _inside(folder, places.outputs_dir):
+    if any(_inside(folder, outputs) for outputs in places.outputs_dirs):
         return None
     for env in environment_dirs():
         if _inside(folder, env) or (_inside(env, folder) and folder != Path(folder.anchor)):
             return f"{what} {shown(folder)} is (or contains) the Python environment {env}; choose another folder"
-    for parent in (folder, *folder.parents):
-        if (parent / ".git").exists() and parent != places.project_root:
+    for parent in (folder, *folder.parents) if repositories else ():
+        if (parent / ".git").exists() and parent not in places.roots:
             return f"{what} {shown(folder)} is inside another repository ({shown(parent)}); choose another folder"
     return None
 
@@ -123,7 +129,8 @@ def check_out_dir(
                     f"{what} {shown(folder)} is inside (or contains) the input folder {shown(real)}; "
                     "choose another folder"
                 )
-    if folder.is_dir() and not _inside(folder, protected_places().outputs_dir) and not _is_ours(folder):
+    own = protected_places().outputs_dirs
+    if folder.is_dir() and not any(_inside(folder, o) for o in own) and not _is_ours(folder):
         foreign = sorted(
             p.name for p in folder.iterdir() if p.name not in OUTPUT_ENTRIES and not p.name.endswith(TEMP_SUFFIX)
         )
@@ -134,9 +141,9 @@ def check_out_dir(
     return folder
 
 
-def check_writable_place(folder: Path, what: str = "output folder") -> None:
+def check_writable_place(folder: Path, what: str = "output folder", repositories: bool = True) -> None:
     """Refuse writing into *folder* when it is a source, environment or package folder (any write, any caller)."""
-    reason = refusal(Path(os.path.abspath(folder)).resolve(), what)
+    reason = refusal(Path(os.path.abspath(folder)).resolve(), what, repositories)
     if reason:
         raise UnsafeOutputError(reason)
 

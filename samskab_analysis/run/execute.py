@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from samskab_analysis.output import OutputError
+from samskab_analysis.paths import current_project
 from samskab_analysis.run import fork_engine, kernel_engine
 from samskab_analysis.run.worker import JobResult
 
@@ -58,7 +59,10 @@ def execute_jobs(
     module = fork_engine if engine == "fork" else kernel_engine
     initializer, run = module.init_worker, module.run_job
     pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=initializer, initargs=(events, os.getpid(), environment)
+        max_workers=workers,
+        mp_context=ctx,
+        initializer=initializer,
+        initargs=(events, os.getpid(), current_project(), environment),
     )
     try:
         # a worker pre-starts the kernel of its next notebook, except for the last ones (nothing follows)

@@ -24,7 +24,7 @@ import traceback
 from pathlib import Path
 
 from samskab_analysis.output import is_fatal
-from samskab_analysis.paths import REPO_ROOT
+from samskab_analysis.paths import current_project
 from samskab_analysis.run import worker
 from samskab_analysis.run.worker import JobResult
 
@@ -202,9 +202,9 @@ def warm_up() -> None:
         figure.savefig(io.BytesIO(), format=fmt, bbox_inches="tight")  # output-gate: into memory
 
 
-def init_worker(events, run_pid: int | None = None, environment: dict[str, str] | None = None) -> None:
+def init_worker(events, run_pid: int | None = None, project=None, environment: dict[str, str] | None = None) -> None:
     """Worker-process set-up for the fork engine: the kernel engine's set-up, then the imports."""
-    worker.init_worker(events, run_pid, environment)
+    worker.init_worker(events, run_pid, project, environment)
     preload()
 
 
@@ -402,7 +402,7 @@ def execute_in_child(job, out_dir: Path, send, start: float) -> JobResult:
             kernel_name="python3",
             progress_bar=False,
             request_save_on_cell_execute=False,
-            cwd=str(REPO_ROOT),
+            cwd=str(current_project().root),
             on_notebook_start=on_notebook_start,
             on_cell_start=on_cell_start,
         )

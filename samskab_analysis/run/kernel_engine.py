@@ -17,7 +17,7 @@ from pathlib import Path
 
 from samskab_analysis.output import is_fatal
 from samskab_analysis.output.temp import private_file, remove_private_file
-from samskab_analysis.paths import REPO_ROOT
+from samskab_analysis.paths import current_project
 from samskab_analysis.run import worker
 from samskab_analysis.run.worker import JobResult, emit, failed_job, failure_message, finish_job
 
@@ -37,11 +37,11 @@ ENGINE = "samskab-kernel"
 MAX_SOCKET_PATH = 107
 
 
-def init_worker(events, run_pid: int | None = None, environment: dict[str, str] | None = None) -> None:
+def init_worker(events, run_pid: int | None = None, project=None, environment: dict[str, str] | None = None) -> None:
     """Worker-process set-up for the kernel engine: the common set-up, and stop the spare kernel at exit."""
     from multiprocessing.util import Finalize
 
-    worker.init_worker(events, run_pid, environment)
+    worker.init_worker(events, run_pid, project, environment)
     Finalize(None, _stop_spare, exitpriority=20)
 
 @dataclass
@@ -68,7 +68,7 @@ def start_kernel(workdir: Path) -> Kernel:
     manager = AsyncKernelManager(kernel_name="python3", connection_file=str(workdir / f"k{tag}.json"), **options)
     log_path = workdir / f"k{tag}.log"
     with private_file(log_path) as log:  # the kernel process keeps its own copy of the descriptor
-        run_sync(manager.start_kernel)(cwd=str(REPO_ROOT), stdout=log, stderr=log)
+        run_sync(manager.start_kernel)(cwd=str(current_project().root), stdout=log, stderr=log)
     return Kernel(manager, log_path)
 
 def take_kernel(workdir: Path, prestart_next: bool) -> Kernel:
@@ -186,7 +186,7 @@ def run_job(job, out_dir: Path, prestart_next: bool = False, timeout: float | No
             kernel_name="python3",
             progress_bar=False,
             request_save_on_cell_execute=False,
-            cwd=str(REPO_ROOT),
+            cwd=str(current_project().root),
             km=kernel.manager,
             shutdown_kernel="immediate",
             record_timing=False,

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from samskab_analysis.data.errors import DataValidationError, Problem, raise_if
 from samskab_analysis.output import portable_path
-from samskab_analysis.paths import DATA_DIR, LANGS, NOTEBOOK_DIR, OUTSIDE, PROCESSED_DIR, REPORTS_DIR
+from samskab_analysis.paths import LANGS, NOTEBOOK_DIR, OUTSIDE, current_project
 
+#: The exhibits list of the project found at import (code run after ``--project`` asks ``current_project()``).
 EXHIBITS_FILE = NOTEBOOK_DIR / "exhibits.csv"
 
 
@@ -54,9 +55,9 @@ class Job:
 class RunConfig:
     """What to reproduce and where."""
 
-    data_dir: Path = DATA_DIR
+    data_dir: Path = field(default_factory=lambda: current_project().data_dir)
     responses: Path | None = None
-    out_dir: Path = REPORTS_DIR
+    out_dir: Path = field(default_factory=lambda: current_project().reports_dir)
     lang: str = "da"
     langs: tuple[str, ...] = LANGS
     formats: tuple[str, ...] = ("svg", "png")
@@ -67,7 +68,7 @@ class RunConfig:
     column_map: Path | None = None
     sheet: str | None = None
     min_count: int = 0
-    exhibits: Path = EXHIBITS_FILE
+    exhibits: Path = field(default_factory=lambda: current_project().exhibits_file)
     engine: str = field(default_factory=lambda: default_engine())
     #: Seconds a notebook may run before it is stopped and reported as a failure (None: no limit).
     timeout: float | None = 1800.0
@@ -85,9 +86,10 @@ class RunConfig:
 
     @property
     def processed_dir(self) -> Path:
-        """Where the processed tables of this run go (data/processed for the published report)."""
-        if self.published and Path(self.out_dir).resolve() == REPORTS_DIR.resolve():
-            return PROCESSED_DIR
+        """Where the processed tables of this run go (the project's data/processed for the published report)."""
+        project = current_project()
+        if self.published and Path(self.out_dir).resolve() == project.reports_dir.resolve():
+            return project.processed_dir
         return Path(self.out_dir) / "processed"
 
 

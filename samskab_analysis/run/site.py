@@ -32,7 +32,7 @@ from urllib.parse import unquote
 
 from samskab_analysis import __version__, output
 from samskab_analysis.data.strings import Strings, load_strings
-from samskab_analysis.paths import DATA_DIR, LANGS, REPO_ROOT
+from samskab_analysis.paths import DATA_DIR, LANGS, current_project, resolve
 from samskab_analysis.run.manifest import update_manifest
 from samskab_analysis.run.site_html import html
 from samskab_analysis.run.site_job import (
@@ -46,7 +46,6 @@ from samskab_analysis.run.site_job import (
 )
 from samskab_analysis.run.sphinx_build import sphinx_build, stop_all
 
-TEMPLATE_DIR = REPO_ROOT / "site"
 SPHINX_LANGUAGE = {"da": "da", "no": "no", "en": "en"}
 LANG_NAMES = {"da": "Dansk", "no": "Norsk", "en": "English"}
 SOURCE_DIR = ".site-src"
@@ -65,6 +64,8 @@ class SiteConfig:
     langs: tuple[str, ...] = LANGS
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     pdf: bool = True
+    #: The Sphinx template (conf.py, CSS, templates): the project's ``site/`` or the packaged study's.
+    template_dir: Path = field(default_factory=lambda: current_project().site_dir)
 
     @property
     def source_root(self) -> Path:
@@ -537,9 +538,10 @@ def write_sources(config: SiteConfig, lang: str, pages: list[Page], shared: dict
         write_if_changed(path, data)
         written.add(path)
 
-    for path in sorted(TEMPLATE_DIR.rglob("*")):
+    template = Path(config.template_dir)
+    for path in sorted(template.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
-            put(path.relative_to(TEMPLATE_DIR).as_posix(), path.read_bytes())
+            put(path.relative_to(template).as_posix(), path.read_bytes())
     say = Strings(shared["strings"], lang)
     ctx = Context(
         config,
@@ -762,19 +764,21 @@ def build_for_run(run_config, jobs, manifest: dict, pdf: bool = True, work: Site
 
 def cmd_site(args) -> int:
     """``samskab site``: rebuild the site (and PDFs) from the notebooks the last run executed."""
-    from samskab_analysis.paths import REPORTS_DIR
     from samskab_analysis.run.manifest import data_files, file_digests, inputs_hash, load_manifest
     from samskab_analysis.run.plan import RunConfig, plan_jobs
 
-    with output.claim_output(args.out or REPORTS_DIR) as out:
+    project = current_project()
+    with output.claim_output(args.out or project.reports_dir) as out:
         if not (out / "notebooks").is_dir():
             raise output.OutputError(
                 f"{output.shown(out)} holds no executed notebooks; run samskab reproduce (--out) first"
             )
         manifest = load_manifest(out)
         responses = manifest.get("responses")
-        responses_path = Path(str(responses)) if responses and not manifest.get("published", False) else None
-        config = RunConfig(out_dir=out, responses=responses_path, lang=args.lang, jobs=args.jobs)
+        published = manifest.get("published", False)
+        responses_path = resolve(str(responses)) if responses and not published else None
+        lang = getattr(args, "lang", None) or project.lang
+        config = RunConfig(out_dir=out, responses=responses_path, lang=lang, jobs=args.jobs)
         if "inputs" not in manifest:  # a fresh clone: the manifest is local; the inputs are what is here
             data = file_digests(data_files(config))
             manifest = {**manifest, "data": data, "inputs": inputs_hash(config, data)}
@@ -789,8 +793,12 @@ def cmd_site(args) -> int:
 
 def add_arguments(parser) -> None:
     """Options of ``samskab site``."""
-    parser.add_argument("--out", type=Path, default=None, help="the run's output folder (default: reports/)")
-    parser.add_argument("--lang", choices=LANGS, default="da", help="language of reports/index.html (default: da)")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="the run's output folder (default: the project's reports/)"
+    )
+    parser.add_argument(
+        "--lang", choices=LANGS, default=None, help="language of reports/index.html (default: the project's, else da)"
+    )
     from samskab_analysis.run.plan import bounded_int
 
     parser.add_argument(

@@ -19,13 +19,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from samskab_analysis.paths import LANGS, REPO_ROOT, chromium_path
+from samskab_analysis.paths import LANGS, chromium_path, current_project
 from samskab_analysis.run.manifest import sha256_file
 
 RUN_DIR = Path(__file__).resolve().parent
 SITE_CODE = ("site.py", "site_html.py", "site_job.py", "sphinx_build.py")
 PDF_CODE = ("site_pdf.py",)
-TEMPLATE_DIR = REPO_ROOT / "site"
 #: ``SOURCE_DATE_EPOCH`` when unset (a fixed time: builds never depend on the day).
 DEFAULT_EPOCH = "1700000000"
 PDF_NAME = "samskab_{lang}.pdf"
@@ -41,7 +40,7 @@ def _files_digest(digest, paths: Iterable[Path], root: Path) -> None:
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + sha256_file(path).encode() + b"\n")
 
 
-def site_hash(manifest: dict, jobs: Iterable, settings: dict[str, object]) -> str:
+def site_hash(manifest: dict, jobs: Iterable, settings: dict[str, object], template_dir: Path | None = None) -> str:
     """Content hash of everything the site is built from (see the module docstring)."""
     digest = hashlib.sha256(b"samskab site 1\n")
     digest.update(str(manifest.get("inputs")).encode() + b"\n")
@@ -53,8 +52,9 @@ def site_hash(manifest: dict, jobs: Iterable, settings: dict[str, object]) -> st
         digest.update(job.name.encode() + b"\0" + json.dumps(record, sort_keys=True).encode() + b"\n")
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode() + b"\n")
     _files_digest(digest, [RUN_DIR / name for name in SITE_CODE], RUN_DIR)
-    template = [p for p in TEMPLATE_DIR.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
-    _files_digest(digest, template, TEMPLATE_DIR)
+    template_dir = Path(template_dir or current_project().site_dir)  # the project's site/ or the packaged study's
+    template = [p for p in template_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    _files_digest(digest, template, template_dir)
     return digest.hexdigest()
 
 
@@ -63,7 +63,7 @@ def pdf_available() -> str | None:
     if chromium_path() is None:
         return "Chromium is not installed (.ci/install-system-deps installs Debian's chromium)"
     if importlib.util.find_spec("playwright") is None:
-        return "the playwright Python package is not installed"
+        return "the playwright Python package is not installed (pip install 'samskab-analysis[pdf]')"
     return None
 
 

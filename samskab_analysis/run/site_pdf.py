@@ -76,7 +76,7 @@ def pdf_available() -> str | None:
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        return "the playwright Python package is not installed"
+        return "the playwright Python package is not installed (pip install 'samskab-analysis[pdf]')"
     return None
 
 

@@ -23,7 +23,16 @@ from pathlib import Path
 from samskab_analysis.output import ROOT_ENV, OutputError, is_fatal, remove_file, write_bytes
 from samskab_analysis.output.messages import is_fatal_message, printable
 from samskab_analysis.output.temp import remove_private_file
-from samskab_analysis.paths import CACHE_ENV, INCOMPLETE_ENV, PATHS_ENV, REPO_ROOT
+from samskab_analysis.paths import (
+    CACHE_ENV,
+    INCOMPLETE_ENV,
+    PACKAGE_DIR,
+    PATHS_ENV,
+    Project,
+    adopt_project,
+    current_project,
+    study_root,
+)
 
 #: A figure file name printed by a notebook (linear time on any output: names start at a word boundary, are bounded).
 FIGURE_FILE = re.compile(r"(?<![\w.\-])([\w.\-]{1,200}\.(?:svg|png|pdf|jpe?g))\b")
@@ -81,18 +90,25 @@ def watch_parent(pid: int, interval: float = 0.5) -> None:
 
 
 def init_worker(
-    events: mp.Queue | None, run_pid: int | None = None, environment: dict[str, str] | None = None
+    events: mp.Queue | None,
+    run_pid: int | None = None,
+    project: Project | None = None,
+    environment: dict[str, str] | None = None,
 ) -> None:
-    """Worker-process set-up: the run's environment, the progress queue, quiet loggers, a private folder.
+    """Worker-process set-up: the run's project and environment, the progress queue, quiet loggers, a private folder.
 
     *environment* (from the run: its private temporary folder as ``TMPDIR``, the answers cache, the paths'
     names) is set here, not inherited: a forkserver keeps the environment of the run that started it.
     Ctrl-C is the run's business (the parent stops the workers), so workers ignore SIGINT; they die with
-    their parent and when the run's process (*run_pid*) has gone.
+    their parent and when the run's process (*run_pid*) has gone. The run's *project* is adopted too
+    (:func:`~samskab_analysis.paths.adopt_project`): a forkserver started by an earlier run of the same process
+    keeps that run's project and environment (e.g. an answers cache folder that is gone).
     """
     import logging
 
     global _events, _workdir
+    if project is not None:
+        adopt_project(project)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
     if run_pid is not None:
@@ -173,8 +189,10 @@ def scrub_paths(nb, mapping: dict[str, str] | None = None) -> None:
         except ValueError:
             mapping = {}
     pairs = [(str(real), str(name)) for real, name in (mapping or {}).items() if str(real) not in ("", "/")]
-    root = str(REPO_ROOT)
-    pairs += [(root + "/", ""), (root, ".")]
+    # the project's folder, the study's (the installed package's data outside a checkout) and the package's
+    for root in dict.fromkeys(str(p) for p in (current_project().root, study_root(), PACKAGE_DIR.parent)):
+        if root not in ("", "/"):
+            pairs += [(root + "/", ""), (root, ".")]
     variants = []
     for real, name in pairs:  # as written, inside a JSON/Python string literal, and escaped in HTML
         variants.append((real, name))
