@@ -141,11 +141,12 @@ def cohort_answers(
     """
     from samskab_analysis.ingest.cache import answers_key, cache_path, load_answers, quiet, save_answers
     from samskab_analysis.ingest.responses import IngestWarning, load_responses
+    from samskab_analysis.output.temp import is_private_dir
     from samskab_analysis.paths import CACHE_ENV
 
     options = {"column_map": column_map, "sheet": sheet, "data_dir": data_dir, "include_incomplete": include_incomplete}
     folder = os.environ.get(CACHE_ENV, "")
-    if not folder or not Path(responses).is_file():
+    if not folder or not is_private_dir(folder) or not Path(responses).is_file():  # never a shared folder
         return load_responses(responses, instrument, **options)
     path = cache_path(folder, answers_key(responses, data_dir, column_map, sheet, include_incomplete))
     silent = quiet(folder)  # --min-count: the notebooks do not repeat the warnings (the run printed them)

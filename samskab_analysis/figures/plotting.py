@@ -11,7 +11,6 @@ Saving is deterministic (fixed SVG hash salt, no dates, glyphs as paths).
 
 from __future__ import annotations
 
-import os
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +25,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from samskab_analysis.data.count_table import MISSING, NOT_REACHED
 from samskab_analysis.data.instrument import Instrument
+from samskab_analysis.output import atomic_open, check_writable_place, safe_name
 from samskab_analysis.stats.coverage_minimum import single_share_minimum
 from samskab_analysis.stats.disclosure import SUPPRESSED, hidden_categories, hidden_items
 from samskab_analysis.stats.readings import interpreted_statements, load_readings
@@ -424,13 +424,12 @@ def colour_legend(instrument: Instrument, lang: str) -> list[Patch]:
 def save_figure(fig: Figure, stem: str, output_dir: str | Path, formats: Sequence[str] = ("svg", "png")) -> list[Path]:
     """Save *fig* as ``<output_dir>/<stem>.<fmt>`` for each format, byte-for-byte reproducibly."""
     out = Path(output_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    check_writable_place(out, "output_dir")
     paths = []
     for fmt in formats:
-        path = out / f"{stem}.{fmt}"
+        path = out / safe_name(f"{stem}.{fmt}")
         metadata = {"Date": None, "Creator": None} if fmt in ("svg", "pdf") else {"Software": None}
-        partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        fig.savefig(partial, format=fmt, metadata=metadata, bbox_inches="tight")
-        os.replace(partial, path)  # atomic: readers never see a half-written file
+        with atomic_open(path, "wb") as handle:  # the gate: atomic, never through a link
+            fig.savefig(handle, format=fmt, metadata=metadata, bbox_inches="tight")
         paths.append(path)
     return paths

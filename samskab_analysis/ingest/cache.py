@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from samskab_analysis.ingest.responses import CellProvenance, IngestWarning
+from samskab_analysis.output import atomic_open
 
 FORMAT = "1"
 CODE_DIRS = ("ingest", "data")
@@ -80,7 +80,6 @@ def cache_path(cache_dir: str | Path, key: str) -> Path:
 def save_answers(frame: pd.DataFrame, path: str | Path, messages: list[str]) -> Path:
     """Store validated answers (as returned by ``load_responses``) and the warnings given while reading them."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     provenance = frame.attrs.get("provenance")
     rows = provenance.rows if isinstance(provenance, CellProvenance) else {}
     attrs = {k: v for k, v in frame.attrs.items() if k != "provenance"}
@@ -94,9 +93,8 @@ def save_answers(frame: pd.DataFrame, path: str | Path, messages: list[str]) -> 
         codes, categories = pd.factorize(frame[column].astype(object), use_na_sentinel=False)
         arrays[f"codes_{j}"] = codes.astype(np.int32)
         arrays[f"categories_{j}"] = np.asarray([str(c) for c in categories], dtype=str)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
-    np.savez(partial, **arrays)
-    os.replace(partial, path)  # atomic: a notebook never reads a half-written file
+    with atomic_open(path, "wb", private=True, root=path.parent) as handle:  # a notebook never reads half a file
+        np.savez(handle, **arrays)
     return path
 
 

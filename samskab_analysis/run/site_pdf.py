@@ -20,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+from samskab_analysis.output import ROOT_ENV, OutputError, write_bytes, write_text
 from samskab_analysis.paths import CHROMIUM_ARGS, chromium_path
 
 PDF_NAME = "samskab_{lang}.pdf"
@@ -137,8 +138,7 @@ def print_pdf(html: Path, target: Path, contents: str, page_word: str, epoch: st
             )
         finally:
             browser.close()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(fix_dates(data, epoch))
+    write_bytes(target, fix_dates(data, epoch))
 
 
 def build_pdfs(config, sources: dict[str, Path], doctrees: Path, epoch: str) -> list[Path]:
@@ -178,11 +178,12 @@ def build_pdfs(config, sources: dict[str, Path], doctrees: Path, epoch: str) -> 
                 say("pdf_page"),
                 epoch,
             ]
-            run = subprocess.run(command, capture_output=True, text=True, check=False, env={**os.environ})
+            env = {**os.environ, ROOT_ENV: str(Path(config.out_dir).resolve())}  # the printer writes only there
+            run = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
             if run.returncode != 0:
                 print(f"samskab site: PDF ({lang}) failed:\n{run.stderr}", file=sys.stderr)
                 continue
-            stamp.write_text(json.dumps({"digest": digest}))
+            write_text(stamp, json.dumps({"digest": digest}))
         written.append(target)
     if written:
         shown = ", ".join(p.name for p in written)
@@ -191,4 +192,8 @@ def build_pdfs(config, sources: dict[str, Path], doctrees: Path, epoch: str) -> 
 
 
 if __name__ == "__main__":
-    print_pdf(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5])
+    try:
+        print_pdf(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5])
+    except OutputError as error:
+        print(f"samskab: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
