@@ -10,6 +10,7 @@ from samskab_analysis.corpus.model import (
 )
 from samskab_analysis.corpus.tables import (
     activities_table,
+    corpus_names,
     crosswalk_table,
     design_side_by_side,
     framework_items_table,
@@ -27,6 +28,7 @@ __all__ = [
     "activities_table",
     "check_design_agreement",
     "check_index_rows",
+    "corpus_names",
     "crosswalk_table",
     "design_side_by_side",
     "framework_items_table",

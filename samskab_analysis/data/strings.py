@@ -18,9 +18,9 @@ from samskab_analysis.paths import DATA_DIR, LANGS
 STRINGS_FILE = Path("site") / "strings.csv"
 
 
-def load_strings(data_dir: str | Path = DATA_DIR) -> dict[str, dict[str, str]]:
-    """``{key: {lang: text}}`` from ``<data_dir>/site/strings.csv``, every language required."""
-    path = Path(data_dir) / STRINGS_FILE
+def load_strings(data_dir: str | Path = DATA_DIR, file: str | Path = STRINGS_FILE) -> dict[str, dict[str, str]]:
+    """``{key: {lang: text}}`` from ``<data_dir>/<file>`` (default ``site/strings.csv``), every language required."""
+    path = Path(data_dir) / file
     problems: list[Problem] = []
     if not path.is_file():
         raise_if([Problem(file=str(path), message="strings file not found")])

@@ -1,19 +1,34 @@
 """Tables shown in notebooks in two forms: text (compared by nbval) and HTML (read on the site).
 
-``show_table(df)`` displays one output with both ``text/plain`` (exactly ``df.to_string(index=False)``,
-so nbval keeps comparing the numbers) and ``text/html``: numbers right-aligned and never wrapped, and
-when the table has a ``provenance`` column each row carries its provenance as a class, a colour and a
-marker (``*`` assumed, ``†`` derived) so the provenance of every cell is visible.  Deterministic.
+``show_table(df, lang)`` displays one output with both ``text/plain`` (exactly the shown table's
+``to_string(index=False)``, so nbval keeps comparing the numbers) and ``text/html``: numbers right-aligned and
+never wrapped, and when the table has a ``provenance`` column each row carries its provenance as a class, a
+colour and a marker (``*`` assumed, ``†`` derived) so the provenance of every cell is visible.
+
+With *lang*, the table is shown in that language (:func:`localize`): column names from
+``data/raw/site/columns.csv``, coded values (provenance kinds, statuses, verdicts, rules, methods …) from
+``values.csv``, item, level, partner and category ids from the instrument.  Deterministic.
 """
 
 from __future__ import annotations
 
 import html
+import re
+from collections.abc import Mapping
+from pathlib import Path
 
 import pandas as pd
 
-MARKERS = {"assumed": "*", "derived": "†"}
-ROW_STYLE = {"assumed": "background:#fff4e0", "derived": "background:#eef5fb"}
+from samskab_analysis.data.labels import COLUMNS_FILE, VALUES_FILE, label_table
+from samskab_analysis.paths import DATA_DIR
+
+MARKERS = {"assumed": "*", "derived": "†", "derived_under_assumption": "(*)"}
+ROW_STYLE = {"assumed": "background:#fff4e0", "derived": "background:#eef5fb",
+             "derived_under_assumption": "background:#fff4e0"}  # fmt: skip
+#: Separators of a list of codes in one cell (``very_high+high``, ``assumed,stated``) and how a list is shown.
+LISTS = (("+", " + "), (",", ", "), (";", "; "), (" | ", " | "), ("|", ", "))
+#: ``head: code`` (``assumption: adjacent_below``) where both parts are known codes.
+PREFIXED = re.compile(r"^([^:]+): (.+)$")
 NUM_STYLE = "text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums"
 TEXT_STYLE = "text-align:left"
 
@@ -51,17 +66,91 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def table_html(df: pd.DataFrame, provenance: str = "provenance") -> str:
-    """The table as HTML: a scrollable wrapper, aligned numbers, provenance per row (class, colour, marker)."""
+def instrument_names(instrument, lang: str) -> dict[str, str]:
+    """Item, level, partner and category ids of *instrument* with their names in *lang*."""
+    names: dict[str, str] = {}
+    if instrument is None:
+        return names
+    for _, row in instrument.scales.iterrows():
+        names.setdefault(str(row["category_id"]), str(row[f"label_{lang}"]))
+    for level_id in instrument.levels.index:
+        names[str(level_id)] = str(instrument.levels.at[level_id, f"label_{lang}"])
+    for partner_id in instrument.partners.index:
+        names.setdefault(str(partner_id), str(instrument.partners.at[partner_id, f"label_{lang}"]))
+    for item_id in instrument.item_ids:
+        names[str(item_id)] = instrument.exhibit_name(item_id, lang)
+    return names
+
+
+def translate_value(text: str, words: Mapping[str, str]) -> str:
+    """*text* in the reader's language when it is a known code, a list of codes or ``head: code``; else as is."""
+    if text in words:
+        return words[text]
+    for separator, joiner in LISTS:
+        if separator in text:
+            parts = [p.strip() for p in text.split(separator)]
+            if all(p in words for p in parts if p):
+                return joiner.join(words[p] for p in parts if p)
+    match = PREFIXED.match(text)
+    if match and match.group(1) in words and match.group(2) in words:
+        return f"{words[match.group(1)]}: {words[match.group(2)]}"
+    return text
+
+
+def localize(
+    df: pd.DataFrame,
+    lang: str,
+    instrument=None,
+    data_dir: str | Path = DATA_DIR,
+    keep: tuple[str, ...] = (),
+    names: Mapping[str, str] | None = None,
+    **fields: object,
+) -> pd.DataFrame:
+    """*df* for a reader of *lang*: column names and coded text values translated (numbers untouched).
+
+    Column names come from ``columns.csv`` (``{name}`` placeholders filled from *fields*, e.g. ``n``), coded
+    values from ``values.csv`` and *instrument* (item ids become ``Figur 7``, category ids their label);
+    columns in *keep* are left as they are (ids a reader needs verbatim, e.g. statement ids); *names* adds
+    ids of the caller's own (e.g. a corpus's framework elements) with their names in *lang*.
+    """
+    columns = label_table(COLUMNS_FILE, data_dir)
+    values = label_table(VALUES_FILE, data_dir)
+    words = {**instrument_names(instrument, lang), **{k: v[lang] for k, v in values.items()}, **(names or {})}
+    out = df.copy()
+    for column in out.columns:
+        if column in keep:
+            continue
+        series = out[column]
+        if series.dtype == object or pd.api.types.is_string_dtype(series):
+            out[column] = [v if not isinstance(v, str) else translate_value(v, words) for v in series.tolist()]
+        elif pd.api.types.is_bool_dtype(series):
+            out[column] = [words.get(str(v).lower(), v) for v in series.tolist()]
+    out.columns = [
+        columns[str(c)][lang].format(**fields) if str(c) in columns else words.get(str(c), str(c)) for c in out.columns
+    ]
+    return out
+
+
+def table_html(
+    df: pd.DataFrame,
+    provenance: str = "provenance",
+    kinds: list[str] | None = None,
+    legend_words: Mapping[str, str] | None = None,
+) -> str:
+    """The table as HTML: a scrollable wrapper, aligned numbers, provenance per row (class, colour, marker).
+
+    *kinds* gives each row's provenance code when the table's own column is already translated;
+    *legend_words* names the markers' kinds under the table (only the kinds the table has).
+    """
     numeric = set(_numeric_columns(df))
     head = "".join(
         f'<th style="{NUM_STYLE if c in numeric else TEXT_STYLE}">{html.escape(str(c))}</th>' for c in df.columns
     )
     rows = []
-    has_prov = provenance in df.columns
+    has_prov = kinds is not None or provenance in df.columns
     marked = next((c for c in df.columns if c in numeric), None)  # the marker goes on the first number
-    for record in df.to_dict("records"):
-        kind = str(record.get(provenance, "")) if has_prov else ""
+    for number, record in enumerate(df.to_dict("records")):
+        kind = (kinds[number] if kinds is not None else str(record.get(provenance, ""))) if has_prov else ""
         attrs = f' class="prov-{html.escape(kind)}"' if kind else ""
         if kind in ROW_STYLE:
             attrs += f' style="{ROW_STYLE[kind]}" title="{html.escape(kind)}"'
@@ -74,8 +163,11 @@ def table_html(df: pd.DataFrame, provenance: str = "provenance") -> str:
             cells.append(f'<td style="{style}">{text}</td>')
         rows.append(f"<tr{attrs}>{''.join(cells)}</tr>")
     legend = ""
-    if has_prov and set(df[provenance]) & set(MARKERS):
-        legend = '<p class="samskab-legend" style="font-size:85%">* assumed · † derived</p>'
+    shown = set(kinds if kinds is not None else (df[provenance] if has_prov else []))
+    if legend_words and shown & set(MARKERS):
+        legend = '<p class="samskab-legend" style="font-size:85%">' + " · ".join(
+            f"{MARKERS[k]} {html.escape(legend_words[k])}" for k in MARKERS if k in shown and k in legend_words
+        ) + "</p>"
     return (
         '<div class="samskab-table" data-source="notebook" style="overflow-x:auto;max-width:100%">'
         f'<table class="samskab"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
@@ -84,21 +176,47 @@ def table_html(df: pd.DataFrame, provenance: str = "provenance") -> str:
 
 
 class Table:
-    """A DataFrame shown as text (``__repr__``) and HTML (``_repr_html_``)."""
+    """A DataFrame shown as text (``__repr__``) and HTML (``_repr_html_``), in *lang* when given."""
 
-    def __init__(self, df: pd.DataFrame, provenance: str = "provenance") -> None:
+    def __init__(
+        self,
+        df: pd.DataFrame,
+        provenance: str = "provenance",
+        lang: str | None = None,
+        instrument=None,
+        keep: tuple[str, ...] = (),
+        data_dir: str | Path = DATA_DIR,
+        names: Mapping[str, str] | None = None,
+        **fields: object,
+    ) -> None:
         self.df = df
         self.provenance = provenance
+        self.kinds = [str(k) for k in df[provenance]] if provenance in df.columns else None
+        self.legend_words = None
+        if lang is not None:
+            self.shown = localize(df, lang, instrument, data_dir, keep, names, **fields)
+            values = label_table(VALUES_FILE, data_dir)
+            self.legend_words = {k: values[k][lang] for k in MARKERS if k in values}
+        else:
+            self.shown = df
 
     def __repr__(self) -> str:
-        return self.df.to_string(index=False)
+        return self.shown.to_string(index=False)
 
     def _repr_html_(self) -> str:
-        return table_html(self.df, self.provenance)
+        return table_html(self.shown, self.provenance, self.kinds, self.legend_words)
 
 
-def show_table(df: pd.DataFrame, provenance: str = "provenance") -> None:
-    """Display *df* in a notebook as text and HTML (one output, two mimetypes)."""
+def show_table(
+    df: pd.DataFrame,
+    lang: str | None = None,
+    instrument=None,
+    provenance: str = "provenance",
+    keep: tuple[str, ...] = (),
+    names: Mapping[str, str] | None = None,
+    **fields: object,
+) -> None:
+    """Display *df* in a notebook as text and HTML (one output, two mimetypes), in *lang* when given."""
     from IPython.display import display
 
-    display(Table(df, provenance))
+    display(Table(df, provenance, lang, instrument, keep, names=names, **fields))
