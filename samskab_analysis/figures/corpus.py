@@ -102,7 +102,7 @@ def plot_typology(corpus: Corpus, study: Study, lang: str = "da") -> Figure:
     inst = study.instrument
     y_ticks = [layout.wrap(corpus.name(TYPOLOGY, p, lang), 62, layout.SMALL)
                for p in poles[poles["parent_id"] == axes.index[1]].index]  # fmt: skip
-    left = max(layout.text_width(line, layout.SMALL) for t in y_ticks for line in t.split("\n")) + 26
+    left = max(layout.text_width(line, layout.SMALL) for t in y_ticks for line in t.split("\n")) + 46
     side = width - left - 6
     quad = side / 2 - 8
     uncoded = corpus.activities[corpus.activities["typology_type"] == ""]
@@ -207,7 +207,7 @@ def plot_by_framework(study: Study, corpus: Corpus, lang: str = "da") -> Figure:
         y += height
     ax.set_ylim(axes_h, 0)
     ax.set_yticks([])
-    ax.set_xlim(0, 125)
+    ax.set_xlim(0, 140)  # room for "80 % (30–100)" after a bar
     ax.set_xticks(range(0, 101, 20))
     ax.set_xlabel(corpus.label("top2_axis", lang))
     ax.grid(False)

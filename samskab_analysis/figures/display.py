@@ -30,6 +30,7 @@ LISTS = (("+", " + "), (",", ", "), (";", "; "), (" | ", " | "), ("|", ", "))
 #: ``head: code`` (``assumption: adjacent_below``) where both parts are known codes.
 PREFIXED = re.compile(r"^([^:]+): (.+)$")
 NUM_STYLE = "text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums"
+HEAD_NUM_STYLE = "text-align:right"  # a long column name wraps; its numbers never do
 TEXT_STYLE = "text-align:left"
 
 
@@ -144,7 +145,7 @@ def table_html(
     """
     numeric = set(_numeric_columns(df))
     head = "".join(
-        f'<th style="{NUM_STYLE if c in numeric else TEXT_STYLE}">{html.escape(str(c))}</th>' for c in df.columns
+        f'<th style="{HEAD_NUM_STYLE if c in numeric else TEXT_STYLE}">{html.escape(str(c))}</th>' for c in df.columns
     )
     rows = []
     has_prov = kinds is not None or provenance in df.columns
@@ -153,7 +154,8 @@ def table_html(
         kind = (kinds[number] if kinds is not None else str(record.get(provenance, ""))) if has_prov else ""
         attrs = f' class="prov-{html.escape(kind)}"' if kind else ""
         if kind in ROW_STYLE:
-            attrs += f' style="{ROW_STYLE[kind]}" title="{html.escape(kind)}"'
+            tooltip = (legend_words or {}).get(kind, kind)  # the reader's word for the kind, not the code
+            attrs += f' style="{ROW_STYLE[kind]}" title="{html.escape(tooltip)}"'
         cells = []
         for column in df.columns:
             text = html.escape(_cell(record[column]))

@@ -1,10 +1,10 @@
 """Sizes every figure keeps so it stays legible on a phone, and text wrapped by its measured width.
 
 The site shows a figure at its natural width, or narrower when the screen is: on a 390 px phone the article
-is 342 CSS px wide.  A figure at most :data:`WIDTH` inches wide (345.6 pt) whose smallest text is
-:data:`SMALL` pt is therefore drawn with text of at least 9.5 × 342 / 345.6 ≈ 9.4 CSS px on a phone and
-9.5 × 4/3 ≈ 12.7 CSS px on a desktop.  Long titles and labels are wrapped to the width they may take
-(measured with the font the figure uses), never shortened with "…".
+is 342 CSS px wide.  A figure laid out :data:`WIDTH` inches wide (331 pt; labels sticking out of it may add a
+few points, up to 345.6 pt = 4.8 in) whose smallest text is :data:`SMALL` pt is therefore drawn with text of at
+least 9.5 × 342 / 345.6 ≈ 9.4 CSS px on a phone and 9.5 × 4/3 ≈ 12.7 CSS px on a desktop.  Long titles and
+labels are wrapped to the width they may take (measured with the font the figure uses), never shortened with "…".
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from functools import lru_cache
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextToPath
 
-#: Width of every figure (inches); with ``bbox_inches="tight"`` no text may stick out of it.
-WIDTH = 4.8
+#: Width every figure is laid out to (inches); saved with ``bbox_inches="tight"`` it is at most 4.8 in wide.
+WIDTH = 4.6
 #: The smallest text of any figure (pt).
 SMALL = 9.5
 #: Axis labels, tick labels and legends (pt).

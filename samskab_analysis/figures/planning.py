@@ -31,7 +31,7 @@ def plot_planning(widths: pd.DataFrame, detectable: pd.DataFrame, lang: str = "d
                   xytext=(10, 0), textcoords="offset points", fontsize=layout.SMALL, color="#b8412e", va="center")
     left.set_xlabel(str(text.at["width_x", lang]))
     left.set_ylabel(layout.wrap(str(text.at["width_y", lang]), 150, layout.TEXT))
-    left.set_title(layout.wrap(str(text.at["width_title", lang]), 320, layout.TITLE, "bold"), fontsize=layout.TITLE,
+    left.set_title(layout.wrap(str(text.at["width_title", lang]), 250, layout.TITLE, "bold"), fontsize=layout.TITLE,
                    fontweight="bold", loc="left")  # fmt: skip
     left.set_xlim(0, widths["n"].max())
     left.set_ylim(0, None)
@@ -39,10 +39,10 @@ def plot_planning(widths: pd.DataFrame, detectable: pd.DataFrame, lang: str = "d
     right.plot(detectable["n1"], detectable["top2_pp"], "o-", color="#1f5f99", markersize=4)
     right.set_xlabel(str(text.at["power_x", lang]))
     right.set_ylabel(layout.wrap(str(text.at["power_y", lang]), 150, layout.TEXT))
-    right.set_title(layout.wrap(str(text.at["power_title", lang]), 320, layout.TITLE, "bold"), fontsize=layout.TITLE,
+    right.set_title(layout.wrap(str(text.at["power_title", lang]), 250, layout.TITLE, "bold"), fontsize=layout.TITLE,
                     fontweight="bold", loc="left")  # fmt: skip
     right.set_ylim(0, None)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 0.96, 1))
     return fig
 
 

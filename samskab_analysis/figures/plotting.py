@@ -380,7 +380,7 @@ def plot_overview(study: Study, lang: str = "da", min_count: int = 0) -> Figure:
             previous = row["level_id"]
         sums = " | ".join(label.replace(" ", "\u00a0") for _, label in totals[item_id])
         text = f"{inst.exhibit_name(item_id, lang)}: {inst.title(item_id, lang)}" + (f"  (Σ {sums})" if sums else "")
-        text = layout.wrap(text, width - 8, layout.SMALL)
+        text = layout.wrap(text, width - 20, layout.SMALL)
         titles[item_id] = (y, text)
         y += layout.line_count(text) * line_h + 2
         ypos[item_id] = y + bar_h / 2
@@ -392,7 +392,7 @@ def plot_overview(study: Study, lang: str = "da", min_count: int = 0) -> Figure:
     fig = plt.figure(figsize=(layout.WIDTH, col.y / 72))
     bottom = _to_fig(fig, axes_top + axes_h)
     height = _to_fig(fig, axes_top) - bottom
-    ax = fig.add_axes((4 / width, bottom, (main_w - 4) / width, height))
+    ax = fig.add_axes((14 / width, bottom, (main_w - 14) / width, height))  # room for the tick label "100"
     ax_dk = fig.add_axes(((main_w + gap) / width, bottom, (width - main_w - gap - 4) / width, height), sharey=ax)
     half = 0.5 * bar_h / 0.62 * 0.62  # bars are bar_h points high: in data units (points) directly
     for _, seg in frame.iterrows():
