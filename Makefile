@@ -29,7 +29,7 @@ test: setup
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(ARGS)
 
 screenshots: setup
-	SAMSKAB_SCREENSHOTS=1 $(BIN)/python -m pytest -p no:nbval -o addopts= tests/test_browser.py -k screenshots -q
+	SAMSKAB_SCREENSHOTS=1 $(BIN)/python -m pytest -p no:nbval -o addopts= tests/test_browser.py tests/test_explore_browser.py -k screenshots -q
 
 lint: setup
 	$(BIN)/python -m ruff check .

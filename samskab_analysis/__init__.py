@@ -179,6 +179,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "plot_planning",
         "save_planning_figures",
     ),
+    "samskab_analysis.explore.app": ("explorer_app",),
     "samskab_analysis.run.processed": ("build_processed",),
 }
 _OWNER = {name: module for module, names in PUBLIC.items() for name in names}

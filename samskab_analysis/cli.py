@@ -70,6 +70,25 @@ def cmd_archive(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explore(args: argparse.Namespace) -> int:
+    """Serve the explorer (notebooks/explore.ipynb) as a Voilà app on 127.0.0.1."""
+    from samskab_analysis.explore.app import DEFAULT_OUT
+    from samskab_analysis.explore.serve import serve
+    from samskab_analysis.paths import check_lang
+
+    check_lang(args.lang)
+    if args.min_count < 0:
+        print(f"samskab explore: --min-count must be 0 or more, not {args.min_count}", file=sys.stderr)
+        return 2
+    inputs = (args.data_dir, args.data, args.column_map)
+    out = check_out_dir(args.out if args.out is not None else DEFAULT_OUT, inputs, what="--out")
+    absolute = {k: (str(Path(v).resolve()) if v is not None else None) for k, v in
+                {"responses": args.data, "data_dir": args.data_dir, "column_map": args.column_map}.items()}  # fmt: skip
+    parameters = {**absolute, "lang": args.lang, "sheet": args.sheet, "min_count": args.min_count,
+                  "output_dir": str(out), "item": args.item}  # fmt: skip
+    return serve(parameters, args.port)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
     parser = argparse.ArgumentParser(
@@ -114,6 +133,18 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--sheet", default=None, help="Excel sheet holding the answers")
     val.add_argument("--data-dir", type=Path, default=DATA_DIR, help="raw data folder (default: data/raw)")
     val.set_defaults(func=cmd_validate)
+
+    exo = sub.add_parser("explore", help="explore the reconstruction (or a cohort) interactively in a browser (Voilà)")
+    exo.add_argument("--data", type=Path, default=None, help="respondent file (default: the published study)")
+    exo.add_argument("--lang", choices=("da", "no", "en"), default="da", help="language (default: da)")
+    exo.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default: 8866; 0: any free port)")
+    exo.add_argument("--item", default="fig09", help="item shown first (default: fig09)")
+    exo.add_argument("--column-map", type=Path, default=None, help="CSV mapping file columns to item ids")
+    exo.add_argument("--sheet", default=None, help="Excel sheet holding the answers")
+    exo.add_argument("--min-count", type=int, default=0, help="suppress counts below this (default: 0, off)")
+    exo.add_argument("--out", type=Path, default=None, help="where Save writes (default: reports/scratch/explore/)")
+    exo.add_argument("--data-dir", type=Path, default=DATA_DIR, help="raw data folder (default: data/raw)")
+    exo.set_defaults(func=cmd_explore)
 
     arc = sub.add_parser("archive", help="write the replication package for an archive deposit")
     arc.add_argument("--out", type=Path, default=None, help="output folder (default: reports/archive/)")

@@ -59,7 +59,7 @@ def test_table_keeps_the_text_form_and_marks_provenance() -> None:
     assert "overflow-x:auto" in page
     assert table_html(df) == page  # deterministic
     danish = Table(df, lang="da")
-    assert repr(danish).splitlines()[0].split() == ["Kategori", "Antal", "Procent", "Grundlag", "Kilde", "wilson95"]
+    assert repr(danish).splitlines()[0].split() == ["Kategori", "Antal", "Procent", "Grundlag", "wilson95"]
     html = danish._repr_html_()
     assert 'title="antaget">' in html and ">antaget</td>" in html and ">oplyst</td>" in html  # tooltip too
     assert '<p class="samskab-legend" style="font-size:85%">* antaget</p>' in html

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -57,8 +59,9 @@ def allowed_counts(value: float, unit: str, n: int) -> frozenset[int]:
     return frozenset(c for c in range(n + 1) if round_half_up(100 * c / n) == round_half_up(value))
 
 
+@cache
 def compositions(n: int, k: int) -> np.ndarray:
-    """All ways to split *n* respondents over *k* categories (rows of non-negative ints)."""
+    """All ways to split *n* respondents over *k* categories (rows of non-negative ints; read-only, cached)."""
     total = math.comb(n + k - 1, k - 1)
     if total > MAX_TABLES:
         raise DataValidationError(
@@ -69,7 +72,9 @@ def compositions(n: int, k: int) -> np.ndarray:
     for bars in itertools.combinations(range(n + k - 1), k - 1):
         edges = (-1, *bars, n + k - 1)
         rows.append([edges[i + 1] - edges[i] - 1 for i in range(k)])
-    return np.array(rows, dtype=int).reshape(-1, k)
+    out = np.array(rows, dtype=int).reshape(-1, k)
+    out.setflags(write=False)
+    return out
 
 
 def statement_constraints(statements: pd.DataFrame, categories: list[str], n: int) -> list[Constraint]:
@@ -206,14 +211,18 @@ def reconstruct_item(
 
 
 def reconstruct_counts(
-    instrument: Instrument, statements: pd.DataFrame, assumptions: pd.DataFrame, n: int
+    instrument: Instrument,
+    statements: pd.DataFrame,
+    assumptions: pd.DataFrame,
+    n: int,
+    items: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """The complete item x category count table with provenance, for every item of *instrument*.
+    """The complete item x category count table with provenance, for every item of *instrument* (or of *items*).
 
     Raises :class:`DataValidationError` listing every contradiction or open cell at once.
     """
     frames, problems = [], []
-    for item_id in instrument.item_ids:
+    for item_id in instrument.item_ids if items is None else [i for i in instrument.item_ids if i in set(items)]:
         item_statements = statements[statements["item_id"] == item_id]
         item_statements.attrs["source"] = source_of(statements)
         item_assumptions = assumptions[assumptions["item_id"] == item_id]

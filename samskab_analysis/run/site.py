@@ -427,6 +427,7 @@ def landing_markdown(ctx: Context, design: dict[str, str]) -> str:
         "```bash",
         "make reproduce        # samskab reproduce",
         "samskab site          # " + say("rerun_site_comment"),
+        "samskab explore       # " + say("rerun_explore_comment"),
         "```",
         "",
     ]

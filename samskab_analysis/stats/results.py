@@ -16,6 +16,33 @@ from samskab_analysis.stats.sensitivity import item_completions, item_statistics
 from samskab_analysis.study import Study
 
 
+def item_result(study: Study, item_id: str, min_count: int = 0) -> dict[str, object]:
+    """The results chapter's numbers of one item (one row of :func:`item_results`)."""
+    counts = study.item_counts(item_id)
+    n = int(counts["count"].sum())
+    top = int(counts.loc[counts["top_box"].astype(bool), "count"].sum())
+    lo, hi = proportion_interval(top, n, "clopper-pearson")  # exact: coverage at least 95 % for every true share
+    _, every = item_statistics(study, item_id)
+    share_min, share_max = float(every["top2_share"].min()), float(every["top2_share"].max())
+    if not study.is_published:
+        basis = "observed"
+    else:
+        basis = "fixed" if len(item_completions(study, item_id)) and share_min == share_max else "assumed"
+    suppressed = 0 < top < min_count
+    return {
+        "item_id": item_id,
+        "level_id": study.instrument.items.at[item_id, "level_id"],
+        "n": n,
+        "top2": f"<{min_count}" if suppressed else top,
+        "pct": "" if suppressed else round(100 * top / n),
+        "lo": "" if suppressed else round(100 * lo),
+        "hi": "" if suppressed else round(100 * hi),
+        "min_pct": round(100 * share_min),
+        "max_pct": round(100 * share_max),
+        "basis": "suppressed" if suppressed else basis,
+    }
+
+
 def item_results(study: Study, min_count: int = 0) -> pd.DataFrame:
     """One row per item: level, N, top-2 count and %, exact 95 % interval, min/max % over consistent tables.
 
@@ -26,37 +53,33 @@ def item_results(study: Study, min_count: int = 0) -> pd.DataFrame:
     the percentage) or ``assumed`` (it depends on the reconstruction's assumptions). With *min_count* > 0 a
     top-2 count below it is ``suppressed`` (percent and interval left empty).
     """
-    inst = study.instrument
-    rows = []
-    for item_id in inst.item_ids:
-        counts = study.item_counts(item_id)
-        if counts.empty:
-            continue
-        n = int(counts["count"].sum())
-        top = int(counts.loc[counts["top_box"].astype(bool), "count"].sum())
-        lo, hi = proportion_interval(top, n, "clopper-pearson")
-        _, every = item_statistics(study, item_id)
-        share_min, share_max = float(every["top2_share"].min()), float(every["top2_share"].max())
-        if not study.is_published:
-            basis = "observed"
-        else:
-            basis = "fixed" if len(item_completions(study, item_id)) and share_min == share_max else "assumed"
-        suppressed = 0 < top < min_count
-        rows.append(
-            {
-                "item_id": item_id,
-                "level_id": inst.items.at[item_id, "level_id"],
-                "n": n,
-                "top2": f"<{min_count}" if suppressed else top,
-                "pct": "" if suppressed else round(100 * top / n),
-                "lo": "" if suppressed else round(100 * lo),
-                "hi": "" if suppressed else round(100 * hi),
-                "min_pct": round(100 * share_min),
-                "max_pct": round(100 * share_max),
-                "basis": "suppressed" if suppressed else basis,
-            }
-        )
+    rows = [
+        item_result(study, item_id, min_count)
+        for item_id in study.instrument.item_ids
+        if not study.item_counts(item_id).empty
+    ]
     return pd.DataFrame(rows)
+
+
+def results_sentence(study: Study, item_id: str, lang: str, strings: dict[str, dict[str, str]]) -> str:
+    """The results chapter's sentence about *item_id* in *lang*, numbers filled in (the site glues the same ones).
+
+    Same template (``sentence_item``) and numbers (:func:`item_result`) as the site's results pages.
+    """
+    inst = study.instrument
+    row = item_result(study, item_id)
+    say = Strings(strings, lang)
+    return say(
+        "sentence_item",
+        exhibit=inst.exhibit_name(item_id, lang),
+        title=inst.title(item_id, lang),
+        top=say(f"top_{inst.items.at[item_id, 'scale_id']}"),
+        pct=row["pct"],
+        lo=row["lo"],
+        hi=row["hi"],
+        n=row["n"],
+        basis=basis_text(row, lang, strings),
+    )
 
 
 def basis_text(row: pd.Series | dict, lang: str, strings: dict[str, dict[str, str]]) -> str:

@@ -1,0 +1,281 @@
+"""What the explorer shows for one item of a study, as plain values (strings, tables, SVG): testable without widgets.
+
+The same functions serve the published study under what-if assumptions and a cohort's (sub)group; *min_count*
+> 0 applies the project's disclosure rule (:mod:`samskab_analysis.stats.disclosure`) to every shown number.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from samskab_analysis.data.strings import Strings
+from samskab_analysis.explore.texts import text_or
+from samskab_analysis.figures.exhibits import item_claims, item_intervals
+from samskab_analysis.figures.plotting import MARKS, plot_item, plot_rows
+from samskab_analysis.stats.disclosure import SUPPRESSED, hidden_cells, mask_rows
+from samskab_analysis.stats.interval_methods import proportion_interval
+from samskab_analysis.stats.results import results_sentence
+from samskab_analysis.study import Study
+
+#: ledger columns shown, with the site's string key of their heading
+CLAIM_COLUMNS = {"claim_id": "col_claim_id", "categories": "col_categories", "stated": "col_stated",
+                 "from_table": "col_from_table", "cells": "col_cells", "status": "col_status"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """Everything shown for one item: the figure (``<img>`` HTML), its table with exact intervals, claims,
+    comparisons, sentence."""
+
+    item_id: str
+    figure: str
+    table: pd.DataFrame
+    claims: pd.DataFrame
+    comparisons: tuple[str, ...]
+    sentence: str
+
+
+def figure_png(study: Study, item_id: str, lang: str, min_count: int = 0, dpi: int = 110) -> bytes:
+    """The item figure as on the site (provenance hatching, stated totals, Wilson whiskers, N) as PNG bytes."""
+    fig = plot_item(study, item_id, lang, intervals=item_intervals(study, item_id), min_count=min_count)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def figure_html(png: bytes, alt: str) -> str:
+    """An ``<img>`` holding *png* inline (a data URL), scaled to the width it is shown in."""
+    data = base64.b64encode(png).decode("ascii")
+    style = "max-width:100%"
+    return f'<img class="samskab-figure" style="{style}" alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def figure_alt(study: Study, item_id: str, lang: str, min_count: int = 0) -> str:
+    """The figure's text alternative: exhibit, title, N and the count of every shown cell."""
+    inst = study.instrument
+    rows = plot_rows(study, item_id)
+    scale_id = inst.items.at[item_id, "scale_id"]
+    hidden = hidden_rows(study, item_id, min_count)
+    cells = [
+        f"{inst.category_label(scale_id, c, lang)} {inst.label(SUPPRESSED, lang) if h else int(k)}"
+        for c, k, h in zip(rows["category_id"], rows["count"], hidden, strict=True)
+    ]
+    n = int(rows["count"].sum())
+    return f"{inst.exhibit_name(item_id, lang)}: {inst.title(item_id, lang)} (N = {n}): " + "; ".join(cells)
+
+
+def category_labels(study: Study, item_id: str, lang: str) -> dict[str, str]:
+    """Label in *lang* of every category of *item_id* (``no answer`` included), looked up once."""
+    inst = study.instrument
+    scale_id = inst.items.at[item_id, "scale_id"]
+    return {c: inst.category_label(scale_id, c, lang) for c in study.item_counts(item_id)["category_id"]}
+
+
+def hidden_rows(study: Study, item_id: str, min_count: int) -> list[bool]:
+    """Which drawn cells of *item_id* the disclosure rule hides (all False when *min_count* is 0)."""
+    return hidden_cells(plot_rows(study, item_id)["count"].astype(int).tolist(), min_count)
+
+
+def item_table(study: Study, item_id: str, lang: str, say: Strings, min_count: int = 0) -> pd.DataFrame:
+    """Category, count, percent and exact 95 % Clopper-Pearson interval per cell, with provenance.
+
+    Column names are in *lang*; ``provenance`` stays (the HTML marks assumed rows by it). Suppressed cells show
+    :data:`~samskab_analysis.stats.disclosure.SUPPRESSED` in count, percent and interval.
+    """
+    inst = study.instrument
+    rows = plot_rows(study, item_id)
+    n = int(rows["count"].sum())
+    bounds = [proportion_interval(int(c), n, "clopper-pearson") for c in rows["count"]]
+    labels = category_labels(study, item_id, lang)
+    table = pd.DataFrame(
+        {
+            say("explore_col_category"): [
+                labels[c] + MARKS.get(p, "")
+                for c, p in zip(rows["category_id"], rows["provenance"], strict=True)
+            ],
+            say("explore_col_count"): rows["count"].astype(int).to_numpy(),
+            say("explore_col_percent"): [f"{100 * c / n:.0f}" if n else "" for c in rows["count"]],
+            say("explore_col_cp95"): [f"{100 * lo:.0f}–{100 * hi:.0f}" for lo, hi in bounds],
+            say("explore_col_provenance"): [inst.label(p, lang) for p in rows["provenance"]],
+            "provenance": rows["provenance"].to_numpy(),
+        }
+    )
+    if min_count > 0:
+        numbers = [say("explore_col_count"), say("explore_col_percent"), say("explore_col_cp95")]
+        table = mask_rows(table, hidden_rows(study, item_id, min_count), numbers)
+        table = table.replace({SUPPRESSED: inst.label(SUPPRESSED, lang)})
+    return table
+
+
+def claims_table(study: Study, item_id: str, say: Strings) -> pd.DataFrame:
+    """The claims-ledger rows of *item_id* (published study), headings and statuses in the reader's language."""
+    claims = item_claims(study, item_id)
+    if claims.empty:
+        return claims
+    out = claims[list(CLAIM_COLUMNS)].copy()
+    out["status"] = [text_or(say, ledger_status_key(s), s) for s in out["status"]]
+    return out.rename(columns={c: say(k) for c, k in CLAIM_COLUMNS.items()})
+
+
+def ledger_status_key(status: str) -> str:
+    """The strings key of a ledger status (as the site's data page uses)."""
+    if status.startswith("possible erratum"):
+        return "status_possible_erratum"
+    if "erratum" in status:
+        return "status_erratum"
+    return f"status_{status.split(' ')[0].lower()}"
+
+
+def p_text(say: Strings, low: float, high: float) -> str:
+    """``= 0.031`` or ``between 0.008 and 0.289`` in the reader's language."""
+    if np.isclose(low, high):
+        return say("explore_p_equal", p=f"{low:.3f}")
+    return say("explore_p_range", lo=f"{low:.3f}", hi=f"{high:.3f}")
+
+
+def verdict_text(say: Strings, verdict: str) -> str:
+    """A verdict value (``holds``, ``contradicted``, ``undetermined`` …) in words; the value itself if unknown."""
+    return text_or(say, f"explore_verdict_{verdict}", verdict)
+
+
+def comparison_lines(
+    study: Study,
+    item_id: str,
+    whatif: pd.DataFrame,
+    say: Strings,
+    lang: str,
+    every_table: pd.DataFrame | None = None,
+    min_count: int = 0,
+) -> tuple[str, ...]:
+    """One sentence per comparison of *whatif* (a :func:`~samskab_analysis.stats.comparisons.comparison_table`)
+    that involves *item_id*: its verdict and sign-test p range with these tables (or observed pairs) and, for the
+    published study, the verdict over every table the report allows (*every_table*; None: not computed yet)."""
+    inst = study.instrument
+    lines = []
+    if whatif.empty:
+        return ()
+    every = every_table.set_index("comparison_id") if every_table is not None else None
+    for _, row in whatif[(whatif["item_a"] == item_id) | (whatif["item_b"] == item_id)].iterrows():
+        values = {
+            "label": text_or(say, f"cmp_{row['comparison_id']}", str(row["label_en"])),
+            "a": inst.exhibit_name(row["item_a"], lang),
+            "b": inst.exhibit_name(row["item_b"], lang),
+            "family": int(row["holm_family"]),
+        }
+        hidden = min_count > 0 and (
+            any(hidden_rows(study, row["item_a"], min_count)) or any(hidden_rows(study, row["item_b"], min_count))
+        )
+        if hidden:
+            lines.append(say("explore_cmp_suppressed", k=min_count, **values))
+            continue
+        values["verdict"] = verdict_text(say, str(row["verdict"]))
+        values["p"] = p_text(say, float(row["sign_p_min"]), float(row["sign_p_max"]))
+        if row.get("pairing") == "observed":
+            lines.append(say("explore_cmp_line_observed", **values))
+            continue
+        values["pairings"] = int(row["pairings"])
+        if every is None:  # not computed yet (WhatIf.prepare)
+            all_verdict = say("explore_preparing")
+        else:
+            overall = every.loc[row["comparison_id"]]
+            all_verdict = verdict_text(say, str(overall["verdict"]))
+            share = overall.get("share_tables_holds", np.nan)
+            if pd.notna(share):
+                all_verdict = say("explore_share_holds", verdict=all_verdict, share=f"{100 * float(share):.0f}")
+        lines.append(say("explore_cmp_line", verdict_all=all_verdict, **values))
+    return tuple(lines)
+
+
+def sentence(study: Study, item_id: str, lang: str, strings: dict, min_count: int = 0) -> str:
+    """The results chapter's sentence for *item_id*; suppressed when the item has a suppressed cell."""
+    if min_count > 0 and any(hidden_rows(study, item_id, min_count)):
+        say = Strings(strings, lang)
+        inst = study.instrument
+        return say(
+            "explore_sentence_suppressed", exhibit=inst.exhibit_name(item_id, lang), title=inst.title(item_id, lang),
+            k=min_count,
+        )  # fmt: skip
+    return results_sentence(study, item_id, lang, strings)
+
+
+def item_view(
+    study: Study,
+    item_id: str,
+    lang: str,
+    strings: dict,
+    comparisons: pd.DataFrame,
+    every_table: pd.DataFrame | None = None,
+    min_count: int = 0,
+) -> ItemView:
+    """Everything shown for *item_id* of *study* in *lang* (see :class:`ItemView`)."""
+    say = Strings(strings, lang)
+    return ItemView(
+        item_id,
+        figure_html(figure_png(study, item_id, lang, min_count), figure_alt(study, item_id, lang, min_count)),
+        item_table(study, item_id, lang, say, min_count),
+        claims_table(study, item_id, say) if study.is_published else pd.DataFrame(),
+        comparison_lines(study, item_id, comparisons, say, lang, every_table, min_count),
+        sentence(study, item_id, lang, strings, min_count),
+    )
+
+
+STATEMENT_ID = re.compile(r"\b[A-Z]\d+[a-z]?\b")
+
+
+def source_text(study: Study, item_id: str, source: str, lang: str) -> str:
+    """A cell's ``source`` with each statement id it names spelled out: categories, value and the report's words."""
+    if study.statements is None:
+        return source
+    inst = study.instrument
+    scale_id = inst.items.at[item_id, "scale_id"]
+    parts = []
+    for sid in dict.fromkeys(STATEMENT_ID.findall(source)):
+        if sid not in study.statements.index:
+            continue
+        st = study.statements.loc[sid]
+        cats = " + ".join(inst.category_label(scale_id, c, lang) for c in st["categories"])
+        unit = " %" if st["unit"] == "percent" else ""
+        wording = f" «{st['wording']}»" if st.get("wording") else ""
+        parts.append(f"{sid}: {cats} = {st['value']:g}{unit}{wording}")
+    return source + (" — " + "; ".join(parts) if parts else "")
+
+
+ROW_STYLE = {"assumed": "background:#fff4e0", "derived_under_assumption": "background:#fff4e0"}
+
+
+def html_table(df: pd.DataFrame, css: str = "samskab-table") -> str:
+    """*df* as a plain HTML table; a ``provenance`` column is not shown but shades assumed rows."""
+    shown = [c for c in df.columns if c != "provenance"]
+    head = "".join(f"<th style='text-align:left;padding:2px 8px'>{html.escape(str(c))}</th>" for c in shown)
+    body = []
+    for record in df.to_dict("records"):
+        style = ROW_STYLE.get(str(record.get("provenance", "")), "")
+        cells = "".join(f"<td style='padding:2px 8px'>{html.escape(str(record[c]))}</td>" for c in shown)
+        body.append(f"<tr style='{style}'>{cells}</tr>")
+    return f"<table class='{css}'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def cell_rows(study: Study, item_id: str, lang: str) -> list[dict[str, object]]:
+    """Per drawn category of *item_id*: its label, count, provenance (in words) and source spelled out."""
+    inst = study.instrument
+    scale_id = inst.items.at[item_id, "scale_id"]
+    return [
+        {
+            "category_id": r["category_id"],
+            "label": inst.category_label(scale_id, r["category_id"], lang),
+            "count": int(r["count"]),
+            "provenance": r["provenance"],
+            "provenance_text": inst.label(r["provenance"], lang),
+            "source": source_text(study, item_id, str(r["source"]), lang),
+        }
+        for _, r in plot_rows(study, item_id).iterrows()
+    ]
