@@ -124,6 +124,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "design_side_by_side",
         "framework_items_table",
         "framework_table",
+        "in_lang",
         "load_corpus",
         "quadrants",
         "studies_table",

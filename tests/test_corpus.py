@@ -201,8 +201,8 @@ def test_missing_item_and_wrong_partner_reported_together(raw_copy):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     _edit(
         path,
-        "fig05,behaviour,self-reported change in how easily participants co-create with associations,associations",
-        "fig05,behaviour,self-reported change in how easily participants co-create with associations,citizens",
+        "samskaper med lag og foreninger,associations,",
+        "samskaper med lag og foreninger,citizens,",
     )
     with pytest.raises(DataValidationError) as err:
         load_corpus(raw_copy)
