@@ -56,8 +56,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """Check a respondent file against the instrument and the data package."""
     from samskab_analysis.fielding.validate import validate_file
 
-    answers = validate_file(args.file, args.data_dir, args.column_map, args.sheet)
-    print(f"{args.file}: valid ({len(answers)} respondents, {answers.shape[1]} items)")
+    answers = validate_file(args.file, args.data_dir, args.column_map, args.sheet, args.include_incomplete)
+    left_out = int(answers.attrs.get("incomplete_left_out", 0))
+    note = f"; {left_out} incomplete left out, --include-incomplete keeps them" if left_out else ""
+    print(f"{args.file}: valid ({len(answers)} respondents, {answers.shape[1]} items{note})")
     return 0
 
 
@@ -120,8 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     ins = sub.add_parser("instrument", help="the questionnaire for the next round")
     ins_sub = ins.add_subparsers(dest="instrument_command", metavar="ACTION", required=True)
-    exp = ins_sub.add_parser("export", help="LimeSurvey structure, printable questionnaire, data package")
-    exp.add_argument("--format", default="all", help="limesurvey,html,pdf,datapackage or all (default: all)")
+    exp = ins_sub.add_parser("export", help="LimeSurvey structure, Nettskjema codebook, questionnaire, data package")
+    exp.add_argument("--format", default="all", help="limesurvey,nettskjema,html,pdf,datapackage or all (default: all)")
     exp.add_argument("--lang", choices=("da", "no", "en"), default="da", help="language (default: da)")
     exp.add_argument("--out", type=Path, default=None, help="output folder (default: reports/instrument/<lang>/)")
     exp.add_argument("--data-dir", type=Path, default=DATA_DIR, help="raw data folder (default: data/raw)")
@@ -131,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("file", type=Path, help="respondent file (CSV/TSV/XLSX/SAV, survey-tool exports)")
     val.add_argument("--column-map", type=Path, default=None, help="CSV mapping file columns to item ids")
     val.add_argument("--sheet", default=None, help="Excel sheet holding the answers")
+    val.add_argument("--include-incomplete", action="store_true", help="keep incomplete responses")
     val.add_argument("--data-dir", type=Path, default=DATA_DIR, help="raw data folder (default: data/raw)")
     val.set_defaults(func=cmd_validate)
 

@@ -89,6 +89,9 @@ def check_out_dir(out: str | Path, inputs: tuple[Path | None, ...] = (), what: s
 #: Environment variable naming the private folder where a cohort run keeps its validated answers
 #: (:mod:`samskab_analysis.ingest.cache`); set by the runner for the run's notebooks, never in the outputs.
 CACHE_ENV = "SAMSKAB_ANSWERS_CACHE"
+#: Environment variable set to ``1`` by ``samskab reproduce --include-incomplete`` for the run's notebooks: cohort
+#: answers keep incomplete responses (:func:`samskab_analysis.study.load_study`).
+INCOMPLETE_ENV = "SAMSKAB_INCLUDE_INCOMPLETE"
 
 #: Flags for headless Chromium printing local files to PDF (no network, no first-run or sync services).
 CHROMIUM_ARGS = [

@@ -67,16 +67,31 @@ def load_study(
     assumptions: str | Path | pd.DataFrame | Mapping[tuple[str, str], int] | None = None,
     column_map: str | Path | dict[str, str] | None = None,
     sheet: str | None = None,
+    include_incomplete: bool | None = None,
 ) -> Study:
     """Load the instrument and build the count table.
 
     *assumptions* overrides the shipped assumptions: a CSV path (replaces the file), a DataFrame,
     or a mapping ``{(item_id, category_id): count}`` that replaces all assumptions of the items it names.
+    *include_incomplete* keeps a cohort's incomplete responses (an export that marks completion; by default
+    only complete ones are analysed); None follows the run (``samskab reproduce --include-incomplete`` sets
+    ``SAMSKAB_INCLUDE_INCOMPLETE=1`` for its notebooks).
     """
     data_dir = Path(data_dir)
     instrument = load_instrument(data_dir)
     if responses is not None:
-        answers = cohort_answers(responses, instrument, column_map=column_map, sheet=sheet, data_dir=data_dir)
+        if include_incomplete is None:
+            from samskab_analysis.paths import INCOMPLETE_ENV
+
+            include_incomplete = os.environ.get(INCOMPLETE_ENV, "") == "1"
+        answers = cohort_answers(
+            responses,
+            instrument,
+            column_map=column_map,
+            sheet=sheet,
+            data_dir=data_dir,
+            include_incomplete=include_incomplete,
+        )
         counts = with_scale_info(counts_from_responses(answers, instrument), instrument)
         return Study(instrument, counts, label=Path(responses).name, n=len(answers), responses=answers)
 
@@ -114,6 +129,7 @@ def cohort_answers(
     column_map: str | Path | Mapping[str, str] | None = None,
     sheet: str | None = None,
     data_dir: str | Path = DATA_DIR,
+    include_incomplete: bool = False,
 ) -> pd.DataFrame:
     """:func:`~samskab_analysis.ingest.responses.load_responses`, through the run's answers cache.
 
@@ -126,15 +142,16 @@ def cohort_answers(
     from samskab_analysis.ingest.responses import IngestWarning, load_responses
     from samskab_analysis.paths import CACHE_ENV
 
+    options = {"column_map": column_map, "sheet": sheet, "data_dir": data_dir, "include_incomplete": include_incomplete}
     folder = os.environ.get(CACHE_ENV, "")
     if not folder or not Path(responses).is_file():
-        return load_responses(responses, instrument, column_map=column_map, sheet=sheet, data_dir=data_dir)
-    path = cache_path(folder, answers_key(responses, data_dir, column_map, sheet))
+        return load_responses(responses, instrument, **options)
+    path = cache_path(folder, answers_key(responses, data_dir, column_map, sheet, include_incomplete))
     if path.is_file():
         return load_answers(path)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        answers = load_responses(responses, instrument, column_map=column_map, sheet=sheet, data_dir=data_dir)
+        answers = load_responses(responses, instrument, **options)
     for warning in caught:
         warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     save_answers(answers, path, [str(w.message) for w in caught if issubclass(w.category, IngestWarning)])

@@ -159,7 +159,7 @@ def build_files(instrument: Instrument) -> dict[str, bytes]:
     files["qualtrics_numeric_synthetic.xlsx"] = stable_xlsx(workbook({"Sheet0": rows}))
 
     # Google Forms: timestamp, Norwegian question texts as headers, no respondent id
-    header = ["Tidsstempel", *forms_headers(instrument, "no")]
+    header = ["Timestamp", *forms_headers(instrument, "no")]
     body = [
         [f"03.03.2025 10:{n:02d}:00", *(base.messy(label(instrument, i, answers.at[r, i], "no"), rng) for i in items)]
         for n, r in enumerate(ids)
@@ -175,10 +175,11 @@ def build_files(instrument: Instrument) -> dict[str, bytes]:
     ]
     files["microsoft_forms_synthetic.xlsx"] = stable_xlsx(workbook({"Sheet1": [header, *body]}))
 
-    # SurveyXact: semicolon, cp1252, CRLF, "5 - label" answers, "-" for unanswered, Danish
+    # SurveyXact: semicolon, cp1252, CRLF, "5 - label" answers, "-" for unanswered, Danish (no metadata column:
+    # no source we could find documents SurveyXact's export columns, see data/raw/instrument/README)
     names = [f"Figur {int(instrument.items.at[i, 'figure'])}:" if i != "meeting_place" else "Mødeplads" for i in items]
     names = [instrument.title("meeting_place", "da") if n == "Mødeplads" else n for n in names]
-    header = ["respondentid", "statuskode", *names]
+    header = ["respondentid", *names]
     body = []
     for n, rid in enumerate(ids):
         cells = []
@@ -191,7 +192,7 @@ def build_files(instrument: Instrument) -> dict[str, bytes]:
             else:
                 sep = SURVEYXACT_SEPARATORS[(n + k) % len(SURVEYXACT_SEPARATORS)]
                 cells.append(f"{code(instrument, item_id, category)}{sep}{label(instrument, item_id, category, 'da')}")
-        body.append([rid, "Gennemført", *cells])
+        body.append([rid, *cells])
     text = base.csv_bytes(header, body, ";", "cp1252").replace(b"\n", b"\r\n")
     files["surveyxact_semicolon_cp1252_synthetic.csv"] = text
 

@@ -1,22 +1,27 @@
-"""Build a LimeSurvey response export (CSV, question codes as headers) by hand, for tests.
+"""Build a LimeSurvey 6 response export (CSV) by hand, for tests, laid out exactly as the real ones.
 
-Layout as LimeSurvey's "Export results" writes it with "CSV", headings "Question code" and either
-"Answer codes" or "Full answers": a UTF-8 file (optional BOM), every field quoted, comma-separated, the
-response metadata columns first (id, token, submitdate, lastpage, startlanguage, seed, startdate,
-datestamp, ipaddr, refurl), then one column per question named by its code, then ``interviewtime``.
-Unanswered questions are empty; with full answers a question not shown is written ``N/A``.
+The real exports of a LimeSurvey 6.10.2 server are fixtures in ``tests/fixtures/limesurvey/`` (and
+``tests/test_limesurvey_server.py`` makes more); this writer copies their layout so other tests can build
+exports of any size: a UTF-8 file with BOM, CRLF line ends, every value quoted except SQL NULLs, which are
+written as nothing (``;;``), the RemoteControl default separator ``;`` (the web UI's is ``,``); columns
+``id, submitdate, lastpage, startlanguage, seed, startdate, datestamp`` (``token`` after ``seed`` only in
+surveys with participants; ``ipaddr`` / ``refurl`` only when the survey saves them, which the package's
+structure file turns off), one column per question named by its code, and with ``savetimings`` the timing
+columns after them (``interviewtime``, ``groupTime<gid>``, ``<code>Time``). An unanswered question that was
+shown is ``""``; a question an incomplete response never reached is NULL, its ``submitdate`` is NULL and its
+``lastpage`` is the last page it submitted (one page per group). With "Full answers" a cell holds the answer
+option's text as the structure file wrote it (lower case, e.g. ``i høj grad``); LimeSurvey never writes ``N/A``.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 from samskab_analysis.data.instrument import Instrument
+from samskab_analysis.ingest.responses import item_pages
 
-METADATA = ("id", "token", "submitdate", "lastpage", "startlanguage", "seed", "startdate", "datestamp", "ipaddr",
-            "refurl")
+METADATA = ("id", "submitdate", "lastpage", "startlanguage", "seed", "startdate", "datestamp")
+NULL = None
 
 
 def answer_rows(counts: dict[str, dict[str, int]], instrument: Instrument, n: int) -> list[dict[str, str]]:
@@ -30,34 +35,61 @@ def answer_rows(counts: dict[str, dict[str, int]], instrument: Instrument, n: in
     return rows
 
 
+def _quoted(value: str | None, delimiter: str) -> str:
+    if value is None:
+        return ""
+    return '"' + value.replace('"', '""') + '"'
+
+
 def limesurvey_csv(
-    answers: list[dict[str, str]], instrument: Instrument, lang: str, mode: str, bom: bool = True
+    answers: list[dict[str, str]],
+    instrument: Instrument,
+    lang: str,
+    mode: str,
+    *,
+    incomplete: dict[int, int] | None = None,
+    delimiter: str = ";",
+    bom: bool = True,
+    timings: bool = False,
 ) -> str:
-    """The export as text; *mode* is ``codes`` or ``full``."""
+    """The export as text; *mode* is ``codes`` (answer codes) or ``full`` (full answers).
+
+    *incomplete* maps a respondent's position (0-based) to the last page it submitted: its ``submitdate`` is
+    NULL and the questions on later pages are NULL (not reached).
+    """
+    incomplete = incomplete or {}
     codes = [instrument.survey_code(i) for i in instrument.item_ids]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    writer.writerow([*METADATA, *codes, "interviewtime"])
+    pages = item_pages(instrument)
+    header = [*METADATA, *codes]
+    if timings:
+        groups = sorted(set(pages.values()))
+        header += ["interviewtime", *(f"groupTime{g}" for g in groups), *(f"{c}Time" for c in codes)]
+    language = "nb" if lang == "no" else lang
+    lines = [delimiter.join(_quoted(h, delimiter) for h in header)]
     for number, answer in enumerate(answers, start=1):
-        complete = number % 9 != 0  # every ninth respondent stopped early (no submitdate)
-        day, minute = 1 + number % 28, number % 60
-        started, submitted = f"2025-03-{day:02d} 09:{minute:02d}:00", f"2025-03-{day:02d} 10:{minute:02d}:00"
-        language = "nb" if lang == "no" else lang
-        meta = [str(number), "", submitted if complete else "", "6" if complete else "3", language,
-                str(1000 + 37 * number), started, submitted, "", ""]
-        cells = []
+        last = incomplete.get(number - 1)
+        day, minute = 1 + (number - 1) % 28, (number - 1) % 60
+        started = f"2025-05-{day:02d} 10:{minute:02d}:00"
+        submitted = f"2025-05-{day:02d} 10:{minute:02d}:45"
+        meta = [str(number), submitted if last is None else NULL, str(max(pages.values()) if last is None else last),
+                language, NULL, started, f"2025-05-{day:02d} 10:{minute:02d}:30"]  # fmt: skip
+        cells: list[str | None] = []
         for item_id in instrument.item_ids:
-            category = answer[item_id]
+            category = answer.get(item_id, "no_answer")
             scale = instrument.scale_rows(instrument.items.at[item_id, "scale_id"])
-            if category == "no_answer":
-                cells.append("N/A" if mode == "full" and number % 2 else "")
+            if last is not None and pages[item_id] > last:
+                cells.append(NULL)
+            elif category == "no_answer":
+                cells.append("")
             elif mode == "codes":
                 cells.append(str(scale.at[category, "code"]))
             else:
-                label = str(scale.at[category, f"label_{lang}"])
-                cells.append(label[:1].upper() + label[1:])
-        writer.writerow([*meta, *cells, str(200 + number)])
-    return ("\ufeff" if bom else "") + buffer.getvalue()
+                cells.append(str(scale.at[category, f"label_{lang}"]))
+        row = [*meta, *cells]
+        if timings:
+            row += ["95.5", *("12.25" for _ in sorted(set(pages.values()))), *("3.5" for _ in codes)]
+        lines.append(delimiter.join(_quoted(v, delimiter) for v in row))
+    return ("\ufeff" if bom else "") + "\r\n".join(lines) + "\r\n\r\n"  # LimeSurvey ends with an empty line
 
 
 def write_export(path: Path, *args, **kwargs) -> Path:

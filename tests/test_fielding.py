@@ -7,7 +7,7 @@ import io
 import json
 
 import pytest
-from limesurvey_export import METADATA, answer_rows, write_export
+from limesurvey_export import METADATA, answer_rows, limesurvey_csv, write_export
 
 from samskab_analysis.cli import main
 from samskab_analysis.data.errors import DataValidationError
@@ -58,6 +58,8 @@ def test_survey_codes_are_limesurvey_codes(instrument):
 def test_limesurvey_structure_rows(instrument, labels):
     rows = structure_rows(instrument, "no", labels)
     assert list(rows[0]) == list(COLUMNS)
+    # LimeSurvey's own exports start with the survey id; its command-line import stops without it
+    assert (rows[0]["class"], rows[0]["name"], rows[0]["text"]) == ("S", "sid", "571102")
     assert COLUMNS[:4] == ("id", "related_id", "class", "type/scale") and COLUMNS[-1] == "same_default"
     survey = {r["name"]: r["text"] for r in rows if r["class"] == "S"}
     assert survey["language"] == "nb"
@@ -133,9 +135,9 @@ def test_datapackage_validates_with_frictionless(tmp_path):
 def test_limesurvey_export_round_trips_to_counts(tmp_path, instrument, mode):
     counts = built_counts(instrument)
     path = write_export(tmp_path / f"results-survey{mode}.csv", answer_rows(counts, instrument, N), instrument,
-                        "no", mode)
-    header = next(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
-    assert header[: len(METADATA)] == list(METADATA) and "meetingplace" in header
+                        "no", mode, timings=True)
+    header = next(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")), delimiter=";"))
+    assert header[: len(METADATA)] == list(METADATA) and "meetingplace" in header and "fig01Time" in header
     study = load_study(responses=path)  # what `samskab reproduce --data` does: no column map
     assert study.n == N
     got = counts_from_responses(study.responses, instrument)
@@ -143,8 +145,57 @@ def test_limesurvey_export_round_trips_to_counts(tmp_path, instrument, mode):
         rows = got[got["item_id"] == item_id]
         assert dict(zip(rows["category_id"], rows["count"], strict=True)) == expected, item_id
     assert study.responses.attrs["columns"]["meeting_place"] == "meetingplace"
+    ignored = set(study.responses.attrs["ignored_columns"])
+    assert {"interviewtime", "groupTime1", "fig01Time", "meetingplaceTime"} <= ignored
+    assert study.responses.attrs["incomplete_left_out"] == 0
     assert counts["fig01"] == {"very_high": 7, "high": 7, "some": 7, "low": 6, "not_at_all": 6, "dont_know": 6,
                                "no_answer": 1}
+
+
+def test_incomplete_responses_left_out_or_not_reached(tmp_path, instrument):
+    """Respondents 3 and 7 stopped after page 1 and 2 (LimeSurvey: submitdate NULL, lastpage = last page
+    submitted, later questions NULL): left out by default, kept with their later questions 'not reached'."""
+    answers = [dict.fromkeys(instrument.item_ids, "no_answer") for _ in range(8)]
+    for row in answers:
+        row.update(fig01="very_high", fig05="some", fig06="low", fig10="yes")
+    path = write_export(tmp_path / "results.csv", answers, instrument, "da", "codes", incomplete={2: 1, 6: 2})
+    with pytest.warns(UserWarning, match=r"2 incomplete response\(s\) left out .*'submitdate'.*6 complete"):
+        default = load_study(responses=path)
+    assert default.n == 6 and list(default.responses.index) == ["1", "2", "4", "5", "6", "8"]
+    with pytest.warns(UserWarning, match=r"2 incomplete response\(s\) kept .*'not reached'"):
+        kept = load_study(responses=path, include_incomplete=True)
+    assert kept.n == 8 and kept.responses.attrs["incomplete_kept"] == 2
+    row3, row7 = kept.responses.loc["3"], kept.responses.loc["7"]
+    assert (row3["fig01"], row3["fig05"], row3["fig06"], row3["fig10"]) == ("very_high", "some", "not_reached",
+                                                                           "not_reached")
+    assert (row7["fig06"], row7["fig07"], row7["fig02"]) == ("low", "not_reached", "")  # fig02 on page 1: no answer
+    counts = kept.counts
+    fig07 = counts[counts["item_id"] == "fig07"].set_index("category_id")["count"]
+    assert (fig07["no_answer"], fig07["not_reached"]) == (6, 2)
+    fig01 = counts[counts["item_id"] == "fig01"].set_index("category_id")["count"]
+    assert (fig01["very_high"], fig01["no_answer"], fig01["not_reached"]) == (8, 0, 0)
+    assert list(counts[counts["item_id"] == "fig01"]["category_id"])[-2:] == ["no_answer", "not_reached"]
+
+
+def test_handwritten_export_equals_real_limesurvey_exports(instrument):
+    """tests/limesurvey_export.py rebuilds the real exports of tests/fixtures/limesurvey/ byte for byte."""
+    fixtures = REPO_ROOT / "tests" / "fixtures" / "limesurvey"
+    for lang in ("da", "en"):
+        truth = list(csv.DictReader(io.StringIO((fixtures / f"truth_{lang}.csv").read_text(encoding="utf-8"))))
+        answers = []
+        for row in truth:
+            answer = {}
+            for item_id in instrument.item_ids:
+                code = row[instrument.survey_code(item_id)]
+                scale = instrument.scale_rows(instrument.items.at[item_id, "scale_id"])
+                answer[item_id] = "no_answer" if code == "" else scale.index[scale["code"] == int(code)][0]
+            answers.append(answer)
+        incomplete = {k: int(r["lastpage"]) for k, r in enumerate(truth) if r["complete"] == "0"}
+        for mode, kind in (("codes", "short"), ("full", "long")):
+            for delimiter, suffix in ((";", "csv"), (",", "comma.csv")):
+                real = (fixtures / f"{lang}_all_code_{kind}.{suffix}").read_bytes()
+                built = limesurvey_csv(answers, instrument, lang, mode, incomplete=incomplete, delimiter=delimiter)
+                assert built.encode("utf-8") == real, (lang, kind, suffix)
 
 
 def test_validate_reports_file_row_column(tmp_path, capsys):

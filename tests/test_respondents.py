@@ -99,7 +99,8 @@ def test_provenance_and_partial_answers_kept(instrument):
     raw = raw_answers(answers)
     assert raw.at["SYN-R01", "fig01"] == "I NOEN GRAD" and answers.at["SYN-R01", "fig01"] == "some"
     summary = answer_summary(answers, instrument).set_index("item_id")
-    assert summary.loc["fig15"].to_dict() == {"respondents": 14, "answered": 11, "dont_know": 1, "no_answer": 2}
+    assert summary.loc["fig15"].to_dict() == {"respondents": 14, "answered": 11, "dont_know": 1, "no_answer": 2,
+                                                 "not_reached": 0}
     assert int(summary["respondents"].min()) == 14  # nobody dropped
 
 
@@ -189,7 +190,7 @@ def test_bad_column_map(instrument, tmp_path):
 
 
 def test_no_id_column_numbers_rows_and_headers_are_recognised(instrument, tmp_path):
-    names = ["Tidsstempel", *(f"Figur {k}" for k in range(1, 10)), "Meeting place"]
+    names = ["Timestamp", *(f"Figur {k}" for k in range(1, 10)), "Meeting place"]
     names += [f"F{k}" for k in range(10, 15)] + ["fig. 15", "FIG16", "figure_17"]
     path = tmp_path / "forms.csv"
     row = ["2025-01-01", *["4"] * 9, "3", "1.0", "1.0", *["5.0"] * 3, "1", "0", "9"]
@@ -206,7 +207,7 @@ def test_no_id_column_numbers_rows_and_headers_are_recognised(instrument, tmp_pa
         "fig16": "no",
         "fig17": "dont_know",
     }
-    assert answers.attrs["ignored_columns"] == ["Tidsstempel"]
+    assert answers.attrs["ignored_columns"] == ["Timestamp"]
 
 
 def test_answer_spellings(instrument):

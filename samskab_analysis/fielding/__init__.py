@@ -10,7 +10,7 @@ from pathlib import Path
 from samskab_analysis.data.errors import DataValidationError, Problem
 from samskab_analysis.paths import DATA_DIR, NOTEBOOK_DIR, REPO_ROOT, REPORTS_DIR
 
-FORMATS = ("limesurvey", "html", "pdf", "datapackage")
+FORMATS = ("limesurvey", "nettskjema", "html", "pdf", "datapackage")
 PROTECTED = (DATA_DIR, NOTEBOOK_DIR, REPO_ROOT / "samskab_analysis")
 
 

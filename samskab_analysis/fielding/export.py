@@ -9,6 +9,7 @@ from samskab_analysis.data.instrument import load_instrument
 from samskab_analysis.fielding import FORMATS, default_instrument_dir, safe_out_dir
 from samskab_analysis.fielding.datapackage import write_datapackage
 from samskab_analysis.fielding.limesurvey import write_structure
+from samskab_analysis.fielding.nettskjema import write_nettskjema
 from samskab_analysis.fielding.questionnaire import write_html, write_pdf
 from samskab_analysis.fielding.texts import load_fielding_labels
 from samskab_analysis.paths import DATA_DIR, LANGS
@@ -44,6 +45,8 @@ def export_instrument(
     messages: list[str] = []
     if "limesurvey" in formats:
         written["limesurvey"] = write_structure(instrument, lang, labels, out)
+    if "nettskjema" in formats:
+        written.update(write_nettskjema(instrument, lang, labels, out))
     if "html" in formats or "pdf" in formats:
         written["html"] = write_html(instrument, lang, labels, out)
     if "pdf" in formats:

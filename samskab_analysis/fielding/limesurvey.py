@@ -5,6 +5,11 @@ Columns and row classes follow LimeSurvey's TSV survey-structure format (``tsvSu
 level), ``Q`` a question (type ``L``, list with radio buttons, named by the item's ``survey_code``) and ``A``
 its answer options with the instrument's codes, so an export with "answer codes" holds the codes of
 ``scales.csv`` and one with "full answers" holds its labels.
+
+The first row is ``S sid``, as in every structure file LimeSurvey exports: LimeSurvey's own command-line
+import (``console.php importsurvey``) stops without it (``Undefined array key "sid"``), while the web UI and
+RemoteControl hide the warning. The id is the one LimeSurvey gives the survey when it is free; when it is
+taken, LimeSurvey assigns a random id instead (without a warning).
 """
 
 from __future__ import annotations
@@ -36,6 +41,9 @@ COLUMNS = (
 #: LimeSurvey's language codes (Norwegian Bokmål is ``nb``).
 LANGUAGE_CODES = {"da": "da", "no": "nb", "en": "en"}
 QUESTION_TYPE = "L"  # list (radio)
+#: The survey id asked for per language (LimeSurvey survey ids are whole numbers of up to 6 digits, 1-9 only when
+#: it draws them itself); a taken id is replaced by a random one on import.
+SURVEY_IDS = {"da": 571101, "no": 571102, "en": 571103}
 SURVEY_SETTINGS = (("format", "G"), ("anonymized", "Y"), ("datestamp", "Y"), ("ipaddr", "N"), ("refurl", "N"))
 
 
@@ -49,7 +57,8 @@ def _row(**values: object) -> dict[str, str]:
 def structure_rows(instrument: Instrument, lang: str, labels: pd.DataFrame) -> list[dict[str, str]]:
     """Every row of the survey structure in *lang*, in LimeSurvey's order (S, SL, then G/Q/A)."""
     code = LANGUAGE_CODES[lang]
-    rows = [_row(**{"class": "S", "name": "language", "text": code})]
+    rows = [_row(**{"class": "S", "name": "sid", "text": SURVEY_IDS[lang]})]
+    rows.append(_row(**{"class": "S", "name": "language", "text": code}))
     rows += [_row(**{"class": "S", "name": k, "text": v}) for k, v in SURVEY_SETTINGS]
     for key, name in (("survey_title", "surveyls_title"), ("survey_description", "surveyls_description")):
         rows.append(_row(**{"class": "SL", "name": name, "text": labels.at[key, lang], "language": code}))

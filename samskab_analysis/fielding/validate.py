@@ -62,8 +62,12 @@ def validate_file(
     data_dir: str | Path = DATA_DIR,
     column_map: str | Path | None = None,
     sheet: str | None = None,
+    include_incomplete: bool = False,
 ) -> pd.DataFrame:
-    """The respondent answers of a valid file; raises :class:`DataValidationError` listing every problem."""
+    """The respondent answers of a valid file; raises :class:`DataValidationError` listing every problem.
+
+    Incomplete responses of an export that marks completion are left out unless *include_incomplete*
+    (``attrs["incomplete_left_out"]`` says how many)."""
     path = Path(path)
     instrument = load_instrument(data_dir)
     header = _header(path)
@@ -71,4 +75,6 @@ def validate_file(
         problems = schema_problems(path, instrument)
         if problems:
             raise DataValidationError(problems)
-    return load_responses(path, instrument, column_map=column_map, sheet=sheet, data_dir=data_dir)
+    return load_responses(
+        path, instrument, column_map=column_map, sheet=sheet, data_dir=data_dir, include_incomplete=include_incomplete
+    )

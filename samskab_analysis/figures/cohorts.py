@@ -9,10 +9,17 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from samskab_analysis.data.count_table import NO_ANSWER
+from samskab_analysis.data.count_table import MISSING, NOT_REACHED
 from samskab_analysis.figures import layout
 from samskab_analysis.figures.exhibits import split_list
-from samskab_analysis.figures.plotting import NO_ANSWER_COLOR, apply_style, category_color, colour_legend, save_figure
+from samskab_analysis.figures.plotting import (
+    NO_ANSWER_COLOR,
+    NOT_REACHED_COLOR,
+    apply_style,
+    category_color,
+    colour_legend,
+    save_figure,
+)
 from samskab_analysis.paths import resolve
 from samskab_analysis.stats.cohorts import cohort_label
 from samskab_analysis.stats.disclosure import SUPPRESSED, hidden_cells
@@ -38,6 +45,8 @@ def plot_cohorts(a: Study, b: Study, lang: str = "da", min_count: int = 0) -> Fi
     items = inst.item_ids
     handles = colour_legend(inst, lang)
     handles.append(Patch(color=NO_ANSWER_COLOR, label=inst.label("no_answer", lang)))
+    if any((s.counts["category_id"] == NOT_REACHED).any() for s in (a, b)):
+        handles.append(Patch(color=NOT_REACHED_COLOR, label=inst.label(NOT_REACHED, lang)))
     if a.counts.get("provenance").isin(["assumed", "derived_under_assumption"]).any():
         handles.append(Patch(facecolor="#7a7a7a", alpha=0.5, hatch="///", label=inst.label("assumed", lang)))
     title = "\n".join(layout.wrap(f"{tag}: {cohort_label(s, lang)}", layout.WIDTH * 72 - 8, layout.TEXT, "bold")
@@ -55,7 +64,7 @@ def plot_cohorts(a: Study, b: Study, lang: str = "da", min_count: int = 0) -> Fi
                 ax.text(50, ypos, inst.label(SUPPRESSED, lang), ha="center", va="center", fontsize=layout.SMALL,
                         color="#555555")  # fmt: skip
                 rows = rows.iloc[0:0]
-            rows = rows[(rows["category_id"] != NO_ANSWER) | (rows["count"] > 0)]
+            rows = rows[~rows["category_id"].isin(MISSING) | (rows["count"] > 0)]
             left = 0.0
             for _, row in rows.iterrows():
                 width = 100 * row["count"] / study.n
@@ -66,7 +75,7 @@ def plot_cohorts(a: Study, b: Study, lang: str = "da", min_count: int = 0) -> Fi
                     width,
                     left=left,
                     height=0.85,
-                    color=color if row["category_id"] != NO_ANSWER else NO_ANSWER_COLOR,
+                    color=color,
                     alpha=0.5 if assumed else 1.0,
                     hatch="///" if assumed else None,
                     edgecolor="white",

@@ -25,7 +25,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.transforms import blended_transform_factory
 
-from samskab_analysis.data.count_table import NO_ANSWER
+from samskab_analysis.data.count_table import MISSING, NOT_REACHED
 from samskab_analysis.data.instrument import Instrument
 from samskab_analysis.figures import layout
 from samskab_analysis.stats.disclosure import SUPPRESSED, hidden_cells, hidden_items
@@ -42,6 +42,7 @@ STYLE = {
 MARKS = {"assumed": " *", "derived_under_assumption": " (*)"}
 TOTAL_COLOR = "#222222"
 NO_ANSWER_COLOR = "#cfcfcf"
+NOT_REACHED_COLOR = "#ebebeb"  # questions an incomplete response never reached (--include-incomplete)
 INTERVAL_COLOR = "#4d4d4d"
 #: Distance (pt) between nested brackets of stated totals in the item figure: a bracket and its rotated label.
 BRACKET_STEP = 16
@@ -71,7 +72,9 @@ def apply_style() -> None:
 def category_color(instrument: Instrument, item_id: str, category_id: str) -> str:
     """The colour of a category (from scales.csv)."""
     scale = instrument.scale_rows(instrument.items.at[item_id, "scale_id"])
-    return str(scale.at[category_id, "color"]) if category_id in scale.index else NO_ANSWER_COLOR
+    if category_id in scale.index:
+        return str(scale.at[category_id, "color"])
+    return NOT_REACHED_COLOR if category_id == NOT_REACHED else NO_ANSWER_COLOR
 
 
 def wrap(text: str, width: int = 62) -> str:
@@ -80,9 +83,9 @@ def wrap(text: str, width: int = 62) -> str:
 
 
 def plot_rows(study: Study, item_id: str) -> pd.DataFrame:
-    """The rows drawn for one item: every scale category, plus 'no answer' only when present."""
+    """The rows drawn for one item: every scale category, plus 'no answer' / 'not reached' only when present."""
     rows = study.item_counts(item_id)
-    return rows[(rows["category_id"] != NO_ANSWER) | (rows["count"] > 0)].reset_index(drop=True)
+    return rows[~rows["category_id"].isin(MISSING) | (rows["count"] > 0)].reset_index(drop=True)
 
 
 def provenance_legend(

@@ -44,8 +44,10 @@ def answers_key(
     data_dir: str | Path,
     column_map: str | Path | Mapping[str, str] | None = None,
     sheet: str | None = None,
+    include_incomplete: bool = False,
 ) -> str:
-    """sha256 of the respondent file, column map, sheet, instrument folder and ingest code."""
+    """sha256 of the respondent file, column map, sheet, incomplete-responses choice, instrument folder and
+    ingest code."""
     digest = hashlib.sha256(f"samskab answers cache {FORMAT}\0".encode())
     with open(path, "rb") as handle:
         digest.update(hashlib.file_digest(handle, "sha256").digest())
@@ -53,7 +55,7 @@ def answers_key(
         digest.update(json.dumps(sorted(column_map.items())).encode("utf-8"))
     elif column_map is not None and str(column_map) != "":
         digest.update(b"map\0" + Path(column_map).read_bytes())
-    digest.update(f"\0sheet={sheet!r}\0".encode())
+    digest.update(f"\0sheet={sheet!r}\0incomplete={bool(include_incomplete)}\0".encode())
     instrument = Path(data_dir) / "instrument"
     _digest_files([p for p in instrument.rglob("*") if p.is_file()], digest, instrument)
     package = Path(__file__).resolve().parent.parent

@@ -19,6 +19,7 @@ from samskab_analysis.data.errors import Problem, raise_if
 from samskab_analysis.data.instrument import Instrument
 from samskab_analysis.ingest.files import column_ref
 from samskab_analysis.ingest.names import (
+    ABBREVIATED,
     IGNORE,
     QUESTION_HINT,
     QUESTION_PATTERN,
@@ -56,6 +57,30 @@ class ColumnPlan:
     id_column: str | None
     ignored: list[str]
     how: dict[str, str] = field(default_factory=dict)  # item id -> how its column was recognised
+    roles: dict[str, str] = field(default_factory=dict)  # role (submitted, finished, last_page) -> file column
+
+
+ABBREVIATED_MESSAGE = (
+    "LimeSurvey export with abbreviated headings (question texts cut short and ended with '..'; {n} columns, "
+    "several identical): no column can be matched to its question. Export the responses again with "
+    "Headings 'Question code' (Export results > Headings > Export questions as: Question code; RemoteControl "
+    "heading type 'code') and 'Text abbreviated' off; 'Full question text' and 'Question code & question text' "
+    "are read too"
+)
+
+
+def abbreviated_problem(raw: RawTable, matcher: ColumnMatcher) -> Problem | None:
+    """One problem for a LimeSurvey export with abbreviated headings (``Er det blevet n..``): no map can fix it."""
+    cut = [c for c in raw.columns if ABBREVIATED.search(c.strip()) and matcher.classify(c).target is None]
+    if len(cut) < 2:
+        return None
+    return Problem(
+        file=raw.file,
+        row=raw.header_row,
+        message=ABBREVIATED_MESSAGE.format(n=len(cut)),
+        value=", ".join(dict.fromkeys(cut[:3])),
+        allowed=["Question code", "Full question text", "Question code & question text"],
+    )
 
 
 def plan_columns(
@@ -66,6 +91,9 @@ def plan_columns(
     """Assign every column of *raw*; problems for unknown, doubled, ambiguous and missing columns."""
     instrument = matcher.instrument
     problems: list[Problem] = []
+    abbreviated = abbreviated_problem(raw, matcher)
+    if abbreviated is not None:
+        return ColumnPlan({}, None, []), [abbreviated]
     keys = {column_key(c) for c in raw.columns}
     for line, source in enumerate(matcher.mapping, start=2):
         if source not in raw.columns and column_key(source) not in keys:
@@ -125,6 +153,8 @@ def plan_columns(
             )
         elif target == IGNORE:
             plan.ignored.append(column)
+            if match.role and match.role != RESPONDENT_ID:
+                plan.roles.setdefault(match.role, column)
         elif target == RESPONDENT_ID:
             if plan.id_column is not None:
                 problems.append(

@@ -8,8 +8,12 @@
   merged from the row above can be filled in.
 * SPSS: numeric or string variables, value labels, variable labels (question texts) and user-missing
   values are kept (a user-missing code is a value, not a blank).
+* JSON: a list of flat records (one object per respondent), at the top or as the one list of a top-level
+  object - LimeSurvey's export is ``{"responses": [{...}, ...]}`` (older versions wrap each record as
+  ``{"<id>": {...}}``); ``null`` is a blank, numbers are written as text (``6``, ``4.5``).
 
-Rows keep their number in the file (Excel row, text line where the record starts, SPSS case number).
+Rows keep their number in the file (Excel row, text line where the record starts, SPSS case number, JSON
+record number).
 Files are only read.
 """
 
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import zipfile
 from collections import Counter
@@ -29,6 +34,7 @@ from samskab_analysis.data.errors import DataValidationError, Problem, raise_if
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 SPSS_SUFFIXES = (".sav", ".zsav")
+JSON_SUFFIXES = (".json",)
 DELIMITERS = (",", ";", "\t", "|")
 SNIFF_ROWS = 200
 SNIFF_CHARS = 1_000_000  # the delimiter is chosen on the first rows only
@@ -499,6 +505,72 @@ def read_spss(path: Path) -> Grid:
     )
 
 
+# --- JSON ----------------------------------------------------------------------------------
+
+
+def json_records(data: object) -> tuple[list[object], str] | None:
+    """The records of a parsed JSON document and where they were found; None when it holds no list of records."""
+    if isinstance(data, list):
+        return data, "top level"
+    if isinstance(data, dict):
+        lists = [(k, v) for k, v in data.items() if isinstance(v, list) and v and all(isinstance(r, dict) for r in v)]
+        if len(lists) == 1:
+            return lists[0][1], f"key '{lists[0][0]}'"
+    return None
+
+
+def flat_record(record: object) -> dict[str, object] | None:
+    """A record as one flat object: ``{"12": {...}}`` (older LimeSurvey) is unwrapped; None when not flat."""
+    if isinstance(record, dict) and len(record) == 1:
+        (key, inner), = record.items()
+        if isinstance(inner, dict) and str(key).strip().isdigit():
+            record = inner
+    if not isinstance(record, dict) or any(isinstance(v, (dict, list)) for v in record.values()):
+        return None
+    return record
+
+
+def read_json(path: Path) -> Grid:
+    """A JSON export (a list of flat records) as a grid: the keys are the header, one row per record."""
+    name = str(path)
+    raw = path.read_bytes()
+    raise_if([p for p in [binary_problem(raw, name)] if p])
+    text, _ = decode_text(raw, name)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise DataValidationError(
+            Problem(file=name, row=err.lineno, message=f"not valid JSON ({err.msg} at line {err.lineno}, column "
+                    f"{err.colno})")
+        ) from None
+    found = json_records(data)
+    if found is None:
+        raise DataValidationError(
+            Problem(
+                file=name,
+                message="JSON holds no list of respondent records (expected a list of objects, or an object with "
+                "one such list, e.g. LimeSurvey's {\"responses\": [...]})",
+            )
+        )
+    records, where = found
+    rows, header = [], {}
+    problems = []
+    for number, record in enumerate(records, start=1):
+        flat = flat_record(record)
+        if flat is None:
+            problems.append(Problem(file=name, row=number, message="JSON record is not a flat object of answers"))
+            continue
+        flat = {str(k).strip(): v for k, v in flat.items()}  # keys as header cells: stripped like text cells
+        header.update(dict.fromkeys(flat))
+        rows.append(flat)
+    raise_if(problems)
+    columns = list(header)
+    cells = [[cell_text(r.get(c)) for c in columns] for r in rows]
+    return Grid(
+        name, "json", [columns, *cells], list(range(0, len(cells) + 1)), {"records": where}, header_given=True
+    )
+
+
 def unreadable_problem(path: Path) -> Problem | None:
     """A problem when *path* is missing, a folder, not a regular file, or cannot be opened."""
     name = str(path)
@@ -532,13 +604,15 @@ def read_grids(path: str | Path) -> list[Grid]:
         return read_excel_sheets(path)
     if suffix in SPSS_SUFFIXES:
         return [read_spss(path)]
+    if suffix in JSON_SUFFIXES:
+        return [read_json(path)]
     raise_if(
         [
             Problem(
                 file=name,
                 message="unsupported file type (save old .xls or .ods files as .xlsx)",
                 value=suffix,
-                allowed=[*TEXT_SUFFIXES, *EXCEL_SUFFIXES, *SPSS_SUFFIXES],
+                allowed=[*TEXT_SUFFIXES, *EXCEL_SUFFIXES, *SPSS_SUFFIXES, *JSON_SUFFIXES],
             )
         ]
     )

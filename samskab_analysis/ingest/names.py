@@ -3,7 +3,13 @@
 A column is matched, in this order, by the column map, a respondent-id name, an item id or figure
 number (``fig01``, ``FIG 1``, ``Figur 1:``, ``F1``), the export-metadata lists
 (``instrument/export_metadata_columns.csv`` exact names, ``instrument/export_metadata_patterns.csv``
-regular expressions), and finally by **question text**: the header (or the question text a survey tool
+regular expressions; a row's ``role`` marks the respondent id and the columns that say whether a response is
+complete), **LimeSurvey's headings** (``instrument/limesurvey_headings.csv``: its metadata, participant and
+timing headings in every language LimeSurvey translates them into; timing columns - ``interviewtime``,
+``groupTime<N>``, ``<code>Time``, "Question time: ..." - are ignored), **code and text** headings
+(LimeSurvey's "Question code & question text": ``fig01. Text`` with any separator decides by the code,
+``fig01Text`` without one only when the text is that item's question text exactly), and finally by
+**question text**: the header (or the question text a survey tool
 stores under it - Qualtrics' second header row, SPSS variable labels) compared with the item titles of
 ``items.csv`` in Danish, Norwegian and English. Text is compared without case, accents of spacing,
 punctuation or a trailing ``?``; leading numbering (``1.``, ``Q3:``) is dropped and the parts of
@@ -16,6 +22,7 @@ and reported as such.
 from __future__ import annotations
 
 import difflib
+import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,16 +30,24 @@ from pathlib import Path
 
 import pandas as pd
 
-from samskab_analysis.data.csv_reader import LINE, check_required_values, read_table
+from samskab_analysis.data.csv_reader import LINE, check_allowed, check_required_values, read_table
 from samskab_analysis.data.errors import Problem, raise_if
 from samskab_analysis.data.instrument import Instrument
-from samskab_analysis.ingest.text import column_key, text_key
+from samskab_analysis.ingest.text import column_key, normal_text, text_key
 from samskab_analysis.paths import DATA_DIR, LANGS
 
 RESPONDENT_ID = "respondent_id"
 IGNORE = "ignore"
 METADATA_FILE = "export_metadata_columns.csv"
 METADATA_PATTERN_FILE = "export_metadata_patterns.csv"
+HEADINGS_FILE = "limesurvey_headings.csv"
+#: What a metadata column says about a response: its id, whether it is complete, the last page it reached.
+ROLES = ("respondent_id", "submitted", "finished", "last_page")
+SUBMITTED, FINISHED, LAST_PAGE = "submitted", "finished", "last_page"
+#: LimeSurvey's timing columns in "Question code" headings (``createTimingsFieldMap``).
+TIMING_CODE = re.compile(r"^(?:interviewtime|grouptime\d+)", re.IGNORECASE)
+#: LimeSurvey's abbreviated headings end with its ellipsis ``..`` (JSON adds `` (SGQA)`` to repeated ones).
+ABBREVIATED = re.compile(r"\.\.\s*(?:\(\d+X\d+X\d+[^)]*\))?$")
 ID_COLUMN_KEYS = (
     "respondent_id",
     "respondentid",
@@ -104,22 +119,70 @@ class ColumnMatch:
     target: str | None
     how: str
     candidates: tuple[str, ...] = ()
+    role: str = ""  # respondent_id, submitted, finished or last_page (see ROLES)
 
 
-def load_metadata(data_dir: str | Path = DATA_DIR) -> tuple[set[str], list[re.Pattern[str]]]:
-    """Column keys and key patterns of survey-export metadata that are ignored."""
+@dataclass(frozen=True)
+class Metadata:
+    """Survey-export metadata: exact column keys and patterns (with their role), LimeSurvey's headings."""
+
+    keys: dict[str, str]  # column key -> role ('' = none)
+    patterns: list[tuple[re.Pattern[str], str]]
+    headings: dict[str, frozenset[str]]  # heading_key of a LimeSurvey heading (any language) -> fields
+    timing_prefixes: tuple[str, ...]  # normal_text of "Group time" / "Question time" in every language
+    fields: dict[str, str]  # column key of a LimeSurvey field -> the field (id, submitdate, firstname, ...)
+
+    def role(self, key: str) -> str:
+        """The role of a column key (exact names first, then patterns); '' when it has none."""
+        if key in self.keys:
+            return self.keys[key]
+        return next((role for pattern, role in self.patterns if pattern.fullmatch(key)), "")
+
+
+def heading_key(text: object) -> str:
+    """A LimeSurvey heading reduced for matching: HTML entities decoded (``gT()`` escapes), then :func:`text_key`."""
+    return text_key(html.unescape(str(text)))
+
+
+def _read_metadata_table(path: Path, key: str, what: str) -> pd.DataFrame:
+    table = read_table(path, [key, "source", "role", "reference", "note"], what=what)
+    problems = check_required_values(table, [key, "source", "reference"])
+    problems += check_allowed(table, "role", ROLES, optional=True)
+    raise_if(problems)
+    return table
+
+
+def load_headings(data_dir: str | Path = DATA_DIR) -> tuple[dict[str, frozenset[str]], tuple[str, ...], set[str]]:
+    """LimeSurvey's translated headings: heading key -> fields, the timing prefixes, and every field name."""
+    path = Path(data_dir) / "instrument" / HEADINGS_FILE
+    if not path.is_file():
+        return {}, (), set()
+    table = read_table(path, ["field", "kind", "msgid", "lang", "heading", "source"], what="LimeSurvey headings")
+    raise_if(check_required_values(table, ["field", "kind", "lang", "heading", "source"]))
+    headings: dict[str, set[str]] = {}
+    prefixes: set[str] = set()
+    for field_name, kind, heading in zip(table["field"], table["kind"], table["heading"], strict=True):
+        if kind == "timing_prefix":
+            prefixes.add(normal_text(html.unescape(heading)).rstrip(" :"))
+        else:
+            headings.setdefault(heading_key(heading), set()).add(field_name)
+    fields = set(table.loc[table["kind"] != "timing_prefix", "field"])
+    return {k: frozenset(v) for k, v in headings.items()}, tuple(sorted(prefixes, key=len, reverse=True)), fields
+
+
+def load_metadata(data_dir: str | Path = DATA_DIR) -> Metadata:
+    """Survey-export metadata columns (exact names and patterns, with roles) and LimeSurvey's headings."""
     base = Path(data_dir) / "instrument"
-    frame = read_table(base / METADATA_FILE, ["column", "source", "note"], what="metadata")
-    raise_if(check_required_values(frame, ["column"]))
-    keys = {column_key(c) for c in frame["column"]}
-    patterns: list[re.Pattern[str]] = []
+    frame = _read_metadata_table(base / METADATA_FILE, "column", "metadata")
+    keys = {column_key(c): r for c, r in zip(frame["column"], frame["role"], strict=True)}
+    patterns: list[tuple[re.Pattern[str], str]] = []
     path = base / METADATA_PATTERN_FILE
     if path.is_file():
-        table = read_table(path, ["pattern", "source", "note"], what="metadata patterns")
-        problems = check_required_values(table, ["pattern"])
-        for pattern, line in zip(table["pattern"], table[LINE], strict=True):
+        table = _read_metadata_table(path, "pattern", "metadata patterns")
+        problems = []
+        for pattern, role, line in zip(table["pattern"], table["role"], table[LINE], strict=True):
             try:
-                patterns.append(re.compile(pattern))
+                patterns.append((re.compile(pattern), role))
             except re.error as err:
                 problems.append(
                     Problem(
@@ -127,12 +190,13 @@ def load_metadata(data_dir: str | Path = DATA_DIR) -> tuple[set[str], list[re.Pa
                     )
                 )
         raise_if(problems)
-    return keys, patterns
+    headings, prefixes, fields = load_headings(data_dir)
+    return Metadata(keys, patterns, headings, prefixes, {column_key(f): f for f in fields})
 
 
 def load_metadata_columns(data_dir: str | Path = DATA_DIR) -> set[str]:
     """Column keys of survey-export metadata that are ignored (``instrument/export_metadata_columns.csv``)."""
-    return load_metadata(data_dir)[0]
+    return set(load_metadata(data_dir).keys)
 
 
 class ColumnMatcher:
@@ -142,15 +206,21 @@ class ColumnMatcher:
         self,
         instrument: Instrument,
         mapping: Mapping[str, str] | None = None,
-        metadata: tuple[set[str], list[re.Pattern[str]]] | None = None,
+        metadata: Metadata | None = None,
     ) -> None:
         self.instrument = instrument
         self.mapping = dict(mapping or {})
         self.map_keys = {column_key(k): v for k, v in self.mapping.items()}
-        self.metadata_keys, self.metadata_patterns = metadata or (set(), [])
+        self.metadata = metadata or Metadata({}, [], {}, (), {})
         self.aliases = {column_key(i): i for i in instrument.item_ids}
         if "survey_code" in instrument.items.columns:  # question codes of survey tools (LimeSurvey: meetingplace)
             self.aliases.update({column_key(instrument.survey_code(i)): i for i in instrument.item_ids})
+        codes = {i: i for i in instrument.item_ids}
+        if "survey_code" in instrument.items.columns:
+            codes.update({instrument.survey_code(i): i for i in instrument.item_ids})
+        #: (code casefolded, item) longest first: "fig10" is tried before "fig1"
+        self.codes = sorted(((c.casefold(), i) for c, i in codes.items()), key=lambda ci: -len(ci[0]))
+        self.field_codes = sorted(self.metadata.fields.items(), key=lambda kv: -len(kv[0]))
         self.titles: dict[str, set[str]] = {}
         for item_id in instrument.item_ids:
             for lang in LANGS:
@@ -165,9 +235,95 @@ class ColumnMatcher:
         return self.aliases.get(key) or figure_item(key, self.instrument)
 
     def is_metadata(self, name: str) -> bool:
-        """True for a known survey-export metadata column."""
+        """True for a known survey-export metadata column (exact name or pattern)."""
         key = column_key(name)
-        return key in self.metadata_keys or any(p.fullmatch(key) for p in self.metadata_patterns)
+        return key in self.metadata.keys or any(p.fullmatch(key) for p, _ in self.metadata.patterns)
+
+    def heading_field(self, text: str) -> ColumnMatch | None:
+        """A LimeSurvey metadata / participant heading in any language (``Besvarelse-ID``, ``Svar-ID``)."""
+        fields = self.metadata.headings.get(heading_key(text))
+        if not fields:
+            return None
+        return self.field_match(fields, "LimeSurvey heading")
+
+    def field_match(self, fields: frozenset[str] | set[str], how: str) -> ColumnMatch:
+        """The match of LimeSurvey field(s): the respondent id for ``id``, else ignored with the fields' role."""
+        roles = {self.metadata.role(column_key(f)) for f in fields}
+        role = roles.pop() if len(roles) == 1 else ""
+        if role == RESPONDENT_ID:
+            return ColumnMatch(RESPONDENT_ID, f"respondent id ({how})", role=role)
+        return ColumnMatch(IGNORE, f"export metadata ({how})", role=role)
+
+    def is_timing_text(self, text: str) -> bool:
+        """LimeSurvey's "Group time: <group>" / "Question time: <code>" heading in any language."""
+        norm = normal_text(html.unescape(text))
+        for prefix in self.metadata.timing_prefixes:
+            if norm.startswith(prefix) and norm[len(prefix) :].lstrip().startswith(":"):
+                return True
+        return False
+
+    def timing(self, name: str) -> bool:
+        """True for LimeSurvey's timing columns (savetimings): codes, translated headings, or both."""
+        if self.is_timing_text(name):
+            return True
+        text = name.strip()
+        match = TIMING_CODE.match(text)
+        if match is None:
+            folded = text.casefold()
+            code = next((c for c, _ in self.codes if folded.startswith(c + "time")), None)
+            end = len(code) + 4 if code is not None else None
+        else:
+            end = match.end()
+        if end is None:
+            return False
+        rest = text[end:].lstrip(" .:-_|")
+        fields = self.metadata.headings.get(heading_key(rest), frozenset())
+        return rest == "" or self.is_timing_text(rest) or "interviewtime" in fields
+
+    def code_and_text(self, name: str) -> ColumnMatch | None:
+        """A "Question code & question text" heading: a code, a separator (or none), the text.
+
+        With a separator (``fig01. Text``, ``id. Svar-ID``) the code decides; without one (RemoteControl writes
+        ``fig01Text``, ``idSvar-ID``) the text must be the item's question text (or the field's heading)
+        exactly, so ``fig1`` + ``0Text`` is never read as ``fig10``.
+        """
+        text = name.strip()
+        folded = text.casefold()
+        for code, item in self.codes:
+            if not folded.startswith(code) or len(text) == len(code):
+                continue
+            rest = text[len(code) :]
+            separated = not rest[0].isalnum()
+            words = text_key(rest)
+            titled = self.titles.get(words, set()) if words else set()
+            if item in titled:
+                return ColumnMatch(item, "question code and text")
+            if titled:  # the code names one item, the text another: never a guess
+                others = tuple(i for i in self.instrument.item_ids if i in titled | {item})
+                return ColumnMatch(None, "ambiguous", others)
+            if separated and any(ch.isalpha() for ch in words):
+                return ColumnMatch(item, "question code (with a question text that differs from the instrument's)")
+            if not separated and words and not self.metadata.headings.get(heading_key(rest)):
+                return ColumnMatch(None, "unknown")  # a code run into a text that is not its question
+        for code, field_name in self.field_codes:
+            if not folded.startswith(code) or len(text) == len(code):
+                continue
+            rest = text[len(code) :]
+            if field_name in self.metadata.headings.get(heading_key(rest), frozenset()) or (
+                not rest[0].isalnum() and self.cut_heading(field_name, rest)
+            ):
+                return self.field_match({field_name}, "LimeSurvey code and heading")
+        return None
+
+    def cut_heading(self, field_name: str, text: str) -> bool:
+        """True when *text* is the start of one of the field's headings cut by LimeSurvey ("Text abbreviated")."""
+        stripped = text.strip()
+        if not ABBREVIATED.search(stripped):
+            return False
+        start = heading_key(ABBREVIATED.sub("", stripped))
+        return bool(start) and any(
+            key.startswith(start) for key, fields in self.metadata.headings.items() if field_name in fields
+        )
 
     def by_text(self, text: str, *, approximate: bool = True) -> ColumnMatch:
         """Items whose title (or id / figure number) appears as the whole text or one of its parts."""
@@ -227,7 +383,18 @@ class ColumnMatcher:
         if item:
             return ColumnMatch(item, "item id or figure number")
         if self.is_metadata(name):
-            return ColumnMatch(IGNORE, "export metadata")
+            role = self.metadata.role(key)
+            if role == RESPONDENT_ID:
+                return ColumnMatch(RESPONDENT_ID, "respondent id (export metadata)", role=role)
+            return ColumnMatch(IGNORE, "export metadata", role=role)
+        if key and self.timing(name):
+            return ColumnMatch(IGNORE, "export metadata (LimeSurvey timing)")
+        heading = self.heading_field(name) if key else None
+        if heading is not None:
+            return heading
+        combined = self.code_and_text(name) if key else None
+        if combined is not None:
+            return combined
         first = self.by_text(name, approximate=approximate) if key else ColumnMatch(None, "unknown")
         if first.target is not None or first.how == "ambiguous" or not description:
             return first

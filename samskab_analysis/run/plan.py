@@ -72,6 +72,7 @@ class RunConfig:
     #: Every ``--data`` file when more than one is given (the waves, in order); ``responses`` is the last.
     waves: tuple[Path, ...] = ()
     wave_labels: tuple[str, ...] = ()
+    include_incomplete: bool = False  # keep a cohort's incomplete responses (--include-incomplete)
     site: bool = True  # build the report's site (reports/site) at the end
     pdf: bool = True  # and its PDFs (reports/pdf)
 
@@ -206,7 +207,7 @@ def common_parameters(config: RunConfig) -> dict[str, object]:
         "sheet": config.sheet,
         "min_count": config.min_count,
         "processed_dir": rel(config.processed_dir),
-    } | wave_parameters(config)
+    } | wave_parameters(config) | ({"include_incomplete": True} if config.include_incomplete else {})
 
 
 def wave_parameters(config: RunConfig) -> dict[str, object]:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from samskab_analysis import __version__
 from samskab_analysis.data.errors import DataValidationError, Problem
-from samskab_analysis.paths import CACHE_ENV, DATA_DIR, LANGS, REPO_ROOT, REPORTS_DIR, check_out_dir
+from samskab_analysis.paths import CACHE_ENV, DATA_DIR, INCOMPLETE_ENV, LANGS, REPO_ROOT, REPORTS_DIR, check_out_dir
 from samskab_analysis.run.manifest import (
     RUN_FORMAT,
     data_files,
@@ -78,8 +78,28 @@ def prepare_data(config: RunConfig) -> dict[str, Path]:
         assumptions=config.assumptions,
         column_map=config.column_map,
         sheet=config.sheet,
+        include_incomplete=config.include_incomplete,
     )
+    if study.responses is not None:
+        say_incomplete(study.responses.attrs, config.responses)
     return build_processed(study, config.processed_dir, config.min_count)
+
+
+def say_incomplete(attrs: dict, responses: Path | None) -> None:
+    """One line on the incomplete responses of a cohort file: how many were left out, or kept."""
+    left_out, kept = int(attrs.get("incomplete_left_out", 0)), int(attrs.get("incomplete_kept", 0))
+    if left_out:
+        print(
+            f"samskab reproduce: {shown(responses)}: {left_out} incomplete response(s) left out (never submitted); "
+            "--include-incomplete keeps them",
+            file=sys.stderr,
+        )
+    elif kept:
+        print(
+            f"samskab reproduce: {shown(responses)}: {kept} incomplete response(s) kept; "
+            f"{attrs.get('not_reached', 0)} unanswered question(s) after their last page count as 'not reached'",
+            file=sys.stderr,
+        )
 
 
 def schedule(todo: list[tuple[Job, str]], history: dict[str, dict]) -> list[tuple[Job, str]]:
@@ -153,10 +173,13 @@ def answers_cache(config: RunConfig) -> Iterator[None]:
         return
     folder = tempfile.mkdtemp(prefix="samskab-answers-")
     os.environ[CACHE_ENV] = folder
+    if config.include_incomplete:
+        os.environ[INCOMPLETE_ENV] = "1"
     try:
         yield
     finally:
         os.environ.pop(CACHE_ENV, None)
+        os.environ.pop(INCOMPLETE_ENV, None)
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -332,6 +355,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="raw data folder (instrument etc.)")
     parser.add_argument("--column-map", type=Path, default=None, help="CSV mapping file columns to item ids")
     parser.add_argument("--sheet", default=None, help="Excel sheet holding the answers (default: found automatically)")
+    parser.add_argument(
+        "--include-incomplete",
+        action="store_true",
+        help="keep incomplete responses (an export that marks completion, e.g. LimeSurvey's submitdate); "
+        "their unanswered questions after their last page count as 'not reached' (default: complete ones only)",
+    )
     parser.add_argument("--assumptions", type=Path, default=None, help="CSV replacing the shipped assumptions")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: reports/)")
     parser.add_argument("--lang", choices=LANGS, default="da", help="language of figures (default: da)")
@@ -412,6 +441,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         timeout=float(getattr(args, "timeout", 1800)),
         waves=waves,
         wave_labels=wave_labels if waves else (),
+        include_incomplete=bool(getattr(args, "include_incomplete", False)),
         site=not getattr(args, "no_site", False),
         pdf=not getattr(args, "no_pdf", False),
     )

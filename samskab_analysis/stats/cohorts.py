@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from samskab_analysis.data.count_table import NO_ANSWER
+from samskab_analysis.data.count_table import MISSING, NO_ANSWER
 from samskab_analysis.paths import DATA_DIR, resolve
 from samskab_analysis.stats.disclosure import hidden_items, hidden_mask, mask_rows
 from samskab_analysis.study import Study, load_study
@@ -91,12 +91,12 @@ def side_by_side(a: Study, b: Study, lang: str = "da", min_count: int = 0) -> pd
     for item_id in inst.item_ids:
         ra = a.item_counts(item_id).set_index("category_id")
         rb = b.item_counts(item_id).set_index("category_id")
-        categories = [*inst.item_categories(item_id), NO_ANSWER]
+        categories = [*inst.item_categories(item_id), *MISSING]
         scale_id = inst.items.at[item_id, "scale_id"]
         for category in categories:
             ca = int(ra.at[category, "count"]) if category in ra.index else 0
             cb = int(rb.at[category, "count"]) if category in rb.index else 0
-            if category == NO_ANSWER and ca == 0 and cb == 0 and min_count <= 0:
+            if category in MISSING and ca == 0 and cb == 0 and (min_count <= 0 or category != NO_ANSWER):
                 continue
             prov = str(ra.at[category, "provenance"]) if category in ra.index else ""
             rows.append(

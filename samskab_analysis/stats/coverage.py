@@ -29,7 +29,7 @@ import pandas as pd
 from scipy.special import gammaln
 from statsmodels.stats.proportion import proportion_confint
 
-from samskab_analysis.data.count_table import NO_ANSWER
+from samskab_analysis.data.count_table import MISSING
 from samskab_analysis.reconstruct.counts import compositions
 from samskab_analysis.stats.interval_methods import MULTINOMIAL_METHODS, SINGLE_METHODS, multinomial_intervals
 from samskab_analysis.stats.interval_methods import proportion_interval as _single
@@ -222,7 +222,7 @@ def coverage_for_study(study: Study, alpha: float = 0.05, draws: int = DRAWS) ->
     tables: dict[int, list[np.ndarray]] = {}
     for item_id in study.instrument.item_ids:
         rows = study.item_counts(item_id)
-        rows = rows[rows["category_id"] != NO_ANSWER]
+        rows = rows[~rows["category_id"].isin(MISSING)]
         if rows.empty or rows["count"].sum() == 0:
             continue
         tables.setdefault(len(rows), []).append(rows["count"].to_numpy(dtype=float))

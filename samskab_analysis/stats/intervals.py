@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from samskab_analysis.data.count_table import NO_ANSWER
+from samskab_analysis.data.count_table import MISSING
 from samskab_analysis.stats.coverage import measured_minimum
 from samskab_analysis.stats.disclosure import mask_rows
 from samskab_analysis.stats.interval_methods import (
@@ -63,9 +63,10 @@ __all__ = [
 
 
 def interval_rows(study: Study, item_id: str) -> pd.DataFrame:
-    """The categories an item's distribution is made of: every scale category, 'no answer' only when present."""
+    """The categories an item's distribution is made of: every scale category; 'no answer' and 'not reached'
+    only when present."""
     rows = study.item_counts(item_id)
-    keep = (rows["category_id"] != NO_ANSWER) | (rows["count"] > 0)
+    keep = ~rows["category_id"].isin(MISSING) | (rows["count"] > 0)
     return rows[keep].reset_index(drop=True)
 
 
