@@ -285,6 +285,28 @@ def test_no_other_language_in_the_committed_site(lang: str) -> None:
     assert not left, f"strings of another language in the {lang} site: {left}"
 
 
+#: An interval's method and whom it is about, in the site's languages.
+METHOD = re.compile(r"Clopper–Pearson|Wilson|Bonferroni|Goodman|Sison|Manski|hypergeometri", re.I)
+FRAME = re.compile(r"respondent|inviter|invited|deltage|deltake|participant|runde|wave|tabel|table", re.I)
+INTERVAL = re.compile(r"\b(?:\d+ %-)?(?:konfidens)?interval(?:l|let|lerne|lene|s)?\b|\binterval\b", re.I)
+
+
+@committed
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_interval_names_its_method_and_frame(lang: str) -> None:
+    """Table headers and figure captions that show an interval say which (Clopper–Pearson, exact …) and of whom."""
+    vague = []
+    for path in sorted((SITE / lang).rglob("*.html")):
+        page = path.read_text(encoding="utf-8")
+        texts = [htmlmod.unescape(re.sub(r"<[^>]+>", "", t)) for t in re.findall(r"<th[^>]*>(.*?)</th>", page, re.S)]
+        texts += [htmlmod.unescape(re.sub(r"<[^>]+>", "", t)) for t in re.findall(r"<figcaption>(.*?)</figcaption>",
+                                                                              page, re.S)]  # fmt: skip
+        for text in texts:
+            if INTERVAL.search(text) and not (METHOD.search(text) and FRAME.search(text)):
+                vague.append(f"{path.relative_to(SITE).as_posix()}: {' '.join(text.split())[:120]}")
+    assert not vague, "\n".join(vague[:20])
+
+
 @committed
 def test_published_report_shows_no_invented_numbers() -> None:
     """No page or figure of the published report carries the invented example's N or its shares (k of 14)."""
