@@ -46,6 +46,15 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "coverage_table",
         "exact_coverage",
     ),
+    "samskab_analysis.stats.coverage_minimum": (
+        "coverage_minimum",
+        "single_share_minimum",
+    ),
+    "samskab_analysis.stats.readings": (
+        "load_readings",
+        "reading_verdicts",
+    ),
+    "samskab_analysis.stats.wording": ("say",),
     "samskab_analysis.stats.population": (
         "frame_table",
         "manski_bounds",

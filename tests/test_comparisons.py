@@ -154,8 +154,9 @@ def test_comparison_table_published(published: pd.DataFrame) -> None:
     assert row["mannwhitney_p"] == pytest.approx(0.4726017017038689)
     assert row["mannwhitney_method"] == "exact permutation (ties included)"
     assert set(published["holm_family"]) == {6}
-    # no comparison is settled by ten answers and a reconstruction: all undetermined
-    assert {cid: verdict(r) for cid, r in published.iterrows()} == dict.fromkeys(published.index, "undetermined")
+    # no comparison is settled by ten answers and a reconstruction; Figures 16 vs 17 cannot be significant at all
+    expected = dict.fromkeys(published.index, "undetermined") | {"invited_vs_inviting": "cannot_be_significant"}
+    assert {cid: verdict(r) for cid, r in published.iterrows()} == expected
 
 
 def test_awareness_vs_action_sign_test_with_holm(published: pd.DataFrame) -> None:
@@ -179,17 +180,24 @@ def test_figure_8_vs_7_is_undetermined(published: pd.DataFrame) -> None:
 def test_undetectable_difference_is_not_support_for_none(published: pd.DataFrame) -> None:
     row = published.loc["invited_vs_inviting"]
     assert row["sign_p_min_attainable"] == pytest.approx(0.5)
-    assert not row["detectable"] and row["verdict"] == "undetermined"
+    assert not row["detectable"] and row["verdict"] == "cannot_be_significant"
     sentence = conclusions(published.loc[["invited_vs_inviting"]])[0]
-    assert "the data cannot detect a difference here" in sentence
+    assert "CANNOT BE SIGNIFICANT WITH THESE MARGINS: the smallest attainable p over every table and pairing is" \
+        " 0.500" in sentence
     assert "not support for 'no difference'" in sentence
+    # the direction a<b comes only from the "don't know" cells, fixed only under the assumed yes/no scale
+    assert row["observed"] == "a<b" and row["direction_basis"] == "assumed_cells"
+    assert "The observed direction (a<b) rests on assumed cells" in sentence
 
 
 def test_local_visibility_holds_on_a_few_tables_only(published: pd.DataFrame) -> None:
     row = published.loc["local_vs_municipal_visibility"]
     assert row["completions"] == 1980
     assert row["share_tables_holds"] == pytest.approx(7 / 1980)
+    assert (row["tables_holds"], row["tables_total"]) == (7, 1980)
     assert row["verdict_reason"] == "some consistent tables or pairings give each answer"
+    sentence = conclusions(published.loc[["local_vs_municipal_visibility"]])[0]
+    assert "It holds on 7 of 1,980 (< 1 %) combinations" in sentence and " 0 %" not in sentence
 
 
 def test_family_verdicts_three_values() -> None:
@@ -203,13 +211,14 @@ def test_family_verdicts_three_values() -> None:
     rows = [{"expected": "a>b"}, {"expected": "a>b"}, {"expected": "a>b"}, {"expected": "none"}]
     evidence = [ev([0.001], [1.0]), ev([1.0], [0.001]), ev([0.001, 0.5], [1.0, 1.0]), ev([0.6], [1.0])]
     out = family_verdicts(rows, evidence)
-    assert [o["verdict"] for o in out] == ["holds", "contradicted", "undetermined", "undetermined"]
+    assert [o["verdict"] for o in out] == ["holds", "contradicted", "undetermined", "cannot_be_significant"]
     assert out[2]["share_tables_holds"] == 0.5
     assert not out[3]["detectable"]
     # Holm: 0.02 alone holds, but not as the smallest of a family of 3 (3 * 0.02 > 0.05)
     assert family_verdicts([{"expected": "a>b"}], [ev([0.02], [1.0])])[0]["verdict"] == "holds"
     crowd = family_verdicts([{"expected": "a>b"}] * 3, [ev([0.02], [1.0]), ev([0.9], [1.0]), ev([0.9], [1.0])])
-    assert crowd[0]["verdict"] == "undetermined"
+    assert crowd[0]["verdict"] == "undetermined" and not crowd[0]["detectable"]
+    assert crowd[0]["reason"] == "holm_undetectable"
 
 
 def test_conclusions_are_generated_from_the_numbers(published: pd.DataFrame) -> None:
@@ -250,10 +259,9 @@ def test_respondent_level_uses_the_real_pairs(study: Study) -> None:
     assert "HOLDS" in conclusions(table.reset_index())[0]
     few = respondent_study(study, frame.iloc[:4])  # 4 pairs: the smallest attainable p is 2/2^4 = 0.125
     row = comparison_table(few).iloc[0]
-    assert row["verdict"] == "undetermined" and not row["detectable"]
-    assert "UNDETERMINED BY THESE DATA: the data cannot detect a difference here" in conclusions(
-        comparison_table(few)
-    )[0]
+    assert row["verdict"] == "cannot_be_significant" and not row["detectable"]
+    assert "CANNOT BE SIGNIFICANT WITH THESE MARGINS: the smallest p the sign test can give with this many non-zero" \
+        " differences is 0.125" in conclusions(comparison_table(few))[0]
 
 
 def test_invalid_comparisons_are_reported_together(study: Study, tmp_path: Path) -> None:

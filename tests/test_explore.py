@@ -176,7 +176,7 @@ def test_widgets_move_follow_reset_and_save(tmp_path) -> None:
     app.item_select.value = "fig08"
     assert "Preparing the comparisons" in app.comparisons.value  # not prepared yet: never a wrong verdict
     app.prepare()
-    assert "the claim holds on 0 % of the combinations" in app.comparisons.value
+    assert "the claim holds on 0 of 126 (0 %) combinations of tables" in app.comparisons.value
     saved = app._on_save()
     assert saved == (tmp_path / "out" / "assumptions.csv").resolve() or saved.name == "assumptions.csv"
     assert counts_of(load_study(assumptions=saved), "fig09")["high"] == 5

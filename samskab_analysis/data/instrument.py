@@ -44,10 +44,12 @@ ITEM_COLUMNS = (
     "section_da",
     "title_source",
 ) + tuple(f"title_{lang}" for lang in LANGS) + ("survey_code",)
-LEVEL_COLUMNS = ("level_id", "order", "section_da") + tuple(f"label_{lang}" for lang in LANGS)
+LEVEL_COLUMNS = ("level_id", "order", "section_da", "unit") + tuple(f"label_{lang}" for lang in LANGS)
 PARTNER_COLUMNS = ("partner_id",) + tuple(f"label_{lang}" for lang in LANGS)
 LABEL_COLUMNS = ("key",) + LANGS
 BASES = ("stated", "assumed")
+#: what a level's items ask the respondent to rate: their own practice (person) or their library's (library)
+UNITS = ("person", "library")
 #: Question codes survey tools accept (LimeSurvey: a letter, then letters or digits, at most 20 characters).
 SURVEY_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,19}$")
 
@@ -217,6 +219,7 @@ def load_instrument(data_dir: str | Path = DATA_DIR) -> Instrument:
     base = Path(data_dir) / "instrument"
     scales = load_scales(base / "scales.csv")
     levels = _load_labelled(base / "levels.csv", LEVEL_COLUMNS, "level_id", "levels")
+    raise_if(check_allowed(levels, "unit", UNITS))
     partners = _load_labelled(base / "partners.csv", PARTNER_COLUMNS, "partner_id", "partners")
     labels = _load_labelled(base / "labels.csv", LABEL_COLUMNS, "key", "labels")
     items = load_items(base / "items.csv", scales, levels, partners)

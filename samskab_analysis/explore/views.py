@@ -23,6 +23,7 @@ from samskab_analysis.figures.plotting import MARKS, plot_item, plot_rows
 from samskab_analysis.stats.disclosure import SUPPRESSED, hidden_cells, mask_rows
 from samskab_analysis.stats.interval_methods import proportion_interval
 from samskab_analysis.stats.results import results_sentence
+from samskab_analysis.stats.wording import share_text
 from samskab_analysis.study import Study
 
 #: ledger columns shown, with the site's string key of their heading
@@ -188,9 +189,11 @@ def comparison_lines(
         else:
             overall = every.loc[row["comparison_id"]]
             all_verdict = verdict_text(say, str(overall["verdict"]))
-            share = overall.get("share_tables_holds", np.nan)
-            if pd.notna(share):
-                all_verdict = say("explore_share_holds", verdict=all_verdict, share=f"{100 * float(share):.0f}")
+            held, total = overall.get("tables_holds", np.nan), overall.get("tables_total", np.nan)
+            if pd.notna(overall.get("share_tables_holds", np.nan)) and pd.notna(held) and pd.notna(total):
+                # counts, never a positive share rounded to 0 % ("7 of 1,980 (< 1 %)")
+                shown = share_text(int(held), int(total), lang)
+                all_verdict = say("explore_share_holds", verdict=all_verdict, share=shown)
         lines.append(say("explore_cmp_line", verdict_all=all_verdict, **values))
     return tuple(lines)
 

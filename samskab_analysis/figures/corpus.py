@@ -22,6 +22,7 @@ from samskab_analysis.figures.exhibits import split_list
 from samskab_analysis.figures.plotting import apply_style, save_figure
 from samskab_analysis.paths import resolve
 from samskab_analysis.stats.scoring import study_summary
+from samskab_analysis.stats.wording import percent
 from samskab_analysis.study import Study
 
 STUDY_COLORS = ("#1f5f99", "#8c6d31", "#6b8e23", "#7b4f9d", "#b8412e")
@@ -137,7 +138,7 @@ def plot_typology(corpus: Corpus, study: Study, lang: str = "da") -> Figure:
         for _, row in corpus.crosswalk[corpus.crosswalk["typology_type"] == type_id].iterrows():
             item_id = row["item_id"]
             share = summary.at[item_id, "top_box_share"] if item_id in summary.index else float("nan")
-            top2 = f"{corpus.label('top2', lang)} {100 * share:.0f} % (N = {study.n})"
+            top2 = f"{corpus.label('top2', lang)} {percent(share, lang)} % (N = {study.n})"
             lines.append(layout.wrap(f"★ {inst.exhibit_name(item_id, lang)}: {top2}", quad, layout.SMALL))
         for _, act in corpus.activities[corpus.activities["typology_type"] == type_id].iterrows():
             lines.append(layout.wrap("• " + act["name_da"], quad, layout.SMALL))

@@ -134,23 +134,39 @@ def item_claims(study: Study, item_id: str, lang: str = "en") -> pd.DataFrame:
     """
     if not study.is_published:
         return pd.DataFrame()
-    ledger = claims_ledger(study)
-    cols = ["claim_id", "categories", "stated", "from_table", "cells", "status", "interpretation"]
+    ledger = claims_ledger(study, lang)
+    cols = ["claim_id", "categories", "stated", "from_table", "cells", "status", "interpretation",
+            "alternative_reading"]  # fmt: skip
     part = ledger.loc[ledger["item_id"] == item_id, cols].reset_index(drop=True)
     part["status"] = [status_code(s) for s in part["status"]]
-    part["interpretation"] = [statement_interpretation(study.statements, c, lang, text) for c, text in
-                              zip(part["claim_id"], part["interpretation"], strict=True)]  # fmt: skip
+    part["interpretation"] = reader_interpretations(study, part, lang)
     return part
+
+
+def reader_interpretations(study: Study, ledger: pd.DataFrame, lang: str) -> list[str]:
+    """The ledger's interpretation column in *lang* (``interpretation_<lang>`` of the statements), marked as our
+    interpretation where another reading exists (``alternative_reading``)."""
+    from samskab_analysis.stats.wording import say
+
+    out = []
+    for claim, text, other in zip(ledger["claim_id"], ledger["interpretation"], ledger["alternative_reading"],
+                                  strict=True):  # fmt: skip
+        english = str(study.statements.loc[claim, "interpretation"]) if claim in study.statements.index else ""
+        reason = str(study.statements.loc[claim, "interpretation_reason"]) if claim in study.statements.index else ""
+        plain = f"{english} -- {reason}" if english else ""
+        local = statement_interpretation(study.statements, claim, lang, plain)
+        out.append(say("ledger_interpretation", lang, text=local) if other and local else (local if plain else text))
+    return out
 
 
 def ledger_table(study: Study, lang: str = "en") -> pd.DataFrame:
     """The claims ledger for a reader of *lang*: claim, figure, categories, stated, from the table, cells, check,
     our reading (``interpretation``) and the erratum note (the cited figure and the one the data match)."""
-    ledger = claims_ledger(study)
+    ledger = claims_ledger(study, lang)
     table = ledger[["claim_id", "item_id", "categories", "stated", "from_table", "cells", "status"]].copy()
     table["status"] = [status_code(s) for s in table["status"]]
-    table["interpretation"] = [statement_interpretation(study.statements, c, lang, text) for c, text in
-                               zip(ledger["claim_id"], ledger["interpretation"], strict=True)]  # fmt: skip
+    table["interpretation"] = reader_interpretations(study, ledger, lang)
+    table["alternative_reading"] = ledger["alternative_reading"]
     notes = {}
     errata = study.errata if study.errata is not None else pd.DataFrame()
     for _, e in errata.iterrows():

@@ -29,6 +29,8 @@ from samskab_analysis.data.count_table import MISSING, NOT_REACHED
 from samskab_analysis.data.instrument import Instrument
 from samskab_analysis.figures import layout
 from samskab_analysis.stats.disclosure import SUPPRESSED, hidden_cells, hidden_items
+from samskab_analysis.stats.readings import interpreted_statements, load_readings
+from samskab_analysis.stats.wording import percent
 from samskab_analysis.study import Study
 
 STYLE = {
@@ -164,6 +166,16 @@ def _to_fig(fig: Figure, top_pt: float) -> float:
     return 1 - top_pt / (fig.get_figheight() * 72)
 
 
+def interpreted_totals(study: Study, item_id: str) -> set[tuple[str, ...]]:
+    """Category sets of the item's statements that are our reading of the prose (an alternative reading exists
+    in ``data/raw/analysis/readings.csv``): their bracket says "our reading"."""
+    if not study.is_published or study.statements is None:
+        return set()
+    interpreted = interpreted_statements(load_readings(study))
+    statements = study.statements[study.statements["item_id"] == item_id]
+    return {tuple(st["categories"]) for sid, st in statements.iterrows() if str(sid) in interpreted}
+
+
 def plot_item(
     study: Study,
     item_id: str,
@@ -195,7 +207,7 @@ def plot_item(
     values = [
         inst.label(SUPPRESSED, lang)
         if row["category_id"] in small
-        else f"{100 * row['share']:.0f} % ({int(row['count'])}){MARKS.get(row['provenance'], '')}"
+        else f"{percent(row['share'], lang)} % ({int(row['count'])}){MARKS.get(row['provenance'], '')}"
         for _, row in rows.iterrows()
     ]
     width = layout.WIDTH * 72
@@ -245,12 +257,14 @@ def plot_item(
                 ax.errorbar((lo + hi) / 2, yi + 0.36, xerr=(hi - lo) / 2, fmt="none", ecolor=INTERVAL_COLOR,
                             elinewidth=0.9, capsize=2.5)  # fmt: skip
     y_of = dict(zip(rows["category_id"], y, strict=True))
-    spans = [s for s in ([y_of[c] for c in cats if c in y_of] for cats, _ in totals) if s]
-    for k, (span, text) in enumerate(zip(spans, total_labels, strict=False)):
+    reading = interpreted_totals(study, item_id)  # our reading of the prose: a dotted bracket
+    drawn = [(cats, [y_of[c] for c in cats if c in y_of]) for cats, _ in totals]
+    drawn = [(cats, span) for cats, span in drawn if span]
+    for k, ((cats, span), text) in enumerate(zip(drawn, total_labels, strict=False)):
         x = x0 + (value_w + BRACKET_STEP * k + 6) / 72  # nested brackets side by side, each with its own label
         top, bottom_y = min(span) - 0.36, max(span) + 0.36
         ax.plot([x - 3 / 72, x, x, x - 3 / 72], [top, top, bottom_y, bottom_y], color=TOTAL_COLOR, linewidth=0.9,
-                clip_on=False, transform=inch)  # fmt: skip
+                clip_on=False, transform=inch, linestyle=":" if cats in reading else "-")  # fmt: skip
         ax.text(x + 2 / 72, (top + bottom_y) / 2, text, transform=inch, ha="left", va="center", rotation=270,
                 fontsize=layout.SMALL, color=TOTAL_COLOR)  # fmt: skip
     ax.set_yticks(y, labels, fontsize=layout.TEXT)
@@ -284,6 +298,9 @@ def _item_legend(study: Study, item_id: str, rows: pd.DataFrame, lang: str, tota
     if totals:
         handles.append(Line2D([], [], color=TOTAL_COLOR, linewidth=0.9, label="Σ " + inst.label("stated_total_legend",
                                                                                               lang)))  # fmt: skip
+        if interpreted_totals(study, item_id) & {cats for cats, _ in totals}:
+            handles.append(Line2D([], [], color=TOTAL_COLOR, linewidth=0.9, linestyle=":",
+                                  label="Σ " + inst.label("reading_legend", lang)))  # fmt: skip
     if intervals:
         handles.append(Line2D([], [], color=INTERVAL_COLOR, linewidth=0.9, marker="|", markersize=6,
                               label=interval_label(inst, n, lang)))  # fmt: skip

@@ -27,6 +27,7 @@ from samskab_analysis.figures import layout
 from samskab_analysis.figures.plotting import apply_style, save_figure
 from samskab_analysis.paths import DATA_DIR, LANGS, resolve
 from samskab_analysis.stats.indices import analysis_dir
+from samskab_analysis.stats.wording import percent
 from samskab_analysis.study import Study
 
 DOT = "#1f3d5c"
@@ -258,8 +259,10 @@ def plot_indices(study: Study, table: pd.DataFrame, lang: str = "da", data_dir: 
 
 
 def plot_coverage(coverage: pd.DataFrame, lang: str = "da", data_dir: str | Path = DATA_DIR) -> Figure:
-    """Nominal vs measured coverage per interval method: a bar from the smallest to the largest coverage over the
-    true distributions, a dot at the smallest, the nominal level dashed; one panel per number of categories.
+    """Nominal vs actual coverage per interval method: a bar from the smallest to the largest coverage over a grid
+    of study-like true distributions, a dot at the grid's smallest, a triangle at the smallest coverage over
+    **every** true distribution (``simplex_min``: proven, or "≤" an upper bound found by search), the nominal
+    level dashed; one panel per number of categories.
 
     *coverage* is :func:`samskab_analysis.stats.coverage.study_coverage` (its ``study-like`` grid is drawn) or
     ``coverage_table`` rows.
@@ -279,12 +282,26 @@ def plot_coverage(coverage: pd.DataFrame, lang: str = "da", data_dir: str | Path
         ax.scatter(x, 100 * part["min_coverage"], color=colors, zorder=3, s=22)
         for xi, value in zip(x, part["min_coverage"], strict=True):
             ax.text(xi + 0.12, 100 * value, f"{100 * value:.0f}", fontsize=7.5, va="center")
+        if "simplex_min" in part:
+            known = part["simplex_min"].notna().to_numpy()
+            ax.scatter(x[known], 100 * part.loc[known, "simplex_min"], marker="v", color=EXACT, zorder=4, s=26)
+            for xi, value, bound in zip(x[known], part.loc[known, "simplex_min"], part.loc[known, "simplex_bound"],
+                                        strict=True):  # fmt: skip
+                mark = "≤ " if bound == "upper" else ""
+                ax.text(xi - 0.12, 100 * value, f"{mark}{percent(value, lang, 1)}", fontsize=7, va="center",
+                        ha="right")  # fmt: skip
+            lowest = part.loc[known, "simplex_min"].min() if known.any() else np.nan
+            bottom = min(50, 100 * float(coverage["min_coverage"].min()) - 5)
+            if np.isfinite(lowest):
+                bottom = min(bottom, 100 * float(lowest) - 5)
+            ax.set_ylim(bottom, 101)
         ax.axhline(100 * part["nominal"].iloc[0], color=EXACT, linestyle="--", linewidth=0.9)
         ax.set_xticks(x, [f"{m}\n({_label(labels, 'kind_' + kd.replace(' ', '_'), lang)})"
                           for m, kd in zip(part["method"], part["kind"], strict=True)], fontsize=7)  # fmt: skip
         n = int(part["n"].iloc[0]) if len(part) else 0
         ax.set_title(f"N = {n}, k = {k}", fontsize=9)
-        ax.set_ylim(min(50, 100 * float(coverage["min_coverage"].min()) - 5), 101)
+        if "simplex_min" not in part:
+            ax.set_ylim(min(50, 100 * float(coverage["min_coverage"].min()) - 5), 101)
     axes[0][0].set_ylabel(_label(labels, "coverage_axis", lang))
     fig.suptitle(_label(labels, "coverage_title", lang), x=0.01, ha="left", fontweight="bold", fontsize=10)
     handles = [
@@ -292,8 +309,11 @@ def plot_coverage(coverage: pd.DataFrame, lang: str = "da", data_dir: str | Path
         Patch(color=RANGE, label=_label(labels, "coverage_range", lang)),
         Line2D([], [], marker="o", linestyle="", color=WILSON, label=_label(labels, "below_nominal", lang)),
     ]
-    fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=7.5, bbox_to_anchor=(0.5, -0.02))
-    fig.tight_layout(rect=(0, 0.07, 1, 0.95))
+    if "simplex_min" in coverage:
+        handles.append(Line2D([], [], marker="v", linestyle="", color=EXACT,
+                              label=_label(labels, "simplex_minimum", lang)))  # fmt: skip
+    fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=7.5, bbox_to_anchor=(0.5, -0.02))
+    fig.tight_layout(rect=(0, 0.12, 1, 0.95))
     return fig
 
 

@@ -510,6 +510,8 @@ def ledger_html(ctx: Context) -> str:
             elif c == "categories" and row.get("item_id") in inst.items.index:
                 scale = inst.items.at[row["item_id"], "scale_id"]
                 value = " + ".join(inst.category_label(scale, cat, ctx.lang) for cat in value.split("+") if cat)
+                if row.get("alternative_reading"):  # our reading of which categories the words cover
+                    value += f" ({say('ledger_reading')})"
             elif c == "cells":
                 value = ", ".join(inst.label(kind, ctx.lang) for kind in value.split(",") if kind)
             elif c == "status":

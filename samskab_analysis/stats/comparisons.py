@@ -4,12 +4,15 @@ Both items of a comparison were answered by the same respondents, so the tests a
 ordinal, so the **primary** test is the exact sign test; the Wilcoxon signed-rank test is a secondary column (it
 assumes equal distances between answer categories).  Tests: :mod:`samskab_analysis.stats.exact_tests`.
 
-**Verdicts in three values** (:func:`family_verdicts`): a claim *holds* (significant in the claimed direction for
+**Verdicts in four values** (:func:`family_verdicts`): a claim *holds* (significant in the claimed direction for
 every table consistent with the statements and every pairing), is *contradicted* (the opposite is significant
-for every one), or is *undetermined by the published numbers* -- with the share of consistent tables for which
-it holds.  Significance uses Holm's correction across the family of the report's comparisons
-(``comparisons.csv``).  A comparison that cannot reach significance for any table and pairing is reported as
-"the data cannot detect a difference here", never as support for "no difference".
+for every one), *cannot be significant with these margins* (the smallest p any consistent table and pairing can
+give is above alpha: decided by construction), or is *undetermined by the
+published numbers* -- with the number of combinations of consistent tables on which it holds.  Significance
+uses Holm's correction across the family of the report's comparisons (``comparisons.csv``).  A comparison
+that cannot be significant is never read as support for "no difference".  Where the direction of the
+observed difference depends on assumed cells (its sign changes over the consistent tables, or a cell that
+is fixed only under an assumed answer scale decides it), ``direction_basis`` says so.
 
 **Published marginals.**  The pairing of the two items' answers is unknown, so the p-values are reported as
 ranges over every pairing consistent with the two published distributions (:mod:`samskab_analysis.stats.pairings`).
@@ -66,6 +69,7 @@ from samskab_analysis.stats.pairings import (
     pairing_range,
 )
 from samskab_analysis.stats.sensitivity import default_table, item_statistics, scale_scores
+from samskab_analysis.stats.wording import number, percent, say, share_text
 from samskab_analysis.study import Study
 
 __all__ = [
@@ -141,7 +145,7 @@ def load_comparisons(
 
 # --- the comparison table --------------------------------------------------------------------------------
 
-VERDICTS = ("holds", "contradicted", "undetermined")
+VERDICTS = ("holds", "contradicted", "undetermined", "cannot_be_significant")
 
 
 def item_scores(study: Study, item_id: str) -> np.ndarray:
@@ -161,6 +165,24 @@ def _direction(diff: float) -> str:
     return "a>b" if diff > 0 else "a<b"
 
 
+def direction_basis(study: Study, item_a: str, item_b: str, row: dict[str, object]) -> str:
+    """``observed`` (respondent-level data), ``report`` (the report's statements alone fix the direction of the
+    mean difference) or ``assumed_cells`` (its sign changes over the consistent tables, or a non-zero cell that
+    is fixed only under an assumed answer scale -- e.g. a yes/no item's "don't know" -- enters the means)."""
+    if not study.is_published:
+        return "observed"
+    low, high = float(row["mean_diff_min"]), float(row["mean_diff_max"])
+    if not (low > 0 or high < 0) and row["observed"] != "none":
+        return "assumed_cells"
+    if np.isclose(low, 0.0) and np.isclose(high, 0.0):
+        return "report"
+    for item in (item_a, item_b):
+        part = study.item_counts(item)
+        if ((part["provenance"] == "derived_under_assumption") & (part["count"] > 0)).any():
+            return "assumed_cells"
+    return "report"
+
+
 def _compare(
     study: Study, item_a: str, item_b: str, *, over_assumptions: bool = True
 ) -> tuple[dict[str, object], dict[str, np.ndarray]]:
@@ -177,6 +199,7 @@ def _compare(
         "sign_method": SIGN_METHOD,
     }
     row["observed"] = _direction(row["mean_a"] - row["mean_b"])
+    row["direction_basis"] = direction_basis(study, item_a, item_b, row)
     scores_a, _ = scale_scores(study, item_a)
     scores_b, _ = scale_scores(study, item_b)
     if study.is_published:
@@ -193,6 +216,7 @@ def _compare(
         if over_assumptions:
             row.update(assumption_range(study, item_a, item_b))
         return row, evidence
+    row["direction_basis"] = "observed"
     x, y = item_scores(study, item_a), item_scores(study, item_b)
     tests = paired_tests(x, y)
     row.update(
@@ -237,14 +261,23 @@ def holm_adjusted(p: float, others: np.ndarray | list[float]) -> float:
 
 
 def _holm_many(ps: np.ndarray, others: np.ndarray) -> np.ndarray:
-    """:func:`holm_adjusted` for every value of *ps* (computed once per distinct value)."""
-    unique = np.unique(ps)
-    adjusted = {float(u): holm_adjusted(float(u), others) for u in unique}
-    return np.array([adjusted[float(p)] for p in ps], dtype=float)
+    """:func:`holm_adjusted` for every value of *ps*, vectorised (statsmodels' multipletests runs a full garbage
+    collection on every call, which made thousands of calls take minutes).
+
+    With the others sorted o_0 <= ... <= o_{m-2} and p inserted at rank r (before equal values), Holm's step-down
+    adjusted p is min(1, max(max_{j<r} (m - j) o_j, (m - r) p)); tests compare it with statsmodels.
+    """
+    ps = np.asarray(ps, dtype=float)
+    o = np.sort(np.asarray(others, dtype=float))
+    m = len(o) + 1
+    steps = (m - np.arange(len(o))) * o
+    prefix = np.concatenate([[0.0], np.maximum.accumulate(steps)]) if len(o) else np.array([0.0])
+    r = np.searchsorted(o, ps, side="left")
+    return np.minimum(1.0, np.maximum(prefix[r], (m - r) * ps))
 
 
 def family_verdicts(rows: list[dict], evidence: list[dict[str, np.ndarray]], alpha: float = 0.05) -> list[dict]:
-    """Three-valued verdicts with Holm's correction across the family of *rows* (one per comparison).
+    """Four-valued verdicts with Holm's correction across the family of *rows* (one per comparison).
 
     For comparison *i* and each combination *t* of consistent count tables (and, within it, every pairing):
 
@@ -253,13 +286,18 @@ def family_verdicts(rows: list[dict], evidence: list[dict[str, np.ndarray]], alp
     * it is **contradicted** on *t* when, for every pairing, the opposite direction is significant (a claim of
       no difference: any difference is significant), again with the others at their largest p.
 
-    The verdict is ``holds`` / ``contradicted`` when that is so on every combination, else ``undetermined``.
-    ``detectable`` is False when not even the most favourable table and pairing (others at their smallest p)
-    reaches significance -- for observed pairs: not even the smallest p the sign test can give with the observed
-    number of non-zero differences: "the data cannot detect a difference here".  ``share_tables_holds`` is the share of
-    combinations on which the claim holds.  ``sign_p_minmax`` is the smallest *worst-case* p over the
+    The verdict is ``holds`` / ``contradicted`` when that is so on every combination; ``cannot_be_significant``
+    when the smallest p any table and pairing can give is above alpha (for observed pairs: the smallest p the
+    sign test can give with the observed number of non-zero differences) -- decided by the margins, before any
+    correction; else ``undetermined``.  ``detectable`` is False when not even the most favourable table and
+    pairing reaches significance after Holm's correction (others at their smallest p).
+    ``tables_holds`` of ``tables_total`` combinations
+    hold (``share_tables_holds`` their ratio).  ``sign_p_min_attainable`` is the smallest p any table and
+    pairing gives (either direction), ``sign_p_min_claimed`` the smallest in the claimed direction.
+    ``sign_p_minmax`` is the smallest *worst-case* p over the
     consistent tables (min over tables of the max over pairings): the honest answer to "could the data make
-    it significant".
+    it significant".  ``reason`` is a key of the sentence templates (``reason_<key>`` in
+    ``uncertainty_labels.csv``); ``verdict_reason`` its English text.
     """
     largest = [float(e["sign_p_max"].max()) for e in evidence]
     smallest = [float(e["sign_p_min"].min()) for e in evidence]
@@ -284,32 +322,38 @@ def family_verdicts(rows: list[dict], evidence: list[dict[str, np.ndarray]], alp
             result = "holds"
         elif contradicted.all():
             result = "contradicted"
+        elif float(attainable.min()) > alpha:
+            result = "cannot_be_significant"
         else:
             result = "undetermined"
-        if result != "undetermined" and observed:
-            reason = f"for the observed pairs (p = {float(ev['sign_p_max'].max()):.3f} before Holm)"
-        elif result != "undetermined":
-            reason = f"on every consistent table and pairing ({row.get('evidence_over', '')})"
+        p_observed = float(ev["sign_p_max"].max())
+        claimed = {"a>b": "sign_p_gt_min", "a<b": "sign_p_lt_min"}.get(expected)
+        if result in ("holds", "contradicted"):
+            reason, fields = ("observed" if observed else "every_table"), {"p": p_observed}
+        elif result == "cannot_be_significant":
+            reason = "cannot_observed" if observed else "cannot"
+            fields = {"p": float(attainable.min()), "holm": float(best.min())}
         elif not detectable:
-            where = "with this many non-zero differences" if observed else "over every table and pairing"
-            reason = (
-                f"the data cannot detect a difference here: the smallest attainable p {where} "
-                f"is {float(attainable.min()):.3f}"
-            )
+            reason = "holm_undetectable"
+            fields = {"p": float(attainable.min()), "holm": float(best.min())}
         elif observed:
-            reason = f"not significant for the observed pairs (p = {float(ev['sign_p_max'].max()):.3f} before Holm)"
+            reason, fields = "not_significant_observed", {"p": p_observed}
         elif holds.any():
-            reason = "some consistent tables or pairings give each answer"
+            reason, fields = "some_tables", {}
         else:
-            reason = "significant in the claimed direction for some pairings only, never for every pairing of a table"
+            reason, fields = "pairings_only", {}
         out.append(
             {
                 "verdict": result,
-                "verdict_reason": reason,
+                "reason": reason,
+                "verdict_reason": reason_text(reason, fields, "en", alpha),
+                "tables_holds": int(holds.sum()) if expected != "none" else 0,
+                "tables_total": len(holds),
                 "share_tables_holds": float(holds.mean()) if expected != "none" else float("nan"),
                 "detectable": detectable,
                 "sign_p_minmax": minmax,
                 "sign_p_min_attainable": float(attainable.min()),
+                "sign_p_min_claimed": float(ev[claimed].min()) if claimed and claimed in ev else float("nan"),
                 "holm_p_best": float(best.min()),
                 "holm_family": len(rows),
             }
@@ -317,10 +361,16 @@ def family_verdicts(rows: list[dict], evidence: list[dict[str, np.ndarray]], alp
     return out
 
 
+def reason_text(reason: str, fields: dict[str, float], lang: str = "en", alpha: float = 0.05) -> str:
+    """The reason of a verdict in *lang* (template ``reason_<reason>``)."""
+    shown = {key: _p(value, lang) for key, value in fields.items()}
+    return say(f"reason_{reason}", lang, pct=percent(alpha, lang), **shown)
+
+
 def comparison_table(
     study: Study, comparisons: pd.DataFrame | None = None, *, over_assumptions: bool = True, alpha: float = 0.05
 ) -> pd.DataFrame:
-    """One row per comparison: means, p-value ranges over pairings and tables, and the three-valued verdict.
+    """One row per comparison: means, p-value ranges over pairings and tables, and the four-valued verdict.
 
     *comparisons* defaults to ``data/raw/analysis/comparisons.csv``; they form the Holm family.  Comparisons
     whose items have no data in *study* are skipped (and leave the family).  See :func:`family_verdicts`.
@@ -337,6 +387,7 @@ def comparison_table(
                 "item_a": c["item_a"],
                 "item_b": c["item_b"],
                 "label_en": c["label_en"],
+                **{f"label_{lang}": c[f"label_{lang}"] for lang in ("da", "no") if f"label_{lang}" in c},
                 "report_claim_en": c["report_claim_en"],
                 "expected": c["expected_direction"],
                 **numbers,
@@ -350,74 +401,95 @@ def comparison_table(
 # --- plain-language conclusions --------------------------------------------------------------------------
 
 
-def _p_range(low: float, high: float) -> str:
-    return f"p = {low:.3f}" if np.isclose(low, high) else f"p between {low:.3f} and {high:.3f}"
+def _p(value: float, lang: str = "en") -> str:
+    return number(float(value), lang, 3) if value >= 0.0005 else "< " + number(0.001, lang, 3)
+
+
+def _p_range(low: float, high: float, lang: str = "en") -> str:
+    if np.isclose(low, high):
+        return say("p_equal", lang, p=_p(low, lang))
+    return say("p_between", lang, low=_p(low, lang), high=_p(high, lang))
 
 
 def verdict(row: pd.Series) -> str:
-    """``holds``, ``contradicted`` or ``undetermined`` for one :func:`comparison_table` row (see
-    :func:`family_verdicts`; the verdict needs the whole family, so it is computed there)."""
+    """``holds``, ``contradicted``, ``cannot_be_significant`` or ``undetermined`` for one
+    :func:`comparison_table` row (see :func:`family_verdicts`; the verdict needs the whole family)."""
     return str(row["verdict"])
 
 
-def conclusion_sentence(row: pd.Series, alpha: float = 0.05) -> str:
-    """A plain statement of what the published numbers say about the report's claim, from one table row."""
-    pct = f"{100 * alpha:g} %"
+def _label(row: pd.Series, lang: str) -> str:
+    for column in (f"label_{lang}", "label_en"):
+        value = row.get(column, "")
+        if isinstance(value, str) and value.strip():
+            return value
+    return f"{row['item_a']} vs {row['item_b']}"
+
+
+def conclusion_sentence(row: pd.Series, alpha: float = 0.05, lang: str = "en") -> str:
+    """A plain statement in *lang* of what the published numbers say about the report's claim, from one table
+    row (templates in ``data/raw/analysis/uncertainty_labels.csv``)."""
     observed_pairs = row.get("pairing") == "observed"
-    where = (
-        "for the observed pairs"
-        if observed_pairs
-        else f"over the {int(row['pairings'])} pairings of the default tables"
-    )
+    if observed_pairs:
+        where = say("where_observed", lang)
+    else:
+        where = say("where_pairings", lang, pairings=int(row["pairings"]))
     over_all = ""
     if not observed_pairs and pd.notna(row.get("sign_p_min_all", np.nan)) and int(row.get("completions", 1)) > 1:
-        over_all = (
-            f", {_p_range(float(row['sign_p_min_all']), float(row['sign_p_max_all']))} over all "
-            f"{int(row['completions'])} combinations of count tables the report allows"
-        )
-    head = (
-        f"{row['label_en']} ({row['item_a']} vs {row['item_b']}): mean score {row['mean_a']:.2f} vs "
-        f"{row['mean_b']:.2f}. Sign test (primary; exact): "
-        f"{_p_range(float(row['sign_p_min']), float(row['sign_p_max']))} {where}{over_all}. Wilcoxon signed-rank "
-        f"(secondary; assumes equal distances between answer categories): "
-        f"{_p_range(float(row['wilcoxon_p_min']), float(row['wilcoxon_p_max']))} {where}. Holm's correction over "
-        f"the family of {int(row['holm_family'])} comparisons, {pct} level."
-    )
+        span = _p_range(float(row["sign_p_min_all"]), float(row["sign_p_max_all"]), lang)
+        over_all = say("over_all", lang, range=span, completions=number(int(row["completions"]), lang))
+    head = say(
+        "conclusion_head", lang, label=_label(row, lang), a=row["item_a"], b=row["item_b"],
+        mean_a=number(float(row["mean_a"]), lang, 2), mean_b=number(float(row["mean_b"]), lang, 2),
+        sign=_p_range(float(row["sign_p_min"]), float(row["sign_p_max"]), lang),
+        wilcoxon=_p_range(float(row["wilcoxon_p_min"]), float(row["wilcoxon_p_max"]), lang), where=where,
+        over_all=over_all, family=int(row["holm_family"]), pct=percent(alpha, lang),
+    )  # fmt: skip
     if row["expected"] == "none":
-        claim = "the report's reading of no difference"
+        claim = say("claim_none", lang)
     else:
-        side = "higher" if row["expected"] == "a>b" else "lower"
-        claim = f"the claim that {row['item_a']} scores {side} than {row['item_b']}"
+        claim = say("claim_higher" if row["expected"] == "a>b" else "claim_lower", lang, a=row["item_a"],
+                    b=row["item_b"])  # fmt: skip
     result = row["verdict"]
+    reason_key = str(row.get("reason", ""))
+    fields = {}
+    if reason_key in ("observed", "every_table", "not_significant_observed"):
+        fields = {"p": float(row["sign_p_max"])}
+    elif reason_key in ("cannot", "cannot_observed", "holm_undetectable"):
+        fields = {"p": float(row["sign_p_min_attainable"]), "holm": float(row["holm_p_best"])}
+    reason = reason_text(reason_key, fields, lang, alpha) if reason_key else str(row["verdict_reason"])
     if result == "holds":
-        body = f"HOLDS: {claim} is significant {row['verdict_reason']}."
+        body = say("verdict_holds_sentence", lang, claim=claim, reason=reason)
     elif result == "contradicted":
-        body = f"CONTRADICTED: the opposite of {claim} is significant {row['verdict_reason']}."
+        body = say("verdict_contradicted_sentence", lang, claim=claim, reason=reason)
+    elif result == "cannot_be_significant":
+        body = say("verdict_cannot_sentence", lang, reason=reason) + " " + say("absence_of_evidence", lang)
     elif observed_pairs:
-        body = f"UNDETERMINED BY THESE DATA: {row['verdict_reason']}."
-        if not row["detectable"] or row["expected"] == "none":
-            body += " This is absence of evidence, not support for 'no difference'."
+        body = say("verdict_undetermined_observed_sentence", lang, reason=reason)
+        if row["expected"] == "none":
+            body += " " + say("absence_of_evidence", lang)
     else:
-        body = f"UNDETERMINED BY THE PUBLISHED NUMBERS: {row['verdict_reason']}."
-        if row["expected"] == "none" and not row["detectable"]:
-            body += " This is absence of evidence, not support for 'no difference'."
-        elif row["expected"] != "none":
-            body += (
-                f" It holds on {100 * float(row['share_tables_holds']):.0f} % of the combinations of consistent "
-                f"tables (for every pairing); the smallest worst-case p over the consistent tables is "
-                f"{float(row['sign_p_minmax']):.3f}."
-            )
+        body = say("verdict_undetermined_sentence", lang, reason=reason)
+        if row["expected"] != "none":
+            held = share_text(int(row.get("tables_holds", round(float(row["share_tables_holds"]) * int(
+                row.get("tables_total", row.get("completions", 1)))))), int(row.get("tables_total", row.get(
+                "completions", 1))), lang)  # fmt: skip
+            body += " " + say("holds_on", lang, share=held, minmax=_p(float(row["sign_p_minmax"]), lang))
+        else:
+            body += " " + say("absence_of_evidence", lang)
+    if row.get("direction_basis") == "assumed_cells" and row.get("observed", "none") != "none":
+        body += " " + say("direction_assumed", lang, direction=row["observed"])
     return f"{head} {body}"
 
 
-def conclusions(table: pd.DataFrame, alpha: float = 0.05) -> list[str]:
+def conclusions(table: pd.DataFrame, alpha: float = 0.05, lang: str = "en") -> list[str]:
     """:func:`conclusion_sentence` for every row of a :func:`comparison_table`."""
-    return [conclusion_sentence(row, alpha) for _, row in table.iterrows()]
+    return [conclusion_sentence(row, alpha, lang) for _, row in table.iterrows()]
 
 
 VIEWS = {
-    "verdicts (sign test, Holm)": ["comparison_id", "expected", "observed", "verdict", "share_tables_holds",
-                                   "detectable", "sign_p_minmax", "sign_p_min_attainable", "holm_p_best"],
+    "verdicts (sign test, Holm)": ["comparison_id", "expected", "observed", "direction_basis", "verdict",
+                                   "tables_holds", "tables_total", "detectable", "sign_p_minmax",
+                                   "sign_p_min_attainable", "sign_p_min_claimed", "holm_p_best"],
     "means": ["comparison_id", "item_a", "item_b", "expected", "observed", "mean_a", "mean_b", "mean_diff_min",
               "mean_diff_max"],
     "paired tests over pairings": ["comparison_id", "pairing", "pairings", "sign_p_min", "sign_p_max",

@@ -14,6 +14,11 @@ distribution p (multinomial).  It is measured, not assumed:
   at N = 1,000, so it is measured by simulation only up to N = ``SISON_GLAZ_MAX_SIMULATED_N``; beyond, its
   coverage is reported as not measured.  The cost of every route is bounded for any N up to 100,000.
 
+The minimum over such a grid is *not* the method's minimum coverage: true distributions between grid points can
+do worse.  :func:`with_simplex_minimum` adds the minimum over every distribution
+(:mod:`samskab_analysis.stats.coverage_minimum`: proven for one share, a searched upper bound for several),
+and every label the package prints uses that one.
+
 ``simultaneous`` coverage asks that *all* k intervals cover at once (what a reader of a whole bar chart needs);
 ``marginal`` coverage is the smallest per-category coverage (what a single-share interval promises).  Nominal
 is 1 - alpha for the simultaneous methods' simultaneous coverage and for the single-share methods' marginal one.
@@ -22,17 +27,15 @@ is 1 - alpha for the simultaneous methods' simultaneous coverage and for the sin
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 from scipy.special import gammaln
-from statsmodels.stats.proportion import proportion_confint
 
 from samskab_analysis.data.count_table import MISSING
 from samskab_analysis.reconstruct.counts import compositions
-from samskab_analysis.stats.interval_methods import MULTINOMIAL_METHODS, SINGLE_METHODS, multinomial_intervals
-from samskab_analysis.stats.interval_methods import proportion_interval as _single
+from samskab_analysis.stats.coverage_minimum import coverage_minimum
+from samskab_analysis.stats.interval_methods import MULTINOMIAL_METHODS, SINGLE_METHODS, outcome_bounds
 from samskab_analysis.study import Study
 
 EXACT_MAX_OUTCOMES = 5_005
@@ -55,35 +58,6 @@ def distribution_grid(k: int, size: int = 40, seed: int = SEED) -> np.ndarray:
     """Plausible true distributions over *k* categories: the uniform one plus *size* seeded Dirichlet(1) draws."""
     rng = np.random.default_rng(seed)
     return np.vstack([np.full(k, 1.0 / k), rng.dirichlet(np.ones(k), size=size)])
-
-
-@lru_cache(maxsize=200_000)
-def _bounds_sorted(sorted_counts: tuple[int, ...], method: str, alpha: float) -> np.ndarray:
-    counts = np.array(sorted_counts, dtype=int)
-    if method in SINGLE_METHODS:
-        n = int(counts.sum())
-        return np.array([_single(int(c), n, method, alpha) for c in counts], dtype=float).reshape(-1, 2)
-    return multinomial_intervals(counts, method, alpha)[0]
-
-
-def outcome_bounds(outcomes: np.ndarray, method: str, alpha: float = 0.05) -> np.ndarray:
-    """Interval bounds (outcomes x k x 2) of *method* for every row of *outcomes*.
-
-    Clopper-Pearson, Wilson and Bonferroni-Clopper-Pearson are computed for all outcomes at once; Goodman and
-    Sison-Glaz once per sorted outcome (they are permutation-equivariant).
-    """
-    if method in SINGLE_METHODS or method == "bonferroni-cp":
-        n = outcomes.sum(axis=1, keepdims=True)
-        level = alpha / outcomes.shape[1] if method == "bonferroni-cp" else alpha
-        how = "beta" if method == "bonferroni-cp" else SINGLE_METHODS[method]
-        lo, hi = proportion_confint(outcomes, np.broadcast_to(n, outcomes.shape), alpha=level, method=how)
-        return np.clip(np.stack([lo, hi], axis=-1).astype(float), 0.0, 1.0)
-    out = np.empty((*outcomes.shape, 2), dtype=float)
-    for r, row in enumerate(outcomes):
-        order = np.argsort(row, kind="stable")
-        bounds = _bounds_sorted(tuple(int(v) for v in row[order]), method, alpha)
-        out[r, order] = bounds
-    return out
 
 
 def _log_pmf(outcomes: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -191,14 +165,24 @@ def coverage_table(
     return pd.DataFrame(rows)
 
 
-@lru_cache(maxsize=64)
-def measured_minimum(method: str, n: int, k: int, alpha: float = 0.05) -> float | None:
-    """Exact minimum coverage (of the kind the method promises) over :func:`distribution_grid`, or None when
-    exact enumeration is too expensive at this N and k (then see :func:`coverage_table`)."""
-    if math.comb(n + k - 1, k - 1) > EXACT_MAX_OUTCOMES:
-        return None
-    row = coverage_table(n, k, alpha=alpha, methods=(method,)).iloc[0]
-    return float(row["min_coverage"])
+def with_simplex_minimum(table: pd.DataFrame) -> pd.DataFrame:
+    """*table* (:func:`coverage_table` rows) plus the smallest coverage over **every** true distribution:
+
+    ``simplex_min`` (single share: the proven infimum; simultaneous: the exact coverage at the worst distribution
+    a search of the whole simplex found, so the minimum is at most this), ``simplex_bound`` (``exact`` /
+    ``upper`` / ``none``), ``minimiser`` (the distribution, or the share approached) and ``proven_lower``
+    (Bonferroni-Clopper-Pearson: 1 - alpha); ``below_nominal`` then uses ``simplex_min`` where it is known.
+    """
+    rows = []
+    for _, row in table.iterrows():
+        found = coverage_minimum(str(row["method"]), int(row["n"]), int(row["k"]),
+                                 round(1 - float(row["nominal"]), 12))  # fmt: skip
+        rows.append({"simplex_min": found.minimum, "simplex_bound": found.bound,
+                     "minimiser": found.shown_p() if found.p else "", "proven_lower": found.proven_lower})  # fmt: skip
+    out = pd.concat([table.reset_index(drop=True), pd.DataFrame(rows)], axis=1)
+    known = out["simplex_bound"] != "none"
+    out.loc[known, "below_nominal"] = out.loc[known, "simplex_min"] < out.loc[known, "nominal"]
+    return out
 
 
 def study_coverage(study_n: int, category_counts: dict[int, np.ndarray], alpha: float = 0.05,
@@ -211,6 +195,7 @@ def study_coverage(study_n: int, category_counts: dict[int, np.ndarray], alpha: 
     for k, tables in sorted(category_counts.items()):
         for name, grid in (("study-like", plausible_grid(tables)), ("random", distribution_grid(k))):
             part = coverage_table(study_n, k, grid, alpha, draws=draws)
+            part = with_simplex_minimum(part)
             frames.append(part.assign(grid=name, distributions=min(len(grid), len(grid) if part["mc_se"].max() == 0
                                                                    else SIMULATED_GRID)))  # fmt: skip
     return pd.concat(frames, ignore_index=True)

@@ -29,7 +29,7 @@ import itertools
 import math
 import warnings
 from collections import defaultdict
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 from scipy import stats
@@ -114,11 +114,19 @@ def mannwhitney_exact_p(x: np.ndarray, y: np.ndarray) -> float:
     (choosing t of a group of size g happens C(g, t) ways), so it is exact and fast; it equals
     :func:`scipy.stats.mannwhitneyu` with ``method=PermutationMethod(n_resamples=np.inf)``.
     """
-    pooled = np.concatenate([x, y])
-    n1 = len(x)
-    ranks = stats.rankdata(pooled)
-    values, inverse, sizes = np.unique(pooled, return_inverse=True, return_counts=True)
-    twice_mid = [round(2 * ranks[inverse == g][0]) for g in range(len(values))]
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    values = np.unique(np.concatenate([x, y]))
+    counts_x = tuple(int(v) for v in (x[:, None] == values[None, :]).sum(axis=0))
+    counts_y = tuple(int(v) for v in (y[:, None] == values[None, :]).sum(axis=0))
+    return mannwhitney_exact_p_counts(counts_x, counts_y)
+
+
+@lru_cache(maxsize=65_536)
+def _null_by_ties(sizes: tuple[int, ...], n1: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Null distribution of twice the first sample's rank sum for tie groups of *sizes* (in value order):
+    (sorted distinct values, number of splits giving each, total number of splits)."""
+    ends = np.cumsum(sizes)
+    twice_mid = [int(2 * e - s + 1) for e, s in zip(ends, sizes, strict=True)]
     ways: dict[tuple[int, int], int] = {(0, 0): 1}
     for size, mid in zip(sizes, twice_mid, strict=True):
         step: dict[tuple[int, int], int] = defaultdict(int)
@@ -126,10 +134,23 @@ def mannwhitney_exact_p(x: np.ndarray, y: np.ndarray) -> float:
             for t in range(min(int(size), n1 - k) + 1):
                 step[(k + t, total + mid * t)] += w * math.comb(int(size), t)
         ways = step
-    observed = round(2 * ranks[:n1].sum())
-    splits = math.comb(len(pooled), n1)
-    less = sum(w for (k, total), w in ways.items() if k == n1 and total <= observed) / splits
-    greater = sum(w for (k, total), w in ways.items() if k == n1 and total >= observed) / splits
+    final = sorted((total, w) for (k, total), w in ways.items() if k == n1)
+    splits = math.comb(int(sum(sizes)), n1)
+    return np.array([t for t, _ in final]), np.array([w for _, w in final], dtype=object), splits
+
+
+@lru_cache(maxsize=262_144)
+def mannwhitney_exact_p_counts(counts_x: tuple[int, ...], counts_y: tuple[int, ...]) -> float:
+    """:func:`mannwhitney_exact_p` from the two samples' counts per ordered answer category (cached: a
+    simulation of ordinal answers repeats the same tables)."""
+    groups = [(a, b) for a, b in zip(counts_x, counts_y, strict=True) if a + b > 0]
+    sizes = tuple(a + b for a, b in groups)
+    n1 = sum(a for a, _ in groups)
+    totals, weights, splits = _null_by_ties(sizes, n1)
+    ends = np.cumsum(sizes)
+    observed = sum(a * int(2 * e - s + 1) for (a, _), e, s in zip(groups, ends, sizes, strict=True))
+    less = sum(weights[totals <= observed]) / splits
+    greater = sum(weights[totals >= observed]) / splits
     return float(min(1.0, 2 * min(less, greater)))
 
 

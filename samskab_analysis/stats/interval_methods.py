@@ -6,6 +6,7 @@ them to a study and :mod:`samskab_analysis.stats.coverage` measures their covera
 from __future__ import annotations
 
 import warnings
+from functools import lru_cache
 
 import numpy as np
 from statsmodels.stats.proportion import multinomial_proportions_confint, proportion_confint
@@ -91,3 +92,32 @@ def multinomial_intervals(
     if k < 7:
         note += f", intended for 7 or more categories (here {k})"
     return np.clip(bounds, 0.0, 1.0), "sison-glaz", note
+
+
+@lru_cache(maxsize=200_000)
+def _bounds_sorted(sorted_counts: tuple[int, ...], method: str, alpha: float) -> np.ndarray:
+    counts = np.array(sorted_counts, dtype=int)
+    if method in SINGLE_METHODS:
+        n = int(counts.sum())
+        return np.array([proportion_interval(int(c), n, method, alpha) for c in counts], dtype=float).reshape(-1, 2)
+    return multinomial_intervals(counts, method, alpha)[0]
+
+
+def outcome_bounds(outcomes: np.ndarray, method: str, alpha: float = 0.05) -> np.ndarray:
+    """Interval bounds (outcomes x k x 2) of *method* for every row of *outcomes*.
+
+    Clopper-Pearson, Wilson and Bonferroni-Clopper-Pearson are computed for all outcomes at once; Goodman and
+    Sison-Glaz once per sorted outcome (they are permutation-equivariant).
+    """
+    if method in SINGLE_METHODS or method == "bonferroni-cp":
+        n = outcomes.sum(axis=1, keepdims=True)
+        level = alpha / outcomes.shape[1] if method == "bonferroni-cp" else alpha
+        how = "beta" if method == "bonferroni-cp" else SINGLE_METHODS[method]
+        lo, hi = proportion_confint(outcomes, np.broadcast_to(n, outcomes.shape), alpha=level, method=how)
+        return np.clip(np.stack([lo, hi], axis=-1).astype(float), 0.0, 1.0)
+    out = np.empty((*outcomes.shape, 2), dtype=float)
+    for r, row in enumerate(outcomes):
+        order = np.argsort(row, kind="stable")
+        bounds = _bounds_sorted(tuple(int(v) for v in row[order]), method, alpha)
+        out[r, order] = bounds
+    return out

@@ -16,6 +16,8 @@ from __future__ import annotations
 import pandas as pd
 
 from samskab_analysis.reconstruct.counts import allowed_counts
+from samskab_analysis.stats.readings import interpreted_statements, load_readings, reading_count_range, reading_label
+from samskab_analysis.stats.wording import say
 from samskab_analysis.study import Study
 
 #: what ``status`` = consistent means
@@ -26,15 +28,19 @@ def _erratum_text(e: pd.Series) -> str:
     return f"cites Figure {e['cited_figure']}; the data matched is {e['matched_item']} ({e['confidence']} erratum)"
 
 
-def claims_ledger(study: Study) -> pd.DataFrame:
+def claims_ledger(study: Study, lang: str = "en") -> pd.DataFrame:
     """One row per published statement (and per erratum without a statement): value, check, interpretation.
 
     Columns: claim_id, item_id, cited_figure, categories, stated, from_table, count, cells (provenance of the
     cells summed), status (``consistent`` / ``INCONSISTENT``, plus the erratum with its confidence), wording,
-    interpretation, section_da, note.
+    interpretation (``INTERPRETATION: ...`` where another reading exists), alternative_reading (each
+    alternative reading of ``data/raw/analysis/readings.csv``, label in *lang*, with the head counts the
+    report allows for the statement's categories under it), section_da, note.
     """
     if study.statements is None:
         raise ValueError("the claims ledger needs the published statements, not respondent-level data")
+    readings = load_readings(study)
+    interpreted = interpreted_statements(readings)
     errata = study.errata if study.errata is not None else pd.DataFrame(columns=["statement_id"])
     attached = errata[errata["statement_id"] != ""] if len(errata) else errata
     by_statement = {str(e["statement_id"]): e for _, e in attached.iterrows()}
@@ -55,6 +61,14 @@ def claims_ledger(study: Study) -> pd.DataFrame:
         interpretation = str(st.get("interpretation", "") or "")
         if interpretation:
             interpretation += f" -- {st.get('interpretation_reason', '')}"
+        alternatives = []
+        for reading in interpreted.get(str(sid), []):
+            low, high = reading_count_range(study, readings, reading, st["item_id"], tuple(st["categories"]))
+            span = f"{low}" if low == high else f"{low}-{high}"
+            alternatives.append(say("ledger_alternative", lang, reading=reading, span=span, n=n,
+                                    label=reading_label(readings, reading, lang)))  # fmt: skip
+        if alternatives:
+            interpretation = say("ledger_interpretation", lang, text=interpretation)
         rows.append(
             {
                 "claim_id": sid,
@@ -68,6 +82,7 @@ def claims_ledger(study: Study) -> pd.DataFrame:
                 "status": status,
                 "wording": st.get("wording", ""),
                 "interpretation": interpretation,
+                "alternative_reading": "; ".join(alternatives),
                 "section_da": st["section_da"],
                 "note": note,
             }
@@ -88,6 +103,7 @@ def claims_ledger(study: Study) -> pd.DataFrame:
                 "status": f"{e['confidence']} erratum: cross-reference",
                 "wording": "",
                 "interpretation": "",
+                "alternative_reading": "",
                 "section_da": e.get("section_da", ""),
                 "note": _erratum_text(e),
             }

@@ -15,6 +15,7 @@ completion of both items' count tables.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterator
 from functools import cache, lru_cache
@@ -113,7 +114,13 @@ def _directional(diffs: tuple[float, ...], p: float) -> tuple[float, float]:
     return (p if pos > neg else 1.0), (p if neg > pos else 1.0)
 
 
-@lru_cache(maxsize=8192)
+def score_key(scores: np.ndarray) -> tuple[float, ...]:
+    """Scores as a cache key: unscored categories as the one ``math.nan`` object (every NaN is a different key
+    otherwise -- NaN != NaN and its hash depends on the object -- and the cache below would never hit)."""
+    return tuple(math.nan if np.isnan(s) else float(s) for s in np.asarray(scores, dtype=float))
+
+
+@lru_cache(maxsize=65_536)
 def _pairing_summary(
     counts_a: tuple[int, ...], scores_a: tuple[float, ...], counts_b: tuple[int, ...], scores_b: tuple[float, ...]
 ) -> dict[str, float]:
@@ -152,9 +159,9 @@ def pairing_range(counts_a: np.ndarray, scores_a: np.ndarray, counts_b: np.ndarr
     """
     key = (
         tuple(int(c) for c in counts_a),
-        tuple(float(s) for s in scores_a),
+        score_key(scores_a),
         tuple(int(c) for c in counts_b),
-        tuple(float(s) for s in scores_b),
+        score_key(scores_b),
     )
     out = dict(_pairing_summary(*key))
     xa = expand(counts_a, scores_a)
@@ -182,7 +189,7 @@ def pairing_evidence(study: Study, item_a: str, item_b: str) -> dict[str, np.nda
     if len(tables_a) * len(tables_b) > MAX_ASSUMPTION_TABLES:
         return None
     parts = [
-        _pairing_summary(tuple(ta.tolist()), tuple(scores_a), tuple(tb.tolist()), tuple(scores_b))
+        _pairing_summary(tuple(ta.tolist()), score_key(scores_a), tuple(tb.tolist()), score_key(scores_b))
         for ta in tables_a
         for tb in tables_b
     ]
@@ -213,7 +220,7 @@ def assumption_range(study: Study, item_a: str, item_b: str) -> dict[str, float]
     result = {"sign_p_min_all": 1.0, "sign_p_max_all": 0.0, "wilcoxon_p_min_all": 1.0, "wilcoxon_p_max_all": 0.0}
     for ta in tables_a:
         for tb in tables_b:
-            part = _pairing_summary(tuple(ta.tolist()), tuple(scores_a), tuple(tb.tolist()), tuple(scores_b))
+            part = _pairing_summary(tuple(ta.tolist()), score_key(scores_a), tuple(tb.tolist()), score_key(scores_b))
             for test in ("sign", "wilcoxon"):
                 result[f"{test}_p_min_all"] = min(result[f"{test}_p_min_all"], part[f"{test}_p_min"])
                 result[f"{test}_p_max_all"] = max(result[f"{test}_p_max_all"], part[f"{test}_p_max"])

@@ -3,7 +3,10 @@
 * :func:`n_for_halfwidth`: the smallest N from which on a share near *p* (observed count ``round(p N)``)
   has an exact 95 % Clopper-Pearson interval no wider than ``± w`` (half of its width), for every larger N.
 * :func:`detectable_shift`: the smallest shift between two waves of ``n1`` and ``n2`` respondents that a
-  two-sided Mann-Whitney test (alpha 5 %, tie-corrected normal approximation) detects with 80 % power.
+  two-sided Mann-Whitney test (alpha 5 %) detects with 80 % power -- the same test, chosen by size, as the
+  waves notebook (:func:`samskab_analysis.stats.exact_tests.mannwhitney_test`): the exact permutation p-value
+  with ties while n1 * n2 <= ``MANNWHITNEY_EXACT_MAX_PRODUCT`` (900), the tie-corrected normal approximation
+  beyond.
   Simulated from an ordinal shift model: answers are a latent normal cut at thresholds that reproduce the
   baseline distribution of the five degree categories (by default the published study's answers pooled
   over the degree items); the second wave's latent mean is shifted by ``delta`` SD. The same random draws
@@ -22,6 +25,7 @@ from scipy import stats
 
 from samskab_analysis.data.csv_reader import read_table
 from samskab_analysis.paths import DATA_DIR, LANGS
+from samskab_analysis.stats.exact_tests import MANNWHITNEY_EXACT_MAX_PRODUCT, mannwhitney_exact_p_counts
 from samskab_analysis.study import Study
 
 SEED = 20261127
@@ -94,16 +98,34 @@ class Detectable:
     top2_pp: float
     mean_score: float
     power: float
+    test: str
+
+
+def power_test_method(n1: int, n2: int) -> str:
+    """How the simulated Mann-Whitney p-values are computed at these sizes (as in the waves notebook)."""
+    return "exact" if n1 * n2 <= MANNWHITNEY_EXACT_MAX_PRODUCT else "asymptotic"
+
+
+def simulated_pvalues(probs: np.ndarray, delta: float, z1: np.ndarray, z2: np.ndarray) -> np.ndarray:
+    """Two-sided Mann-Whitney p-value of every simulated pair of waves (latent draws *z1*, *z2*; one row each),
+    computed as :func:`samskab_analysis.stats.exact_tests.mannwhitney_test` does at these sizes."""
+    cuts = _thresholds(probs)
+    x = np.searchsorted(cuts, z1)  # 0 = lowest category
+    y = np.searchsorted(cuts, z2 + delta)
+    if power_test_method(z1.shape[1], z2.shape[1]) == "exact":
+        k = len(probs)
+        cx = np.stack([np.bincount(row, minlength=k) for row in x])
+        cy = np.stack([np.bincount(row, minlength=k) for row in y])
+        pairs = zip(cx.tolist(), cy.tolist(), strict=True)
+        return np.array([mannwhitney_exact_p_counts(tuple(a), tuple(b)) for a, b in pairs])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = stats.mannwhitneyu(x, y, axis=1, alternative="two-sided", method="asymptotic").pvalue
+    return np.nan_to_num(p, nan=1.0)
 
 
 def simulated_power(probs: np.ndarray, n1: int, n2: int, delta: float, z1: np.ndarray, z2: np.ndarray) -> float:
     """Share of simulations (latent draws *z1*, *z2*) in which Mann-Whitney rejects at ALPHA."""
-    cuts = _thresholds(probs)
-    x = np.searchsorted(cuts, z1)  # 0 = lowest category
-    y = np.searchsorted(cuts, z2 + delta)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = stats.mannwhitneyu(x, y, axis=1, alternative="two-sided", method="asymptotic").pvalue
-    return float(np.mean(np.nan_to_num(p, nan=1.0) < ALPHA))
+    return float(np.mean(simulated_pvalues(probs, delta, z1, z2) < ALPHA))
 
 
 def detectable_shift(
@@ -121,7 +143,7 @@ def detectable_shift(
             lo = mid
     top2, mean = implied_difference(probs, hi)
     return Detectable(n1, n2, round(hi, 2), round(100 * top2, 1), round(mean, 2),
-                      simulated_power(probs, n1, n2, hi, z1, z2))
+                      simulated_power(probs, n1, n2, hi, z1, z2), power_test_method(n1, n2))
 
 
 def detectable_table(probs: np.ndarray, sizes: tuple[int, ...] = (10, 20, 40, 60, 100, 150, 200),

@@ -13,7 +13,14 @@ from samskab_analysis.data.strings import Strings, load_strings
 from samskab_analysis.paths import LANGS
 from samskab_analysis.stats.intervals import proportion_interval
 from samskab_analysis.stats.sensitivity import item_completions, item_statistics
+from samskab_analysis.stats.wording import percent
 from samskab_analysis.study import Study
+
+
+def _whole_percent(share: float) -> int | str:
+    """A share as a whole percentage; a positive share below 0.5 % is '< 1', never 0 (and never 100 below 1)."""
+    text = percent(share)
+    return int(text) if text.isdigit() else text
 
 
 def item_result(study: Study, item_id: str, min_count: int = 0) -> dict[str, object]:
@@ -34,11 +41,11 @@ def item_result(study: Study, item_id: str, min_count: int = 0) -> dict[str, obj
         "level_id": study.instrument.items.at[item_id, "level_id"],
         "n": n,
         "top2": f"<{min_count}" if suppressed else top,
-        "pct": "" if suppressed else round(100 * top / n),
+        "pct": "" if suppressed else _whole_percent(top / n),
         "lo": "" if suppressed else round(100 * lo),
         "hi": "" if suppressed else round(100 * hi),
-        "min_pct": round(100 * share_min),
-        "max_pct": round(100 * share_max),
+        "min_pct": _whole_percent(share_min),
+        "max_pct": _whole_percent(share_max),
         "basis": "suppressed" if suppressed else basis,
     }
 
