@@ -29,6 +29,7 @@ ROW_STYLE = {"assumed": "background:#fff4e0", "derived": "background:#eef5fb",
 LISTS = (("+", " + "), (",", ", "), (";", "; "), (" | ", " | "), ("|", ", "))
 #: ``head: code`` (``assumption: adjacent_below``) where both parts are known codes.
 PREFIXED = re.compile(r"^([^:]+): (.+)$")
+NUMBERS = re.compile(r"^[\d\s.,%–-]+$")
 NUM_STYLE = "text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums"
 HEAD_NUM_STYLE = "text-align:right"  # a long column name wraps; its numbers never do
 TEXT_STYLE = "text-align:left"
@@ -49,13 +50,16 @@ def _is_number(value: object) -> bool:
     return text.startswith("<") and text[1:].isdigit()
 
 
-def _numeric_columns(df: pd.DataFrame) -> list[str]:
-    """Columns whose non-empty values all look like numbers (or intervals of numbers)."""
+def _numeric_columns(df: pd.DataFrame) -> list[int]:
+    """Positions of the columns whose non-empty values all look like numbers (or intervals of numbers).
+
+    By position: a translated table may show two columns under one name ("from … to" twice).
+    """
     numeric = []
-    for column in df.columns:
-        values = [v for v in df[column].tolist() if not (v is None or (isinstance(v, float) and pd.isna(v)))]
+    for position in range(df.shape[1]):
+        values = [v for v in df.iloc[:, position].tolist() if not (v is None or (isinstance(v, float) and pd.isna(v)))]
         if values and all(_is_number(v) for v in values):
-            numeric.append(column)
+            numeric.append(position)
     return numeric
 
 
@@ -83,18 +87,41 @@ def instrument_names(instrument, lang: str) -> dict[str, str]:
     return names
 
 
-def translate_value(text: str, words: Mapping[str, str]) -> str:
-    """*text* in the reader's language when it is a known code, a list of codes or ``head: code``; else as is."""
+def _patterns(words: Mapping[str, str]) -> list[tuple[re.Pattern[str], str]]:
+    """Keys with ``{name}`` placeholders (``exact enumeration of {count} outcomes``) as regular expressions."""
+    out = []
+    for key, value in words.items():
+        if "{" not in key:
+            continue
+        parts = re.split(r"\{([a-z_]+)\}", key)
+        regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
+        out.append((re.compile(f"^{regex}$"), value))
+    return out
+
+
+def translate_value(text: str, words: Mapping[str, str], patterns: list | None = None) -> str:
+    """*text* in the reader's language when it is a known code, a pattern of ``values.csv`` (numbers kept), a list
+    of codes or ``head: code``; else as is."""
     if text in words:
         return words[text]
+    for pattern, value in patterns if patterns is not None else _patterns(words):
+        match = pattern.match(text)
+        if match:
+            return value.format(**match.groupdict())
     for separator, joiner in LISTS:
         if separator in text:
             parts = [p.strip() for p in text.split(separator)]
-            if all(p in words for p in parts if p):
-                return joiner.join(words[p] for p in parts if p)
+            shown = [translate_value(p, words, patterns) for p in parts if p]
+            known = [p in words or t != p for p, t in zip([p for p in parts if p], shown, strict=True)]
+            if all(known) or (separator == ";" and any(known)):  # a note: its known parts translated
+                return joiner.join(shown)
     match = PREFIXED.match(text)
-    if match and match.group(1) in words and match.group(2) in words:
-        return f"{words[match.group(1)]}: {words[match.group(2)]}"
+    if match and match.group(1) in words:
+        tail = match.group(2)
+        if tail in words:
+            return f"{words[match.group(1)]}: {words[tail]}"
+        if NUMBERS.match(tail):  # "varying_degrees_with_low: 0-7"
+            return f"{words[match.group(1)]}: {tail}"
     return text
 
 
@@ -117,13 +144,15 @@ def localize(
     columns = label_table(COLUMNS_FILE, data_dir)
     values = label_table(VALUES_FILE, data_dir)
     words = {**instrument_names(instrument, lang), **{k: v[lang] for k, v in values.items()}, **(names or {})}
+    patterns = _patterns(words)
     out = df.copy()
     for column in out.columns:
         if column in keep:
             continue
         series = out[column]
         if series.dtype == object or pd.api.types.is_string_dtype(series):
-            out[column] = [v if not isinstance(v, str) else translate_value(v, words) for v in series.tolist()]
+            out[column] = [v if not isinstance(v, str) else translate_value(v, words, patterns)
+                           for v in series.tolist()]  # fmt: skip
         elif pd.api.types.is_bool_dtype(series):
             out[column] = [words.get(str(v).lower(), v) for v in series.tolist()]
     out.columns = [
@@ -145,27 +174,31 @@ def table_html(
     """
     numeric = set(_numeric_columns(df))
     head = "".join(
-        f'<th style="{HEAD_NUM_STYLE if c in numeric else TEXT_STYLE}">{html.escape(str(c))}</th>' for c in df.columns
+        f'<th style="{HEAD_NUM_STYLE if k in numeric else TEXT_STYLE}">{html.escape(str(c))}</th>'
+        for k, c in enumerate(df.columns)
     )
     rows = []
-    has_prov = kinds is not None or provenance in df.columns
-    marked = next((c for c in df.columns if c in numeric), None)  # the marker goes on the first number
-    for number, record in enumerate(df.to_dict("records")):
-        kind = (kinds[number] if kinds is not None else str(record.get(provenance, ""))) if has_prov else ""
+    marked = min(numeric) if numeric else None  # the marker goes on the first number
+    own = list(df.columns).index(provenance) if kinds is None and provenance in df.columns else None
+    for number, record in enumerate(df.itertuples(index=False, name=None)):
+        if kinds is not None:
+            kind = kinds[number]
+        else:
+            kind = str(record[own]) if own is not None else ""
         attrs = f' class="prov-{html.escape(kind)}"' if kind else ""
         if kind in ROW_STYLE:
             tooltip = (legend_words or {}).get(kind, kind)  # the reader's word for the kind, not the code
             attrs += f' style="{ROW_STYLE[kind]}" title="{html.escape(tooltip)}"'
         cells = []
-        for column in df.columns:
-            text = html.escape(_cell(record[column]))
-            if column == marked and kind in MARKERS:
+        for position, value in enumerate(record):
+            text = html.escape(_cell(value))
+            if position == marked and kind in MARKERS:
                 text += MARKERS[kind]
-            style = NUM_STYLE if column in numeric else TEXT_STYLE
+            style = NUM_STYLE if position in numeric else TEXT_STYLE
             cells.append(f'<td style="{style}">{text}</td>')
         rows.append(f"<tr{attrs}>{''.join(cells)}</tr>")
     legend = ""
-    shown = set(kinds if kinds is not None else (df[provenance] if has_prov else []))
+    shown = set(kinds if kinds is not None else (df.iloc[:, own].astype(str) if own is not None else []))
     if legend_words and shown & set(MARKERS):
         legend = '<p class="samskab-legend" style="font-size:85%">' + " · ".join(
             f"{MARKERS[k]} {html.escape(legend_words[k])}" for k in MARKERS if k in shown and k in legend_words

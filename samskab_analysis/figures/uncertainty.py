@@ -262,58 +262,86 @@ def plot_coverage(coverage: pd.DataFrame, lang: str = "da", data_dir: str | Path
     """Nominal vs actual coverage per interval method: a bar from the smallest to the largest coverage over a grid
     of study-like true distributions, a dot at the grid's smallest, a triangle at the smallest coverage over
     **every** true distribution (``simplex_min``: proven, or "≤" an upper bound found by search), the nominal
-    level dashed; one panel per number of categories.
+    level dashed; one panel per number of categories, one row per method, the two smallest coverages written in a
+    column of their own right of the panel (phone width, :mod:`samskab_analysis.figures.layout`).
 
     *coverage* is :func:`samskab_analysis.stats.coverage.study_coverage` (its ``study-like`` grid is drawn) or
     ``coverage_table`` rows.
     """
+    from samskab_analysis.data.labels import value_label
+
     apply_style()
     labels = load_labels(data_dir)
     if "grid" in coverage:
         coverage = coverage[coverage["grid"] == "study-like"]
     ks = sorted(coverage["k"].unique())
-    fig, axes = plt.subplots(1, len(ks), figsize=(5.4 * len(ks), 3.6), sharey=True, squeeze=False)
-    for ax, k in zip(axes[0], ks, strict=True):
-        part = coverage[(coverage["k"] == k) & coverage["min_coverage"].notna()].reset_index(drop=True)
-        x = np.arange(len(part))
-        below = part["below_nominal"].fillna(False).astype(bool).to_numpy()
-        colors = np.where(below, WILSON, DOT)
-        ax.vlines(x, 100 * part["min_coverage"], 100 * part["max_coverage"], colors=RANGE, linewidth=7)
-        ax.scatter(x, 100 * part["min_coverage"], color=colors, zorder=3, s=22)
-        for xi, value in zip(x, part["min_coverage"], strict=True):
-            ax.text(xi + 0.12, 100 * value, f"{100 * value:.0f}", fontsize=7.5, va="center")
-        if "simplex_min" in part:
-            known = part["simplex_min"].notna().to_numpy()
-            ax.scatter(x[known], 100 * part.loc[known, "simplex_min"], marker="v", color=EXACT, zorder=4, s=26)
-            for xi, value, bound in zip(x[known], part.loc[known, "simplex_min"], part.loc[known, "simplex_bound"],
-                                        strict=True):  # fmt: skip
-                mark = "≤ " if bound == "upper" else ""
-                ax.text(xi - 0.12, 100 * value, f"{mark}{percent(value, lang, 1)}", fontsize=7, va="center",
-                        ha="right")  # fmt: skip
-            lowest = part.loc[known, "simplex_min"].min() if known.any() else np.nan
-            bottom = min(50, 100 * float(coverage["min_coverage"].min()) - 5)
-            if np.isfinite(lowest):
-                bottom = min(bottom, 100 * float(lowest) - 5)
-            ax.set_ylim(bottom, 101)
-        ax.axhline(100 * part["nominal"].iloc[0], color=EXACT, linestyle="--", linewidth=0.9)
-        ax.set_xticks(x, [f"{m}\n({_label(labels, 'kind_' + kd.replace(' ', '_'), lang)})"
-                          for m, kd in zip(part["method"], part["kind"], strict=True)], fontsize=7)  # fmt: skip
-        n = int(part["n"].iloc[0]) if len(part) else 0
-        ax.set_title(f"N = {n}, k = {k}", fontsize=9)
-        if "simplex_min" not in part:
-            ax.set_ylim(min(50, 100 * float(coverage["min_coverage"].min()) - 5), 101)
-    axes[0][0].set_ylabel(_label(labels, "coverage_axis", lang))
-    fig.suptitle(_label(labels, "coverage_title", lang), x=0.01, ha="left", fontweight="bold", fontsize=10)
+    width = layout.WIDTH * 72
+    has_simplex = "simplex_min" in coverage
+    parts = {k: coverage[(coverage["k"] == k) & coverage["min_coverage"].notna()].reset_index(drop=True) for k in ks}
+    names = {k: [layout.wrap(f"{value_label(m, lang)} ({_label(labels, 'kind_' + kd.replace(' ', '_'), lang)})", 120,
+                             layout.SMALL) for m, kd in zip(p["method"], p["kind"], strict=True)]
+             for k, p in parts.items()}  # fmt: skip
+    values = {}
+    for k, part in parts.items():
+        texts = []
+        for _, row in part.iterrows():
+            text = percent(row["min_coverage"], lang)
+            if has_simplex and pd.notna(row.get("simplex_min")):
+                mark = "≤ " if row.get("simplex_bound") == "upper" else ""
+                text += f" | {mark}{percent(row['simplex_min'], lang, 1)}"
+            texts.append(text)
+        values[k] = texts
+    left = max(layout.text_width(line, layout.SMALL) for k in ks for t in names[k] for line in t.split("\n")) + 12
+    right = max(layout.text_width(t, layout.SMALL) for k in ks for t in values[k]) + 10
+    row_h = 26.0
+    title = layout.wrap(_label(labels, "coverage_title", lang), width - 8, layout.TITLE, "bold")
     handles = [
         Line2D([], [], color=EXACT, linestyle="--", linewidth=0.9, label=_label(labels, "nominal_level", lang)),
         Patch(color=RANGE, label=_label(labels, "coverage_range", lang)),
         Line2D([], [], marker="o", linestyle="", color=WILSON, label=_label(labels, "below_nominal", lang)),
     ]
-    if "simplex_min" in coverage:
+    if has_simplex:
         handles.append(Line2D([], [], marker="v", linestyle="", color=EXACT,
                               label=_label(labels, "simplex_minimum", lang)))  # fmt: skip
-    fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=7.5, bbox_to_anchor=(0.5, -0.02))
-    fig.tight_layout(rect=(0, 0.12, 1, 0.95))
+    handles = _wrapped(handles, width - 40)
+    head = 6 + layout.line_count(title) * layout.TITLE * 1.22 + 6
+    panel_h = {k: row_h * len(parts[k]) for k in ks}
+    gap = layout.TEXT * 1.3 * 2 + 26  # a panel's title above, its axis below
+    foot = layout.TEXT * 1.3 * 2 + 10 + _legend_height(handles)
+    total = head + sum(panel_h.values()) + gap * len(ks) + foot
+    fig = plt.figure(figsize=(layout.WIDTH, total / 72))
+    low = 100 * float(coverage["min_coverage"].min()) - 5
+    if has_simplex and coverage["simplex_min"].notna().any():
+        low = min(low, 100 * float(coverage["simplex_min"].min()) - 5)
+    low = min(50.0, low)
+    top = head
+    for k in ks:
+        part = parts[k]
+        top += layout.TEXT * 1.3 + 8
+        height = panel_h[k]
+        ax = fig.add_axes((left / width, 1 - (top + height) / total, (width - left - right) / width, height / total))
+        y = np.arange(len(part))
+        below = part["below_nominal"].fillna(False).astype(bool).to_numpy()
+        ax.hlines(y, 100 * part["min_coverage"], 100 * part["max_coverage"], colors=RANGE, linewidth=7)
+        ax.scatter(100 * part["min_coverage"], y, color=np.where(below, WILSON, DOT), zorder=3, s=22)
+        if has_simplex:
+            known = part["simplex_min"].notna().to_numpy()
+            ax.scatter(100 * part.loc[known, "simplex_min"], y[known], marker="v", color=EXACT, zorder=4, s=26)
+        ax.axvline(100 * part["nominal"].iloc[0], color=EXACT, linestyle="--", linewidth=0.9)
+        at = ax.get_yaxis_transform()
+        for yi, text in zip(y, values[k], strict=True):
+            ax.text(1.0, yi, "  " + text, transform=at, ha="left", va="center", fontsize=layout.SMALL, clip_on=False)
+        ax.set_yticks(y, names[k], fontsize=layout.SMALL)
+        ax.set_ylim(len(part) - 0.5, -0.5)
+        ax.set_xlim(low, 101)
+        ax.grid(axis="y", visible=False)
+        n = int(part["n"].iloc[0]) if len(part) else 0
+        ax.set_title(f"N = {n}, k = {k}", fontsize=layout.TEXT, loc="left")
+        ax.text(1.0, 1.0, "  ● | ▼", transform=ax.transAxes, ha="left", va="bottom", fontsize=layout.SMALL)
+        ax.set_xlabel(_label(labels, "coverage_axis", lang), fontsize=layout.TEXT)
+        top += height + gap - (layout.TEXT * 1.3 + 8)
+    fig.text(4 / width, 1 - 6 / total, title, ha="left", va="top", fontsize=layout.TITLE, fontweight="bold")
+    fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 0), fontsize=layout.SMALL, frameon=False)
     return fig
 
 
