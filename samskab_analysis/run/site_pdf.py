@@ -31,6 +31,7 @@ PDF_NAME = "samskab_{lang}.pdf"
 #: document's first page with an invisible marker instead, found afterwards with pdftotext).
 PREPARE = """
 ([cover, contents, pages, marker, flowing]) => {
+  const LANDSCAPE = (297 - 24) / (210 - 24);
   const article = document.querySelector('article.bd-article') || document.body;
   article.querySelectorAll('details.hide, .cell_input, .headerlink, .samskab-langs, .toctree-wrapper > p.caption, '
     + '.samskab-links a[href$=".pdf"], #jb-print-docs-body, .prev-next-area').forEach((e) => e.remove());
@@ -78,9 +79,20 @@ PREPARE = """
   });
   nav.appendChild(list);
   article.prepend(page, nav);
-  document.querySelectorAll('.samskab-table, .cell_output, .output').forEach((box) => {
+  // the viewport is a portrait page's width: a table wider than that goes on a landscape page, in a smaller
+  // font until it fits (down to 5 pt; its cells wrap before anything is cut)
+  const portrait = document.documentElement.clientWidth;
+  const landscape = portrait * LANDSCAPE;
+  document.querySelectorAll('.samskab-table, .cell_output > .output').forEach((box) => {
     const table = box.querySelector('table');
-    if (table && table.scrollWidth > box.clientWidth + 2) { box.classList.add('samskab-wide'); }
+    if (!table || box.closest('.samskab-wide') || table.scrollWidth <= box.clientWidth + 2) { return; }
+    box.classList.add('samskab-wide');
+    box.style.width = landscape + 'px';
+    for (const size of [6.5, 6, 5.5, 5]) {
+      table.style.fontSize = size + 'pt';
+      if (table.scrollWidth <= landscape + 2) { break; }
+    }
+    box.style.width = '';
   });
   return docs.length;
 }
@@ -113,7 +125,6 @@ h1 { break-before: auto !important; }
   overflow: visible !important; max-width: none !important; }
 table { font-size: 7.5pt; width: 100%; table-layout: auto; break-inside: auto; break-before: auto; }
 h2, h3, h4 { break-after: avoid; }
-.samskab-wide table { font-size: 6.5pt; }
 thead { display: table-header-group; }
 tr, td, th { break-inside: avoid; }
 th, td { white-space: normal !important; overflow-wrap: break-word; hyphens: none; padding: 1pt 3pt !important; }
@@ -167,6 +178,8 @@ LOCAL_LINKS = """() => document.querySelectorAll('a[href]').forEach(a => {
 })"""
 
 
+#: The printable width of a portrait A4 page (210 mm minus 2 × 12 mm margins) in CSS pixels, as a viewport.
+PORTRAIT = {"width": round((210 - 24) / 25.4 * 96), "height": 1000}
 #: Marks a document's first page in the first pass (a text no document contains).
 MARKER = "QQSAMSKABPAGEQQ"
 
@@ -196,6 +209,7 @@ def render(
 
     Documents in *flowing* do not start on a new page (the page before them would be blank).
     """
+    page.set_viewport_size(PORTRAIT)  # lay the page out as wide as it is printed
     page.goto(html.as_uri(), wait_until="load")
     page.emulate_media(media="print")
     page.add_style_tag(content=PRINT_CSS)
