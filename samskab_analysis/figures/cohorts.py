@@ -89,7 +89,8 @@ def plot_cohorts(a: Study, b: Study, lang: str = "da", min_count: int = 0) -> Fi
                 left += width
             yticks.append(ypos)
             tag = "A" if j == 0 else "B"
-            ylabels.append(f"{inst.exhibit_name(item_id, lang)}  {tag} (N = {study.n})")
+            name = layout.wrap(inst.exhibit_name(item_id, lang), 90, layout.SMALL) + "  " if j == 0 else ""
+            ylabels.append(f"{name}{tag}")  # each cohort's N is in the title
     ax.set_yticks(yticks, ylabels, fontsize=layout.SMALL)
     ax.set_ylim(yticks[-1] + 0.7, -0.7)
     ax.set_xlim(0, 100)

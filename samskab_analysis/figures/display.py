@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from samskab_analysis.data.count_table import MISSING
 from samskab_analysis.data.labels import COLUMNS_FILE, VALUES_FILE, label_table
 from samskab_analysis.paths import DATA_DIR
 
@@ -84,6 +85,8 @@ def instrument_names(instrument, lang: str) -> dict[str, str]:
         names.setdefault(str(partner_id), str(instrument.partners.at[partner_id, f"label_{lang}"]))
     for item_id in instrument.item_ids:
         names[str(item_id)] = instrument.exhibit_name(item_id, lang)
+    for missing in MISSING:  # "no answer", "not reached": categories of a respondent file, not of a scale
+        names.setdefault(missing, instrument.label(missing, lang))
     return names
 
 
@@ -150,6 +153,8 @@ def localize(
         if column in keep:
             continue
         series = out[column]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            series = series.astype(object)
         if series.dtype == object or pd.api.types.is_string_dtype(series):
             out[column] = [v if not isinstance(v, str) else translate_value(v, words, patterns)
                            for v in series.tolist()]  # fmt: skip

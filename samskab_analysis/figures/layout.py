@@ -40,7 +40,7 @@ def text_width(text: str, size: float = TEXT, weight: str = "normal", family: st
 def wrap(text: str, width_pt: float, size: float = TEXT, weight: str = "normal") -> str:
     """*text* wrapped at spaces so that no line is wider than *width_pt* (a single longer word keeps its line)."""
     lines: list[str] = []
-    text = str(text).replace(" %", "\u00a0%")  # a number keeps its per cent sign
+    text = str(text).replace(" %", "\u00a0%").replace("N = ", "N\u00a0=\u00a0")  # "10 %" and "N = 10" stay whole
     for paragraph in text.split("\n"):
         line = ""
         for word in paragraph.split(" "):

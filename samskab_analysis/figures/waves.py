@@ -28,6 +28,8 @@ def plot_trends(waves: Sequence[Wave], shares: pd.DataFrame, lang: str = "da", m
     nrows = int(np.ceil(len(items) / ncols))
     legend = "\n".join(layout.wrap(f"{k}: {wave_name(w, lang, text)}", layout.WIDTH * 72 - 8, layout.SMALL)
                        for k, w in enumerate(waves, start=1))  # fmt: skip
+    if any(is_synthetic(w.study) for w in waves):
+        legend += "\n" + str(text.at["synthetic", lang])
     title = layout.wrap(str(text.at["title", lang]), layout.WIDTH * 72 - 8, layout.TITLE, "bold")
     head = (layout.line_count(title) * layout.TITLE * 1.22 + 10) / 72
     foot = (layout.line_count(legend) * layout.SMALL * 1.25 + 10) / 72
@@ -51,7 +53,7 @@ def plot_trends(waves: Sequence[Wave], shares: pd.DataFrame, lang: str = "da", m
         for row in rows[rows["suppressed"]].itertuples():
             ax.text(row.wave_no, 0.5, f"<{min_count}", ha="center", va="center", fontsize=layout.SMALL,
                     color="#7a7a7a")  # fmt: skip
-        ax.set_title(instrument.exhibit_name(item_id, lang), fontsize=layout.SMALL)
+        ax.set_title(layout.wrap(instrument.exhibit_name(item_id, lang), 95, layout.SMALL), fontsize=layout.SMALL)
         ax.set_ylim(0, 1)
         ax.set_xlim(0.5, len(waves) + 0.5)
         ax.set_xticks(x)
@@ -61,10 +63,7 @@ def plot_trends(waves: Sequence[Wave], shares: pd.DataFrame, lang: str = "da", m
         ax.axis("off")
     fig.text(0.01, 1 - 4 / 72 / height, title, ha="left", va="top", fontsize=layout.TITLE, fontweight="bold")
     fig.text(0.01, 0.004, legend, ha="left", va="bottom", fontsize=layout.SMALL)
-    if any(is_synthetic(w.study) for w in waves):
-        fig.text(0.99, 0.004, str(text.at["synthetic", lang]), ha="right", va="bottom", fontsize=layout.TEXT,
-                 color="#b8412e", weight="bold")  # fmt: skip
-    fig.tight_layout(rect=(0, foot / height, 1, 1 - head / height), h_pad=0.6, w_pad=0.4)
+    fig.tight_layout(rect=(0, foot / height, 0.97, 1 - head / height), h_pad=0.8, w_pad=0.4)
     return fig
 
 
