@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 JOBS ?=
 ARGS ?=
 
-.PHONY: setup reproduce site data test lint benchmark screenshots clean-reports
+.PHONY: setup reproduce site data test lint benchmark screenshots clean-reports dist
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ screenshots: setup
 
 lint: setup
 	$(BIN)/python -m ruff check .
+
+# the sdist and the wheel (which carries the study) into dist/, checked by twine
+dist: setup
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/python -m twine check dist/*
 
 benchmark: setup
 	$(BIN)/python benchmarks/bench_runner.py

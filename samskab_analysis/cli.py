@@ -10,7 +10,16 @@ from pathlib import Path
 
 from samskab_analysis import __version__
 from samskab_analysis.data.errors import DataValidationError
-from samskab_analysis.paths import DATA_DIR, PROCESSED_DIR, UnsafeOutputError, check_out_dir
+from samskab_analysis.paths import (
+    LANGS,
+    Project,
+    ProjectError,
+    UnsafeOutputError,
+    check_out_dir,
+    current_project,
+    missing_package_file,
+    project_scope,
+)
 
 
 def cmd_data(args: argparse.Namespace) -> int:
@@ -18,8 +27,10 @@ def cmd_data(args: argparse.Namespace) -> int:
     from samskab_analysis.run.processed import build_processed
     from samskab_analysis.study import load_study
 
-    out = check_out_dir(args.out, (args.data_dir, args.assumptions), what="--out")
-    study = load_study(args.data_dir, assumptions=args.assumptions)
+    project = current_project()
+    data_dir = args.data_dir or project.data_dir
+    out = check_out_dir(args.out or project.processed_dir, (data_dir, args.assumptions), what="--out")
+    study = load_study(data_dir, assumptions=args.assumptions)
     written = build_processed(study, out)
     for name, path in written.items():
         print(f"{name:>14}: {path}")
@@ -44,7 +55,9 @@ def cmd_instrument_export(args: argparse.Namespace) -> int:
     """Write the questionnaire for a survey tool, for print and as a data package."""
     from samskab_analysis.fielding.export import export_instrument, parse_formats
 
-    written, messages = export_instrument(args.lang, args.out, parse_formats(args.format), args.data_dir)
+    project = current_project()
+    lang = args.lang or project.lang
+    written, messages = export_instrument(lang, args.out, parse_formats(args.format), args.data_dir or project.data_dir)
     for name, path in written.items():
         print(f"{name:>12}: {path}")
     for message in messages:
@@ -56,7 +69,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """Check a respondent file against the instrument and the data package."""
     from samskab_analysis.fielding.validate import validate_file
 
-    answers = validate_file(args.file, args.data_dir, args.column_map, args.sheet, args.include_incomplete)
+    answers = validate_file(
+        args.file, args.data_dir or current_project().data_dir, args.column_map, args.sheet, args.include_incomplete
+    )
     left_out = int(answers.attrs.get("incomplete_left_out", 0))
     note = f"; {left_out} incomplete left out, --include-incomplete keeps them" if left_out else ""
     print(f"{args.file}: valid ({len(answers)} respondents, {answers.shape[1]} items{note})")
@@ -72,23 +87,75 @@ def cmd_archive(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    """Scaffold a new replication project."""
+    from samskab_analysis.run.scaffold import init_project, summary
+
+    written = init_project(args.dir, lang=args.lang, from_package=args.from_package, force=args.force)
+    print(summary(args.dir, written, args.lang, args.from_package))
+    return 0
+
+
+def version_text() -> str:
+    """``samskab <version>`` and the input hash of the packaged study (data, exhibits list, library code, pins).
+
+    It is the hash ``samskab reproduce`` records for the published study (``inputs`` in ``reports/manifest.json``;
+    the site shows its first 12 characters), so a run can be matched to the package that made it.
+    """
+    from samskab_analysis.paths import STUDY_DATA_DIR, is_packaged_study, study_root
+    from samskab_analysis.run.manifest import inputs_hash
+    from samskab_analysis.run.plan import RunConfig
+
+    config = RunConfig(data_dir=STUDY_DATA_DIR, exhibits=study_root() / "notebooks" / "exhibits.csv")
+    digest = inputs_hash(config)
+    where = "packaged study" if is_packaged_study() else "study in the checkout"
+    return f"samskab {__version__}\nstudy inputs {digest[:12]} (sha256 {digest}; {where}: {study_root()})"
+
+
+class VersionAction(argparse.Action):
+    """``--version``: the version and the packaged study's input hash (computed only when asked)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None) -> None:
+        super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print(version_text())
+        parser.exit()
+
+
+def project_option() -> argparse.ArgumentParser:
+    """``--project DIR`` for every subcommand (also accepted before the subcommand)."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "--project",
+        type=Path,
+        default=argparse.SUPPRESS,
+        metavar="DIR",
+        help="the project folder (default: $SAMSKAB_PROJECT, else the nearest samskab.toml upwards, else none: "
+        "the packaged study, outputs in ./reports/)",
+    )
+    return parent
+
+
 def cmd_explore(args: argparse.Namespace) -> int:
     """Serve the explorer (notebooks/explore.ipynb) as a Voilà app on 127.0.0.1."""
-    from samskab_analysis.explore.app import DEFAULT_OUT
     from samskab_analysis.explore.serve import serve
     from samskab_analysis.paths import check_lang
 
-    check_lang(args.lang)
+    project = current_project()
+    args.lang = check_lang(args.lang or project.lang)
+    args.data_dir = args.data_dir or project.data_dir
     if args.min_count < 0:
         print(f"samskab explore: --min-count must be 0 or more, not {args.min_count}", file=sys.stderr)
         return 2
     inputs = (args.data_dir, args.data, args.column_map)
-    out = check_out_dir(args.out if args.out is not None else DEFAULT_OUT, inputs, what="--out")
+    default_out = project.scratch_dir / "explore"
+    out = check_out_dir(args.out if args.out is not None else default_out, inputs, what="--out")
     absolute = {k: (str(Path(v).resolve()) if v is not None else None) for k, v in
                 {"responses": args.data, "data_dir": args.data_dir, "column_map": args.column_map}.items()}  # fmt: skip
     parameters = {**absolute, "lang": args.lang, "sheet": args.sheet, "min_count": args.min_count,
                   "output_dir": str(out), "item": args.item}  # fmt: skip
-    return serve(parameters, args.port)
+    return serve(parameters, args.port, notebook=project.notebook_dir / "explore.ipynb")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -98,23 +165,31 @@ def build_parser() -> argparse.ArgumentParser:
         description="Reproduce the Norwegian follow-up survey on co-creation in libraries "
         "(Ulrich & Stabell), or run the same analysis on a new cohort.",
     )
-    parser.add_argument("--version", action="version", version=f"samskab {__version__}")
+    parser.add_argument("--version", action=VersionAction, help="the version and the packaged study's input hash")
+    parser.add_argument("--project", type=Path, default=None, metavar="DIR", help=argparse.SUPPRESS)
+    project = [project_option()]
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     parser.set_defaults(subparsers=sub.choices)
 
-    data = sub.add_parser("data", help="rebuild data/processed from data/raw")
-    data.add_argument("--data-dir", type=Path, default=DATA_DIR, help="raw data folder (default: data/raw)")
+    data = sub.add_parser("data", help="rebuild data/processed from data/raw", parents=project)
+    data.add_argument("--data-dir", type=Path, default=None, help="raw data folder (default: the project's data/raw)")
     data.add_argument("--assumptions", type=Path, default=None, help="CSV replacing the shipped assumptions")
-    data.add_argument("--out", type=Path, default=PROCESSED_DIR, help="output folder (default: data/processed)")
+    data.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: the project's data/processed)"
+    )
     data.set_defaults(func=cmd_data)
 
-    rep = sub.add_parser("reproduce", help="rebuild the data and execute every notebook into reports/")
+    rep = sub.add_parser(
+        "reproduce", help="rebuild the data and execute every notebook into reports/", parents=project
+    )
     from samskab_analysis.run.runner import add_arguments
 
     add_arguments(rep)
     rep.set_defaults(func=cmd_reproduce)
 
-    site = sub.add_parser("site", help="rebuild the report's site (da/no/en) and PDFs from the executed notebooks")
+    site = sub.add_parser(
+        "site", help="rebuild the report's site (da/no/en) and PDFs from the executed notebooks", parents=project
+    )
     from samskab_analysis.run.site import add_arguments as site_arguments
 
     site_arguments(site)
@@ -122,38 +197,66 @@ def build_parser() -> argparse.ArgumentParser:
 
     ins = sub.add_parser("instrument", help="the questionnaire for the next round")
     ins_sub = ins.add_subparsers(dest="instrument_command", metavar="ACTION", required=True)
-    exp = ins_sub.add_parser("export", help="LimeSurvey structure, Nettskjema codebook, questionnaire, data package")
+    exp = ins_sub.add_parser(
+        "export", help="LimeSurvey structure, Nettskjema codebook, questionnaire, data package", parents=project
+    )
     exp.add_argument("--format", default="all", help="limesurvey,nettskjema,html,pdf,datapackage or all (default: all)")
-    exp.add_argument("--lang", choices=("da", "no", "en"), default="da", help="language (default: da)")
+    exp.add_argument("--lang", choices=LANGS, default=None, help="language (default: the project's, else da)")
     exp.add_argument("--out", type=Path, default=None, help="output folder (default: reports/instrument/<lang>/)")
-    exp.add_argument("--data-dir", type=Path, default=DATA_DIR, help="raw data folder (default: data/raw)")
+    exp.add_argument("--data-dir", type=Path, default=None, help="raw data folder (default: the project's data/raw)")
     exp.set_defaults(func=cmd_instrument_export)
 
-    val = sub.add_parser("validate", help="check a respondent file before analysis")
+    val = sub.add_parser("validate", help="check a respondent file before analysis", parents=project)
     val.add_argument("file", type=Path, help="respondent file (CSV/TSV/XLSX/SAV, survey-tool exports)")
     val.add_argument("--column-map", type=Path, default=None, help="CSV mapping file columns to item ids")
     val.add_argument("--sheet", default=None, help="Excel sheet holding the answers")
     val.add_argument("--include-incomplete", action="store_true", help="keep incomplete responses")
-    val.add_argument("--data-dir", type=Path, default=DATA_DIR, help="raw data folder (default: data/raw)")
+    val.add_argument("--data-dir", type=Path, default=None, help="raw data folder (default: the project's data/raw)")
     val.set_defaults(func=cmd_validate)
 
-    exo = sub.add_parser("explore", help="explore the reconstruction (or a cohort) interactively in a browser (Voilà)")
+    exo = sub.add_parser(
+        "explore", help="explore the reconstruction (or a cohort) interactively in a browser (Voilà)", parents=project
+    )
     exo.add_argument("--data", type=Path, default=None, help="respondent file (default: the published study)")
-    exo.add_argument("--lang", choices=("da", "no", "en"), default="da", help="language (default: da)")
+    exo.add_argument("--lang", choices=LANGS, default=None, help="language (default: the project's, else da)")
     exo.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default: 8866; 0: any free port)")
     exo.add_argument("--item", default="fig09", help="item shown first (default: fig09)")
     exo.add_argument("--column-map", type=Path, default=None, help="CSV mapping file columns to item ids")
     exo.add_argument("--sheet", default=None, help="Excel sheet holding the answers")
     exo.add_argument("--min-count", type=int, default=0, help="suppress counts below this (default: 0, off)")
     exo.add_argument("--out", type=Path, default=None, help="where Save writes (default: reports/scratch/explore/)")
-    exo.add_argument("--data-dir", type=Path, default=DATA_DIR, help="raw data folder (default: data/raw)")
+    exo.add_argument("--data-dir", type=Path, default=None, help="raw data folder (default: the project's data/raw)")
     exo.set_defaults(func=cmd_explore)
 
-    arc = sub.add_parser("archive", help="write the replication package for an archive deposit")
+    arc = sub.add_parser("archive", help="write the replication package for an archive deposit", parents=project)
     arc.add_argument("--out", type=Path, default=None, help="output folder (default: reports/archive/)")
     arc.add_argument("--folder", action="store_true", help="a folder instead of a zip file")
     arc.set_defaults(func=cmd_archive)
+
+    init = sub.add_parser(
+        "init",
+        help="start a replication project: its own instrument, data/raw/ for answers, notebooks, environment",
+    )
+    init.add_argument("dir", type=Path, help="the new project's folder (created; must be empty unless --force)")
+    init.add_argument("--lang", choices=LANGS, default="da", help="the project's language (default: da)")
+    init.add_argument(
+        "--from-package",
+        action="store_true",
+        help="use the installed package's notebooks (no copies; they follow upgrades) instead of editable copies",
+    )
+    init.add_argument("--force", action="store_true", help="write into an existing non-empty folder")
+    init.set_defaults(func=cmd_init)
     return parser
+
+
+def error_text(err: DataValidationError, project: Project | None) -> str:
+    """The message for invalid or missing inputs: a missing package file says so; otherwise the problems
+    (each naming its file) and the project they belong to."""
+    missing = [m for p in err.problems if (m := missing_package_file(p.file))]
+    if missing and len(missing) == len(err.problems):
+        return "\n".join(dict.fromkeys(missing))
+    where = f"\n  ({project.describe()})" if project is not None else ""
+    return f"{err}{where}"
 
 
 def interrupted(signum, frame) -> None:
@@ -173,10 +276,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     previous = signal.signal(signal.SIGTERM, interrupted)
     previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
+    project = None
     try:
-        return int(args.func(args) or 0)
-    except DataValidationError as err:
+        with project_scope(getattr(args, "project", None)) as project:
+            return int(args.func(args) or 0)
+    except ProjectError as err:
         print(f"samskab: {err}", file=sys.stderr)
+        return 2
+    except DataValidationError as err:
+        print(f"samskab: {error_text(err, project)}", file=sys.stderr)
         return 2
     except UnsafeOutputError as err:
         print(f"samskab: {err}", file=sys.stderr)

@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
+import samskab_analysis
 from samskab_analysis.cli import main
 from samskab_analysis.data.errors import DataValidationError
 from samskab_analysis.paths import REPO_ROOT
@@ -61,7 +62,7 @@ def test_citation_cff_is_valid_and_matches_pyproject():
     citation = yaml.safe_load((REPO_ROOT / "CITATION.cff").read_text(encoding="utf-8"))
     jsonschema.validate(citation, CFF_SCHEMA)
     project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
-    assert str(citation["version"]) == project["version"] and citation["license"] == project["license"]["text"]
+    assert str(citation["version"]) == samskab_analysis.__version__ and citation["license"] == project["license"]
     assert citation["references"][0]["authors"][0]["family-names"] == "Ulrich"
 
 

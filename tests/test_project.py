@@ -45,7 +45,7 @@ def _environment_pins() -> dict[str, str]:
 def test_environment_and_pyproject_name_the_same_packages():
     project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
     declared = {_name(r) for r in project["dependencies"]}
-    declared |= {_name(r) for r in project["optional-dependencies"]["dev"]}
+    declared |= {_name(r) for extra in project["optional-dependencies"].values() for r in extra}
     assert set(_environment_pins()) == declared
 
 

@@ -93,7 +93,7 @@ def write_pdf(html_path: Path, out_dir: Path) -> tuple[Path | None, str]:
     try:
         from playwright.sync_api import Error, sync_playwright
     except ImportError:
-        return None, "PDF skipped: the playwright Python package is not installed"
+        return None, "PDF skipped: the playwright Python package is not installed (pip install 'samskab-analysis[pdf]')"
     path = Path(out_dir) / f"{Path(html_path).stem}.pdf"
     try:
         with sync_playwright() as playwright:

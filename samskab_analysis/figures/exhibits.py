@@ -12,7 +12,7 @@ import pandas as pd
 from samskab_analysis.data.labels import VALUES_FILE, label_table, phrase
 from samskab_analysis.data.published import assumption_rationale, statement_interpretation
 from samskab_analysis.figures.plotting import plot_item, plot_overview, plot_rows, save_figure
-from samskab_analysis.paths import REPO_ROOT, resolve
+from samskab_analysis.paths import current_project, resolve
 from samskab_analysis.stats.disclosure import hidden_cells, hidden_items, mask_rows
 from samskab_analysis.stats.intervals import category_intervals, proportion_interval
 from samskab_analysis.stats.ledger import claims_ledger
@@ -239,11 +239,12 @@ def save_overview_figures(
 
 
 def shown_paths(paths: Sequence[Path]) -> str:
-    """Saved files as repository-relative lines (stable across machines)."""
+    """Saved files as project-relative lines (stable across machines)."""
     lines = []
+    root = current_project().root.resolve()
     for path in paths:
         try:
-            lines.append(Path(path).resolve().relative_to(REPO_ROOT).as_posix())
+            lines.append(Path(path).resolve().relative_to(root).as_posix())
         except ValueError:
             lines.append(Path(path).name)
     return "\n".join(lines)

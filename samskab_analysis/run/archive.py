@@ -8,8 +8,13 @@ Contents (paths inside the package):
 * ``codebook.md`` (``data/raw/README.md``) and ``DATA_AVAILABILITY.md`` (the README's statement);
 * ``exhibits/``: the rendered figures (SVG, PNG) and the tables behind them (``reports/data``), and the
   exhibit list ``notebooks/exhibits.csv``;
-* ``environment/``: ``requirements/constraints.txt``, ``environment.yml``, ``pyproject.toml``;
+* ``environment/``: ``requirements/constraints.txt``, ``requirements.txt``, ``environment.yml``,
+  ``pyproject.toml`` (those the project or the study has);
 * ``CITATION.cff``, ``LICENSE``, ``DATA-LICENSE.md``;
+
+Each file comes from the project when it has one (a project made by ``samskab init`` has its own README with
+its data availability statement, CITATION.cff and environment), else from the study; the processed tables
+are the project's (``samskab reproduce`` or ``samskab data`` wrote them), else the packaged study's.
 * ``MANIFEST.sha256``: the sha256 of every other file (``sha256sum -c`` checks it).
 
 The zip is deterministic: entries sorted, fixed timestamps (1980-01-01) and permissions.
@@ -28,15 +33,17 @@ from samskab_analysis import __version__
 from samskab_analysis.data.instrument import load_instrument
 from samskab_analysis.fielding import safe_out_dir
 from samskab_analysis.fielding.datapackage import CODE_COLUMNS, ID_FIELD, codes_table, csv_text, package_descriptor
-from samskab_analysis.paths import DATA_DIR, NOTEBOOK_DIR, PROCESSED_DIR, REPO_ROOT, REPORTS_DIR
+from samskab_analysis.paths import REPORTS_DIR, current_project, study_root
 
 ARCHIVE_DIR = REPORTS_DIR / "archive"
 EXHIBIT_PATTERNS = ("figures/*.svg", "figures/*.png", "data/*.csv")
-ENVIRONMENT = ("requirements/constraints.txt", "environment.yml", "pyproject.toml")
+ENVIRONMENT = ("requirements/constraints.txt", "requirements.txt", "environment.yml", "pyproject.toml")
 ROOT_FILES = ("CITATION.cff", "LICENSE", "DATA-LICENSE.md")
 MANIFEST = "MANIFEST.sha256"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-STATEMENT = re.compile(r"^## Data availability.*?(?=^## )", re.DOTALL | re.MULTILINE)
+#: The statement's heading in the study's README and in a project's (``samskab init``: da, no or en).
+STATEMENT_HEADINGS = ("Data availability", "Erklæring om datatilgængelighed", "Erklæring om datatilgjengelighet")
+STATEMENT = re.compile(rf"^## (?:{'|'.join(STATEMENT_HEADINGS)}).*?(?=^## )", re.DOTALL | re.MULTILINE)
 
 
 def package_name() -> str:
@@ -72,11 +79,33 @@ def processed_resources(processed: dict[str, bytes]) -> list[dict]:
     return out
 
 
-def collect(data_dir: Path = DATA_DIR, reports_dir: Path = REPORTS_DIR) -> dict[str, bytes]:
+def project_file(name: str) -> Path | None:
+    """*name* (a path relative to the project root) from the project when it has it, else from the study."""
+    project = current_project()
+    for base in ([project.root] if project.is_project else []) + [study_root()]:
+        if (base / name).is_file():
+            return base / name
+    return None
+
+
+def processed_tables() -> list[Path]:
+    """The processed tables: the project's (written by its last run), else the packaged study's."""
+    project = current_project()
+    for folder in (project.processed_dir, study_root() / "data" / "processed"):
+        found = sorted(Path(folder).glob("*.csv"))
+        if found:
+            return found
+    return []
+
+
+def collect(data_dir: Path | None = None, reports_dir: Path | None = None) -> dict[str, bytes]:
     """Every file of the package (path inside the package -> bytes), manifest excluded."""
+    project = current_project()
+    data_dir = Path(data_dir or project.data_dir)
+    reports_dir = Path(reports_dir or project.reports_dir)
     instrument = load_instrument(data_dir)
     files: dict[str, bytes] = {}
-    processed = {p.name: p.read_bytes() for p in sorted(PROCESSED_DIR.glob("*.csv"))}
+    processed = {p.name: p.read_bytes() for p in processed_tables()}
     descriptor = package_descriptor(instrument, "en", processed_resources(processed))
     descriptor["name"] = "samskab-replication"
     descriptor["title"] = "Samskabelse follow-up survey: replication package"
@@ -86,15 +115,22 @@ def collect(data_dir: Path = DATA_DIR, reports_dir: Path = REPORTS_DIR) -> dict[
     files["codes.csv"] = csv_text(list(CODE_COLUMNS), codes_table(instrument).values.tolist()).encode()
     files.update({f"data/processed/{k}": v for k, v in processed.items()})
     files["codebook.md"] = (Path(data_dir) / "README.md").read_bytes()
-    files["DATA_AVAILABILITY.md"] = data_availability((REPO_ROOT / "README.md").read_text(encoding="utf-8")).encode()
+    readmes = [p for p in (project_file("README.md"), study_root() / "README.md") if p is not None and p.is_file()]
+    statements = [data_availability(p.read_text(encoding="utf-8")) for p in readmes]
+    files["DATA_AVAILABILITY.md"] = next((s for s in statements if s), "").encode()
     for pattern in EXHIBIT_PATTERNS:
         for path in sorted(Path(reports_dir).glob(pattern)):
             files[f"exhibits/{path.relative_to(reports_dir).as_posix()}"] = path.read_bytes()
-    files["exhibits/exhibits.csv"] = (NOTEBOOK_DIR / "exhibits.csv").read_bytes()
+    files["exhibits/exhibits.csv"] = project.exhibits_file.read_bytes()
     for name in ENVIRONMENT:
-        files[f"environment/{name}"] = (REPO_ROOT / name).read_bytes()
+        path = project_file(name)
+        if path is not None:
+            files[f"environment/{name}"] = path.read_bytes()
     for name in ROOT_FILES:
-        files[name] = (REPO_ROOT / name).read_bytes()
+        path = project_file(name)
+        if path is None:
+            raise FileNotFoundError(f"{name} is in neither the project nor the study ({study_root()})")
+        files[name] = path.read_bytes()
     return dict(sorted(files.items()))
 
 
@@ -107,12 +143,17 @@ def write_archive(
     out_dir: str | Path | None = None,
     *,
     zip_file: bool = True,
-    data_dir: Path = DATA_DIR,
-    reports_dir: Path = REPORTS_DIR,
+    data_dir: Path | None = None,
+    reports_dir: Path | None = None,
 ) -> Path:
-    """Write the package as ``<out>/samskab-replication-<version>.zip`` (or a folder of that name)."""
-    out = safe_out_dir(out_dir if out_dir is not None else ARCHIVE_DIR)
-    files = collect(Path(data_dir), Path(reports_dir).resolve())  # everything is read before anything is written
+    """Write the package as ``<out>/samskab-replication-<version>.zip`` (or a folder of that name).
+
+    Defaults: the project's raw data and reports; the zip goes to the project's ``reports/archive/``.
+    """
+    project = current_project()
+    out = safe_out_dir(out_dir if out_dir is not None else project.reports_dir / "archive")
+    # everything is read before anything is written
+    files = collect(data_dir, Path(reports_dir or project.reports_dir).resolve())
     files[MANIFEST] = manifest(files)
     out.mkdir(parents=True, exist_ok=True)
     target = out / (package_name() + (".zip" if zip_file else ""))

@@ -12,8 +12,9 @@ import queue as queue_module
 import sys
 from pathlib import Path
 
+from samskab_analysis.paths import current_project
 from samskab_analysis.run import fork_engine, kernel_engine
-from samskab_analysis.run.worker import JobResult
+from samskab_analysis.run.worker import JobResult, run_environment
 
 
 def pool_context() -> mp.context.BaseContext:
@@ -47,7 +48,10 @@ def execute_jobs(
     module = fork_engine if engine == "fork" else kernel_engine
     initializer, run = module.init_worker, module.run_job
     pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=initializer, initargs=(events, os.getpid())
+        max_workers=workers,
+        mp_context=ctx,
+        initializer=initializer,
+        initargs=(events, os.getpid(), current_project(), run_environment()),
     )
     try:
         # a worker pre-starts the kernel of its next notebook, except for the last ones (nothing follows)

@@ -23,7 +23,7 @@ import time
 import traceback
 from pathlib import Path
 
-from samskab_analysis.paths import REPO_ROOT
+from samskab_analysis.paths import current_project
 from samskab_analysis.run import worker
 from samskab_analysis.run.worker import JobResult
 
@@ -201,9 +201,9 @@ def warm_up() -> None:
         figure.savefig(io.BytesIO(), format=fmt, bbox_inches="tight")
 
 
-def init_worker(events, run_pid: int | None = None) -> None:
+def init_worker(events, run_pid: int | None = None, project=None, environment=None) -> None:
     """Worker-process set-up for the fork engine: the kernel engine's set-up, then the imports."""
-    worker.init_worker(events, run_pid)
+    worker.init_worker(events, run_pid, project, environment)
     preload()
 
 
@@ -401,7 +401,7 @@ def execute_in_child(job, out_dir: Path, send, start: float) -> JobResult:
             kernel_name="python3",
             progress_bar=False,
             request_save_on_cell_execute=False,
-            cwd=str(REPO_ROOT),
+            cwd=str(current_project().root),
             on_notebook_start=on_notebook_start,
             on_cell_start=on_cell_start,
         )

@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from samskab_analysis.paths import REPO_ROOT
+from samskab_analysis.paths import current_project
 from samskab_analysis.run import worker
 from samskab_analysis.run.worker import JobResult, emit, failed_job, failure_message, write_outputs
 
@@ -33,11 +33,11 @@ _spare = None
 ENGINE = "samskab-kernel"
 
 
-def init_worker(events, run_pid: int | None = None) -> None:
+def init_worker(events, run_pid: int | None = None, project=None, environment=None) -> None:
     """Worker-process set-up for the kernel engine: the common set-up, and stop the spare kernel at exit."""
     from multiprocessing.util import Finalize
 
-    worker.init_worker(events, run_pid)
+    worker.init_worker(events, run_pid, project, environment)
     Finalize(None, _stop_spare, exitpriority=20)
 
 @dataclass
@@ -64,7 +64,7 @@ def start_kernel(workdir: Path) -> Kernel:
     )
     log_path = workdir / f"k{tag}.log"
     with open(log_path, "ab") as log:  # the kernel process keeps its own copy of the descriptor
-        run_sync(manager.start_kernel)(cwd=str(REPO_ROOT), stdout=log, stderr=log)
+        run_sync(manager.start_kernel)(cwd=str(current_project().root), stdout=log, stderr=log)
     return Kernel(manager, log_path)
 
 def take_kernel(workdir: Path, prestart_next: bool) -> Kernel:
@@ -182,7 +182,7 @@ def run_job(job, out_dir: Path, prestart_next: bool = False, timeout: float | No
             kernel_name="python3",
             progress_bar=False,
             request_save_on_cell_execute=False,
-            cwd=str(REPO_ROOT),
+            cwd=str(current_project().root),
             km=kernel.manager,
             shutdown_kernel="immediate",
             record_timing=False,

@@ -13,13 +13,13 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from samskab_analysis.paths import REPO_ROOT
-from samskab_analysis.run.plan import Job, RunConfig, rel
+from samskab_analysis.paths import PACKAGE_DIR, STUDY_PACKAGE_DIR, digest_name, study_root
+from samskab_analysis.run.plan import Job, RunConfig
 
 MANIFEST = "manifest.json"
 
 
-LIBRARY_DIR = REPO_ROOT / "samskab_analysis"
+LIBRARY_DIR = PACKAGE_DIR
 
 
 #: Bump when the runner's outputs change in a way that needs every notebook re-executed.
@@ -35,20 +35,24 @@ LIBRARY_MODULES = frozenset({"processed.py"})
 
 
 def file_digests(paths: Iterable[Path]) -> dict[str, str]:
-    """``{repo-relative path: sha256}`` of files, sorted by path."""
-    found = {rel(p): hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths if Path(p).is_file()}
+    """``{path in the study's layout: sha256}`` of files, sorted by path (:func:`~samskab_analysis.paths.digest_name`:
+    the same in a checkout, an installed wheel and a project's copy of the study)."""
+    found = {digest_name(p): hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths if Path(p).is_file()}
     return dict(sorted(found.items()))  # type: ignore[arg-type]
 
 
 def data_files(config: RunConfig) -> list[Path]:
     """Every input data file: the raw data folder plus the optional responses, assumptions and column map.
 
-    Documentation (``*.md``) is not data: editing a codebook does not rerun the notebooks.
+    Documentation (``*.md``) is not data: editing a codebook does not rerun the notebooks. Files directly in
+    the raw data folder are not the study's tables either (a project keeps its answer files there, git-ignored):
+    only those given with ``--data`` count.
     """
+    data_dir = Path(config.data_dir)
     files = [
         p
-        for p in Path(config.data_dir).rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts and p.suffix.lower() != ".md"
+        for p in data_dir.rglob("*")
+        if p.is_file() and p.parent != data_dir and "__pycache__" not in p.parts and p.suffix.lower() != ".md"
     ]
     files += [Path(p) for p in (config.responses, config.assumptions, config.column_map) if p is not None]
     files += [Path(p) for p in config.waves if Path(p) != config.responses]
@@ -58,6 +62,8 @@ def data_files(config: RunConfig) -> list[Path]:
 def is_library_code(path: Path) -> bool:
     """True for package code that notebooks import (everything but the runner and the CLI)."""
     top = path.relative_to(LIBRARY_DIR).parts[0]
+    if top == STUDY_PACKAGE_DIR:  # the study as package data (site/conf.py) is not library code
+        return False
     return top not in RUNNER_MODULES or path.name in LIBRARY_MODULES
 
 
@@ -65,7 +71,7 @@ def inputs_hash(config: RunConfig, data: dict[str, str] | None = None) -> str:
     """Hash of everything shared by all jobs: data files, library code, exhibits list, pinned packages."""
     digest = hashlib.sha256(f"format {RUN_FORMAT}\n".encode())
     library = sorted(p for p in LIBRARY_DIR.rglob("*.py") if is_library_code(p))
-    code = [*library, Path(config.exhibits), REPO_ROOT / "requirements" / "constraints.txt"]
+    code = [*library, Path(config.exhibits), study_root() / "requirements" / "constraints.txt"]
     for group in (data if data is not None else file_digests(data_files(config)), file_digests(code)):
         for path, sha in group.items():
             digest.update(f"{path}\0{sha}\n".encode())

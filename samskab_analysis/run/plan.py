@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from samskab_analysis.data.errors import DataValidationError, Problem, raise_if
-from samskab_analysis.paths import DATA_DIR, LANGS, NOTEBOOK_DIR, PROCESSED_DIR, REPO_ROOT, REPORTS_DIR
+from samskab_analysis.paths import LANGS, NOTEBOOK_DIR, current_project, relative
 
+#: The exhibits list of the project found at import (code run after ``--project`` asks ``current_project()``).
 EXHIBITS_FILE = NOTEBOOK_DIR / "exhibits.csv"
 
 
@@ -52,9 +53,9 @@ class Job:
 class RunConfig:
     """What to reproduce and where."""
 
-    data_dir: Path = DATA_DIR
+    data_dir: Path = field(default_factory=lambda: current_project().data_dir)
     responses: Path | None = None
-    out_dir: Path = REPORTS_DIR
+    out_dir: Path = field(default_factory=lambda: current_project().reports_dir)
     lang: str = "da"
     langs: tuple[str, ...] = LANGS
     formats: tuple[str, ...] = ("svg", "png")
@@ -65,7 +66,7 @@ class RunConfig:
     column_map: Path | None = None
     sheet: str | None = None
     min_count: int = 0
-    exhibits: Path = EXHIBITS_FILE
+    exhibits: Path = field(default_factory=lambda: current_project().exhibits_file)
     engine: str = field(default_factory=lambda: default_engine())
     #: Seconds a notebook may run before it is stopped and reported as a failure (None: no limit).
     timeout: float | None = 1800.0
@@ -83,9 +84,10 @@ class RunConfig:
 
     @property
     def processed_dir(self) -> Path:
-        """Where the processed tables of this run go (data/processed for the published report)."""
-        if self.published and Path(self.out_dir).resolve() == REPORTS_DIR.resolve():
-            return PROCESSED_DIR
+        """Where the processed tables of this run go (the project's data/processed for the published report)."""
+        project = current_project()
+        if self.published and Path(self.out_dir).resolve() == project.reports_dir.resolve():
+            return project.processed_dir
         return Path(self.out_dir) / "processed"
 
 
@@ -97,14 +99,8 @@ def default_engine() -> str:
 
 
 def rel(path: Path | None) -> str | None:
-    """A path as a string relative to the repository when inside it (keeps outputs portable)."""
-    if path is None:
-        return None
-    path = Path(path).resolve()
-    try:
-        return path.relative_to(REPO_ROOT).as_posix()
-    except ValueError:
-        return str(path)
+    """A path as a string relative to the project when inside it (keeps outputs portable; :func:`relative`)."""
+    return relative(path)
 
 
 def read_rows(path: Path, required: Iterable[str], what: str) -> list[dict[str, str]]:

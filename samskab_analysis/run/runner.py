@@ -23,7 +23,7 @@ from pathlib import Path
 
 from samskab_analysis import __version__
 from samskab_analysis.data.errors import DataValidationError, Problem
-from samskab_analysis.paths import CACHE_ENV, DATA_DIR, INCOMPLETE_ENV, LANGS, REPO_ROOT, REPORTS_DIR, check_out_dir
+from samskab_analysis.paths import CACHE_ENV, INCOMPLETE_ENV, LANGS, check_out_dir, current_project, resolve
 from samskab_analysis.run.manifest import (
     RUN_FORMAT,
     data_files,
@@ -38,7 +38,6 @@ from samskab_analysis.run.manifest import (
     update_manifest,
 )
 from samskab_analysis.run.plan import (
-    EXHIBITS_FILE,
     Job,
     RunConfig,
     default_engine,
@@ -218,7 +217,7 @@ def _run(config: RunConfig, out_dir: Path) -> int:
             todo.append((job, digest))
             if reason.startswith("output"):
                 changed[job.name] = reason
-    processed = [REPO_ROOT / p for p in manifest.get("processed", [])]  # type: ignore[union-attr]
+    processed = [resolve(p) for p in manifest.get("processed", [])]  # type: ignore[union-attr]
     stale_data = manifest.get("inputs") != shared or not processed or not all(p.is_file() for p in processed)
     top: dict[str, object] = {"format": RUN_FORMAT, "version": __version__, "responses": rel(config.responses)}
     if todo or config.force or stale_data:
@@ -248,7 +247,7 @@ def _run(config: RunConfig, out_dir: Path) -> int:
                 entry = {"notebook": job.notebook.name, "status": "failed", "error": result.error}
             update_manifest(out_dir, {job.name: entry}, top)
 
-        history = {**load_manifest(REPORTS_DIR).get("jobs", {}), **previous}  # type: ignore[dict-item]
+        history = {**load_manifest(current_project().reports_dir).get("jobs", {}), **previous}  # type: ignore[dict-item]
         execute_jobs(
             schedule(todo, history),
             out_dir,
@@ -352,7 +351,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "analysed by every notebook, all of them side by side in the waves notebook)",
     )
     parser.add_argument("--wave-labels", default="", help="comma-separated labels of the --data waves, in order")
-    parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="raw data folder (instrument etc.)")
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, help="raw data folder (instrument etc.; default: the project's data/raw)"
+    )
     parser.add_argument("--column-map", type=Path, default=None, help="CSV mapping file columns to item ids")
     parser.add_argument("--sheet", default=None, help="Excel sheet holding the answers (default: found automatically)")
     parser.add_argument(
@@ -362,8 +363,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "their unanswered questions after their last page count as 'not reached' (default: complete ones only)",
     )
     parser.add_argument("--assumptions", type=Path, default=None, help="CSV replacing the shipped assumptions")
-    parser.add_argument("--out", type=Path, default=None, help="output folder (default: reports/)")
-    parser.add_argument("--lang", choices=LANGS, default="da", help="language of figures (default: da)")
+    parser.add_argument("--out", type=Path, default=None, help="output folder (default: the project's reports/)")
+    parser.add_argument(
+        "--lang", choices=LANGS, default=None, help="language of figures (default: the project's, else da)"
+    )
     parser.add_argument(
         "--langs", type=choice_list(LANGS, "language"), default=",".join(LANGS), help="languages to render figures in"
     )
@@ -394,8 +397,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--exhibits",
         type=Path,
-        default=EXHIBITS_FILE,
-        help="list of notebooks to run (default: notebooks/exhibits.csv)",
+        default=None,
+        help="list of notebooks to run (default: the project's notebooks/exhibits.csv)",
     )
     parser.add_argument("--no-site", action="store_true", help="do not build the site (reports/site) at the end")
     parser.add_argument("--no-pdf", action="store_true", help="build the site but not the PDFs")
@@ -419,14 +422,17 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
             Problem(file="--wave-labels", message=f"{len(wave_labels)} labels for {len(data)} --data files",
                     value=",".join(wave_labels))
         )
-    default_out = REPORTS_DIR / "cohorts" / (("waves-" if waves else "") + responses.stem) if responses else REPORTS_DIR
+    project = current_project()
+    reports = project.reports_dir
+    default_out = reports / "cohorts" / (("waves-" if waves else "") + responses.stem) if responses else reports
     out = args.out or default_out
-    langs = tuple(dict.fromkeys([args.lang, *[x for x in args.langs.split(",") if x]]))
+    lang = getattr(args, "lang", None) or project.lang
+    langs = tuple(dict.fromkeys([lang, *[x for x in args.langs.split(",") if x]]))
     return RunConfig(
-        data_dir=args.data_dir.resolve(),
+        data_dir=Path(args.data_dir or project.data_dir).resolve(),
         responses=responses,
         out_dir=Path(out).resolve(),
-        lang=args.lang,
+        lang=lang,
         langs=langs,
         formats=tuple(f for f in args.formats.split(",") if f),
         jobs=args.jobs,
@@ -436,7 +442,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         column_map=args.column_map.resolve() if args.column_map else None,
         sheet=args.sheet,
         min_count=args.min_count,
-        exhibits=Path(getattr(args, "exhibits", EXHIBITS_FILE)).resolve(),
+        exhibits=Path(getattr(args, "exhibits", None) or project.exhibits_file).resolve(),
         engine=getattr(args, "engine", default_engine()),
         timeout=float(getattr(args, "timeout", 1800)),
         waves=waves,

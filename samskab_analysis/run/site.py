@@ -34,10 +34,9 @@ from urllib.parse import unquote
 
 from samskab_analysis import __version__
 from samskab_analysis.data.strings import Strings, load_strings
-from samskab_analysis.paths import DATA_DIR, LANGS, REPO_ROOT
+from samskab_analysis.paths import DATA_DIR, LANGS, current_project, resolve
 from samskab_analysis.run.sphinx_build import sphinx_build
 
-TEMPLATE_DIR = REPO_ROOT / "site"
 SPHINX_LANGUAGE = {"da": "da", "no": "no", "en": "en"}
 LANG_NAMES = {"da": "Dansk", "no": "Norsk", "en": "English"}
 SOURCE_DIR = ".site-src"
@@ -58,6 +57,8 @@ class SiteConfig:
     langs: tuple[str, ...] = LANGS
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     pdf: bool = True
+    #: The Sphinx template (conf.py, CSS, templates): the project's ``site/`` or the packaged study's.
+    template_dir: Path = field(default_factory=lambda: current_project().site_dir)
 
     @property
     def source_root(self) -> Path:
@@ -649,9 +650,10 @@ def write_sources(config: SiteConfig, lang: str, pages: list[Page], shared: dict
         write_if_changed(path, data)
         written.add(path)
 
-    for path in sorted(TEMPLATE_DIR.rglob("*")):
+    template = Path(config.template_dir)
+    for path in sorted(template.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
-            put(path.relative_to(TEMPLATE_DIR).as_posix(), path.read_bytes())
+            put(path.relative_to(template).as_posix(), path.read_bytes())
     say = Strings(shared["strings"], lang)
     ctx = Context(
         config,
@@ -902,22 +904,27 @@ def build_for_run(run_config, jobs, manifest: dict, pdf: bool = True) -> Path:
 
 def cmd_site(args) -> int:
     """``samskab site``: rebuild the site (and PDFs) from the notebooks the last run executed."""
-    from samskab_analysis.paths import REPORTS_DIR
     from samskab_analysis.run.manifest import load_manifest
     from samskab_analysis.run.plan import RunConfig, plan_jobs
 
-    out = Path(args.out or REPORTS_DIR).resolve()
+    project = current_project()
+    out = Path(args.out or project.reports_dir).resolve()
     manifest = load_manifest(out)
     responses = manifest.get("responses")
-    responses_path = (REPO_ROOT / responses).resolve() if responses else None
-    config = RunConfig(out_dir=out, responses=responses_path, lang=args.lang, jobs=max(1, args.jobs))
+    responses_path = resolve(responses).resolve() if responses else None  # type: ignore[union-attr]
+    lang = getattr(args, "lang", None) or project.lang
+    config = RunConfig(out_dir=out, responses=responses_path, lang=lang, jobs=max(1, args.jobs))
     build_for_run(config, plan_jobs(config), manifest, pdf=not args.no_pdf)
     return 0
 
 
 def add_arguments(parser) -> None:
     """Options of ``samskab site``."""
-    parser.add_argument("--out", type=Path, default=None, help="the run's output folder (default: reports/)")
-    parser.add_argument("--lang", choices=LANGS, default="da", help="language of reports/index.html (default: da)")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="the run's output folder (default: the project's reports/)"
+    )
+    parser.add_argument(
+        "--lang", choices=LANGS, default=None, help="language of reports/index.html (default: the project's, else da)"
+    )
     parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="languages built in parallel")
     parser.add_argument("--no-pdf", action="store_true", help="skip the PDFs")

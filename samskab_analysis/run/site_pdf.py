@@ -143,7 +143,7 @@ def pdf_available() -> str | None:
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        return "the playwright Python package is not installed"
+        return "the playwright Python package is not installed (pip install 'samskab-analysis[pdf]')"
     if shutil.which("pdftotext") is None:  # reads the page numbers of the table of contents
         return "pdftotext is not installed (.ci/install-system-deps installs poppler-utils)"
     return None

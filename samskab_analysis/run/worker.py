@@ -19,6 +19,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from samskab_analysis.paths import CACHE_ENV, INCOMPLETE_ENV, Project, adopt_project
+
+#: Variables the runner sets for one run's notebooks (answers cache, incomplete responses kept).
+RUN_VARIABLES = (CACHE_ENV, INCOMPLETE_ENV)
+
+
+def run_environment() -> dict[str, str | None]:
+    """This run's values of :data:`RUN_VARIABLES` (None: not set), handed to its workers."""
+    return {name: os.environ.get(name) for name in RUN_VARIABLES}
+
 FIGURE_FILE = re.compile(r"([\w.\-]+\.(?:svg|png|pdf|jpe?g))\b")
 
 
@@ -71,15 +81,29 @@ def watch_parent(pid: int, interval: float = 0.5) -> None:
     threading.Thread(target=watch, name="samskab-watch-parent", daemon=True).start()
 
 
-def init_worker(events: mp.Queue | None, run_pid: int | None = None) -> None:
+def init_worker(
+    events: mp.Queue | None,
+    run_pid: int | None = None,
+    project: Project | None = None,
+    environment: dict[str, str | None] | None = None,
+) -> None:
     """Worker-process set-up: the progress queue, quiet loggers, a private folder for kernel sockets.
 
     Ctrl-C is the run's business (the parent stops the workers), so workers ignore SIGINT; they die with
-    their parent and when the run's process (*run_pid*) has gone.
+    their parent and when the run's process (*run_pid*) has gone. The run's *project* and *environment*
+    (:func:`run_environment`: set, or removed when None) are adopted: a forkserver started by an earlier run
+    of the same process keeps that run's environment (e.g. an answers cache folder that is gone).
     """
     import logging
 
     global _events, _workdir
+    if project is not None:
+        adopt_project(project)
+    for name, value in (environment or {}).items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
     if run_pid is not None:
