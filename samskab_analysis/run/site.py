@@ -153,9 +153,10 @@ def collect_pages(jobs: Iterable, manifest: dict, out_dir: Path, instrument) -> 
     entries = manifest.get("jobs", {})
     pages = []
     for job in jobs:
-        if not (out_dir / "notebooks" / f"{job.name}.ipynb").is_file():
-            continue
-        recorded = [Path(f).name for f in entries.get(job.name, {}).get("figures", [])]
+        if getattr(job, "lang", None) or not (out_dir / "notebooks" / f"{job.name}.ipynb").is_file():
+            continue  # a further language's run is shown on that language's page of its job
+        runs = [job.name, *(f"{job.name}.{code}" for code in LANGS)]  # each language's run of the job
+        recorded = [Path(f).name for name in runs for f in entries.get(name, {}).get("figures", [])]
         if not recorded and (out_dir / "figures").is_dir():  # no manifest record (fresh clone): the naming rule
             prefixes = tuple(f"{p}_" for p in (job.name, job.item_id) if p)
             recorded = [p.name for p in (out_dir / "figures").iterdir() if p.name.startswith(prefixes)]
@@ -335,9 +336,16 @@ def figure_alt(ctx: Context, page: Page, figure: str) -> str:
     return ctx.say(key) if key in ctx.say.table else ctx.title(page)
 
 
+def page_notebook(out_dir: Path, name: str, lang: str) -> Path:
+    """The executed notebook of job *name* in *lang*: ``<name>.<lang>.ipynb`` (a further language's run,
+    :func:`~samskab_analysis.run.plan.language_jobs`), else ``<name>.ipynb`` (the run's own language)."""
+    own = out_dir / "notebooks" / f"{name}.{lang}.ipynb"
+    return own if own.is_file() else out_dir / "notebooks" / f"{name}.ipynb"
+
+
 def exhibit_notebook(ctx: Context, page: Page) -> str:
     """The page's notebook: the executed notebook behind a generated header, code collapsed, PNGs replaced."""
-    source = Path(ctx.config.out_dir) / "notebooks" / f"{page.name}.ipynb"
+    source = page_notebook(Path(ctx.config.out_dir), page.name, ctx.lang)
     nb = json.loads(source.read_text(encoding="utf-8"))
     has_svg = bool(figures_in(page, ctx.lang))
     cells = [{"cell_type": "markdown", "id": "samskab-header", "metadata": {}, "source": header_markdown(ctx, page)}]
@@ -883,7 +891,7 @@ def is_synthetic(responses: Path | str | None) -> bool:
 def site_config(run_config, pdf: bool = True) -> SiteConfig:
     """The site of a ``samskab reproduce`` run (published study or a cohort)."""
     responses = run_config.responses
-    langs = tuple(dict.fromkeys([run_config.lang, *LANGS]))
+    langs = tuple(dict.fromkeys([run_config.lang, *run_config.langs]))  # the languages the run executed
     return SiteConfig(
         out_dir=Path(run_config.out_dir),
         processed_dir=Path(run_config.processed_dir),

@@ -215,7 +215,10 @@ def write_outputs(nb, job, out_dir: Path, partial: Path) -> list[str]:
     write_atomic(out_dir / "notebooks" / f"{job.name}.ipynb", nbformat.writes(nb).encode("utf-8") + b"\n")
     partial.unlink(missing_ok=True)
     (out_dir / "failed" / f"{job.name}.ipynb").unlink(missing_ok=True)
-    return saved_figures(nb, job.name, job.item_id, out_dir / "figures")
+    from samskab_analysis.run.plan import other_language
+
+    figures = saved_figures(nb, job.name, job.item_id, out_dir / "figures")
+    return [f for f in figures if not other_language(job, f)]  # a language's figures belong to its own run
 
 
 def timeout_message(job, seconds: float, cell_index: int, first_line: str, notebook: Path | None = None) -> str:
