@@ -186,9 +186,15 @@ def test_one_language_per_site_end_to_end(visits, lang: str) -> None:
         if visit.width != DESKTOP["width"] or "text" not in visit.seen:
             continue
         text = visit.seen["text"] + "\n" + "\n".join(visit.seen["attrs"])
+        for src, _, ok in visit.seen["images"]:  # the figures' own text (SVG: matplotlib keeps it as comments)
+            svg = svg_file(visit, src) if ok else None
+            if svg is not None:
+                text += "\n" + "\n".join(t for t, _ in svg_text(svg)[2])
+                if Path(src).stem.rpartition("_")[2] in set(LANGS) - {lang}:
+                    left.setdefault(visit.name, []).append(f"figure of another language: {src}")
         hits = foreign_hits(text, lang)
         if hits:
-            left[visit.name] = hits[:8]
+            left.setdefault(visit.name, []).extend(hits[:8])
     assert not left, f"strings of another language in the {lang} site: {left}"
 
 

@@ -20,6 +20,14 @@ def _in_lang(st: pd.DataFrame, column: str, lang: str) -> pd.Series:
     return st[local].where(st[local] != "", st[column])
 
 
+def _wording(st: pd.DataFrame, lang: str) -> pd.Series:
+    """The report's wording: as published (Danish) for ``da``, else ``wording_<lang>`` (our translation) where given."""
+    local = f"wording_{lang}"
+    if lang == "da" or local not in st.columns:
+        return st["wording"]
+    return st[local].where(st[local] != "", st["wording"])
+
+
 def statements_table(study: Study, lang: str = "en") -> pd.DataFrame:
     """The published statements: id, item, categories, value, unit, the report's wording and our interpretation
     (blank where the wording names the categories itself; in *lang* where the statements file translates it)."""
@@ -32,7 +40,7 @@ def statements_table(study: Study, lang: str = "en") -> pd.DataFrame:
             "categories": st["categories"].map("+".join),
             "value": st["value"].map(lambda v: f"{v:g}"),
             "unit": st["unit"],
-            "wording": st["wording"],
+            "wording": _wording(st, lang),
             "interpretation": _in_lang(st, "interpretation", lang),
         }
     ).reset_index(drop=True)
