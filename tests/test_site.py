@@ -382,3 +382,18 @@ def test_nbval_fails_when_a_number_in_a_table_changes(tmp_path: Path) -> None:
     assert result.returncode != 0, result.stdout[-2000:]
     assert "60.0" in result.stdout and "50.0" in result.stdout
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_each_language_page_shows_its_own_run(tmp_path: Path) -> None:
+    """``<job>.<lang>.ipynb`` (a further language's run) for that language; the plain job for the run's language."""
+    from samskab_analysis.run.site import page_notebook
+
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    for name in ("figure_fig03.ipynb", "figure_fig03.en.ipynb"):
+        (notebooks / name).write_text("{}", encoding="utf-8")
+    assert page_notebook(tmp_path, "figure_fig03", "en").name == "figure_fig03.en.ipynb"
+    assert page_notebook(tmp_path, "figure_fig03", "da").name == "figure_fig03.ipynb"
+    # a language run twice as the primary and as a further language never mixes: the own run wins
+    (notebooks / "figure_fig03.da.ipynb").write_text("{}", encoding="utf-8")
+    assert page_notebook(tmp_path, "figure_fig03", "da").name == "figure_fig03.da.ipynb"
