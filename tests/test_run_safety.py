@@ -54,7 +54,8 @@ def nbs(tmp_path: Path) -> Path:
 
 
 def reproduce(exhibits_file: Path, out: Path, *extra: str) -> int:
-    return main(["reproduce", "--exhibits", str(exhibits_file), "--out", str(out), "--jobs", "1", "--no-pdf", *extra])
+    args = ["--exhibits", str(exhibits_file), "--out", str(out), "--jobs", "1", "--no-pdf", "--langs", "da"]
+    return main(["reproduce", *args, *extra])
 
 
 # 7. strict command line -------------------------------------------------------------------------------------------
