@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -69,26 +70,46 @@ class Instrument:
         """Item ids in report order."""
         return list(self.items.sort_values("order").index)
 
+    @cached_property
+    def _scale_frames(self) -> dict[str, pd.DataFrame]:
+        """Rows of every scale indexed by category id, in display order (looked up once; lookups are hot)."""
+        return {
+            str(scale_id): rows.sort_values("order").set_index("category_id")
+            for scale_id, rows in self.scales.groupby("scale_id", sort=False)
+        }
+
+    @cached_property
+    def _category_labels(self) -> dict[tuple[str, str], dict[str, str]]:
+        """``{(scale_id, lang): {category_id: label}}``."""
+        return {
+            (scale_id, lang): {str(c): str(v) for c, v in rows[f"label_{lang}"].items()}
+            for scale_id, rows in self._scale_frames.items()
+            for lang in LANGS
+        }
+
     def categories(self, scale_id: str) -> list[str]:
         """Category ids of *scale_id* in display order."""
-        rows = self.scales[self.scales["scale_id"] == scale_id].sort_values("order")
-        return list(rows["category_id"])
+        rows = self._scale_frames.get(scale_id)
+        return [] if rows is None else [str(c) for c in rows.index]
 
     def item_categories(self, item_id: str) -> list[str]:
         """Category ids of the scale of *item_id*."""
         return self.categories(self.items.at[item_id, "scale_id"])
 
     def scale_rows(self, scale_id: str) -> pd.DataFrame:
-        """Rows of one scale indexed by category id."""
-        rows = self.scales[self.scales["scale_id"] == scale_id].sort_values("order")
-        return rows.set_index("category_id")
+        """Rows of one scale indexed by category id (a copy: the caller may change it)."""
+        rows = self._scale_frames.get(scale_id)
+        if rows is None:
+            return self.scales[self.scales["scale_id"] == scale_id].set_index("category_id")
+        return rows.copy()
 
     def category_label(self, scale_id: str, category_id: str, lang: str = "da") -> str:
         """Label of a category in *lang*."""
         check_lang(lang)
-        if category_id not in set(self.categories(scale_id)):
+        labels = self._category_labels.get((scale_id, lang), {})
+        if category_id not in labels:
             return self.label(category_id, lang)
-        return str(self.scale_rows(scale_id).at[category_id, f"label_{lang}"])
+        return labels[category_id]
 
     def title(self, item_id: str, lang: str = "da") -> str:
         """Item title in *lang* (Danish as published)."""

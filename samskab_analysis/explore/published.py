@@ -7,12 +7,14 @@ unchanged items, one row per open cell for changed ones -- and :meth:`WhatIf.stu
 same reconstruction ``samskab reproduce --assumptions FILE`` runs, so saved numbers and shown numbers agree.
 
 Precomputed once: every item's consistent tables, and the comparisons over every table the report allows (which
-also fills the pairing cache, so a what-if comparison afterwards costs milliseconds).  Studies are cached by state.
+also fills the pairing cache, so a what-if comparison afterwards costs milliseconds).  Cached: studies by state,
+an item's reconstructed rows by its table, each comparison's numbers by the two items' tables (so a change
+recomputes only the comparisons of the changed item, then the family's Holm verdicts), the comparison table by
+the compared items' tables.  :meth:`WhatIf.item_key` names what an item's own outputs depend on (its table).
 """
 
 from __future__ import annotations
 
-import gc
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -26,7 +28,7 @@ from samskab_analysis.data.published import ASSUMPTION_COLUMNS, assumptions_from
 from samskab_analysis.explore.cells import ItemSpace, cell_choices, item_space, move_cell
 from samskab_analysis.paths import DATA_DIR
 from samskab_analysis.reconstruct.counts import reconstruct_counts
-from samskab_analysis.stats.comparisons import comparison_table, load_comparisons
+from samskab_analysis.stats.comparisons import comparison_numbers, comparison_table, load_comparisons
 from samskab_analysis.study import Study, load_study
 
 #: rule and rationale of the rows the explorer writes for a changed item
@@ -52,29 +54,33 @@ class WhatIf:
         self._studies: dict[State, Study] = {self.state(): self.base}
         self._whatif: dict[State, pd.DataFrame] = {}  # by the tables of the compared items
         self._rows: dict[tuple[str, tuple[int, ...]], pd.DataFrame] = {}
+        self._numbers: dict[tuple, tuple[dict[str, object], dict[str, np.ndarray]]] = {}
+        #: the shipped assumption rows per item (what :meth:`assumptions` writes for an unchanged item)
+        self._shipped: dict[str, list[dict[str, object]]] = {}
+        for record in self.base.assumptions[list(ASSUMPTION_COLUMNS)].to_dict("records"):
+            self._shipped.setdefault(str(record["item_id"]), []).append(record)
         if prepare:
             self.prepare()
-        else:
-            self._freeze()
 
     def prepare(self) -> None:
         """The comparisons over every consistent table (seconds, once); fills the pairing cache as it goes."""
         if self.every_table is None:
             self.every_table = comparison_table(self.base, self.comparisons)
-        self._freeze()
-
-    @staticmethod
-    def _freeze() -> None:
-        """statsmodels' Holm calls gc.collect() on every call; freezing the long-lived objects made so far keeps
-        that at a millisecond instead of ~60 ms (CPython's ``gc.freeze`` is meant for exactly this)."""
-        gc.collect()
-        gc.freeze()
 
     # --- the state ---------------------------------------------------------------------------------------
 
     def state(self) -> State:
         """The current tables as a hashable key."""
         return tuple((i, tuple(int(v) for v in t)) for i, t in self.tables.items())
+
+    def table_key(self, item_id: str) -> tuple[int, ...]:
+        """The current table of *item_id* as a hashable key."""
+        return tuple(int(v) for v in self.tables[item_id])
+
+    def item_key(self, item_id: str) -> tuple[str, str, tuple[int, ...]]:
+        """What *item_id*'s own outputs (figure, intervals, claims, sentence) depend on: its current table (an
+        item's rows are those of ``assumptions.csv`` for the default table, else those its table reconstructs)."""
+        return ("published", item_id, self.table_key(item_id))
 
     def table(self, item_id: str) -> dict[str, int]:
         """The current counts of *item_id* by category."""
@@ -112,10 +118,9 @@ class WhatIf:
     def assumptions(self) -> pd.DataFrame:
         """The assumptions table (columns of ``assumptions.csv``) that reconstructs exactly the current tables."""
         changed = set(self.changed())
-        base = self.base.assumptions
         rows: list[dict[str, object]] = []
         written: set[str] = set()
-        for item_id in [*dict.fromkeys(base["item_id"]), *self.tables]:
+        for item_id in [*self._shipped, *self.tables]:
             if item_id in written:
                 continue
             written.add(item_id)
@@ -132,8 +137,7 @@ class WhatIf:
                         }
                     )
             else:
-                for _, r in base[base["item_id"] == item_id].iterrows():
-                    rows.append({c: r[c] for c in ASSUMPTION_COLUMNS})
+                rows.extend(dict(r) for r in self._shipped.get(item_id, []))
         return pd.DataFrame(rows, columns=list(ASSUMPTION_COLUMNS))
 
     def study(self) -> Study:
@@ -165,11 +169,27 @@ class WhatIf:
         return self._rows[key]
 
     def comparison_table(self) -> pd.DataFrame:
-        """The report's comparisons under the current tables (pairings unknown; Holm over the family)."""
+        """The report's comparisons under the current tables (pairings unknown; Holm over the family).
+
+        Each comparison's numbers are cached by the two items' tables; only the family's verdicts (Holm over
+        all comparisons) are computed again for a new combination.
+        """
         compared = set(self.comparisons["item_a"]) | set(self.comparisons["item_b"])
         key = tuple((i, t) for i, t in self.state() if i in compared)
         if key not in self._whatif:
-            self._whatif[key] = comparison_table(self.study(), self.comparisons, over_assumptions=False)
+            tables = dict(key)
+
+            def numbers_of(study: Study, item_a: str, item_b: str, *, over_assumptions: bool = True):
+                cached = (item_a, tables[item_a], item_b, tables[item_b], over_assumptions)
+                if cached not in self._numbers:
+                    self._numbers[cached] = comparison_numbers(
+                        study, item_a, item_b, over_assumptions=over_assumptions
+                    )
+                return self._numbers[cached]
+
+            self._whatif[key] = comparison_table(
+                self.study(), self.comparisons, over_assumptions=False, numbers_of=numbers_of
+            )
         return self._whatif[key]
 
     def save(self, path: str | Path) -> Path:

@@ -8,23 +8,28 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import re
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, replace
+from typing import TypeVar
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from samskab_analysis.data.strings import Strings
+from samskab_analysis.explore.figure import FigureDrawer, fresh_png
 from samskab_analysis.explore.texts import text_or
 from samskab_analysis.figures.exhibits import item_claims, item_intervals
 from samskab_analysis.figures.plotting import MARKS, plot_item, plot_rows
 from samskab_analysis.stats.disclosure import SUPPRESSED, hidden_cells, mask_rows
 from samskab_analysis.stats.interval_methods import proportion_interval
+from samskab_analysis.stats.readings import load_readings
 from samskab_analysis.stats.results import results_sentence
 from samskab_analysis.stats.wording import share_text
 from samskab_analysis.study import Study
+
+T = TypeVar("T")
 
 #: ledger columns shown, with the site's string key of their heading
 CLAIM_COLUMNS = {"claim_id": "col_claim_id", "categories": "col_categories", "stated": "col_stated",
@@ -44,13 +49,10 @@ class ItemView:
     sentence: str
 
 
-def figure_png(study: Study, item_id: str, lang: str, min_count: int = 0, dpi: int = 110) -> bytes:
-    """The item figure as on the site (provenance hatching, stated totals, Wilson whiskers, N) as PNG bytes."""
-    fig = plot_item(study, item_id, lang, intervals=item_intervals(study, item_id), min_count=min_count)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
-    plt.close(fig)
-    return buffer.getvalue()
+def figure_png(study: Study, item_id: str, lang: str, min_count: int = 0) -> bytes:
+    """The item figure as on the site (provenance hatching, stated totals, exact whiskers, N) as PNG bytes, drawn
+    afresh (:class:`~samskab_analysis.explore.figure.FigureDrawer` gives the same pixels faster)."""
+    return fresh_png(plot_item(study, item_id, lang, intervals=item_intervals(study, item_id), min_count=min_count))
 
 
 def figure_html(png: bytes, alt: str) -> str:
@@ -117,9 +119,29 @@ def item_table(study: Study, item_id: str, lang: str, say: Strings, min_count: i
     return table
 
 
+def item_study(study: Study, item_id: str) -> Study:
+    """*study* with only the statements and errata that give claims-ledger rows of *item_id* (and the statements
+    the alternative readings name, which the ledger checks its readings against).
+
+    The ledger checks each statement against its own item's rows, so these rows are the same as in the whole
+    ledger (tested for every item) -- for a few statements instead of all of them.
+    """
+    if study.statements is None:
+        return study
+    named = set(load_readings(study)["statement_id"])
+    statements = study.statements[(study.statements["item_id"] == item_id) | study.statements.index.isin(named)]
+    errata = study.errata
+    if errata is not None and len(errata):
+        own = errata["statement_id"].isin(statements.index) | (
+            (errata["statement_id"] == "") & (errata["matched_item"] == item_id)
+        )
+        errata = errata[own]
+    return replace(study, statements=statements, errata=errata)
+
+
 def claims_table(study: Study, item_id: str, say: Strings) -> pd.DataFrame:
     """The claims-ledger rows of *item_id* (published study), headings and statuses in the reader's language."""
-    claims = item_claims(study, item_id)
+    claims = item_claims(item_study(study, item_id), item_id)
     if claims.empty:
         return claims
     out = claims[list(CLAIM_COLUMNS)].copy()
@@ -210,6 +232,60 @@ def sentence(study: Study, item_id: str, lang: str, strings: dict, min_count: in
     return results_sentence(study, item_id, lang, strings)
 
 
+@dataclass(frozen=True)
+class ItemTexts:
+    """The intervals table, claims rows and results sentence of one item: like its figure, they depend on the
+    item's own count rows only (not on the other items'), so they are cached by those (:class:`ViewCache`)."""
+
+    table: pd.DataFrame
+    claims: pd.DataFrame
+    sentence: str
+
+
+def item_texts(study: Study, item_id: str, lang: str, strings: dict, min_count: int = 0) -> ItemTexts:
+    """Intervals table, claims rows and results sentence of *item_id* in *lang*."""
+    say = Strings(strings, lang)
+    return ItemTexts(
+        item_table(study, item_id, lang, say, min_count),
+        claims_table(study, item_id, say) if study.is_published else pd.DataFrame(),
+        sentence(study, item_id, lang, strings, min_count),
+    )
+
+
+def item_figure(
+    study: Study, item_id: str, lang: str, min_count: int = 0, drawer: FigureDrawer | None = None
+) -> str:
+    """The item figure as an ``<img>`` with its text alternative (drawn by *drawer* when given, else afresh)."""
+    png = drawer.png(study, item_id, lang, min_count) if drawer else figure_png(study, item_id, lang, min_count)
+    return figure_html(png, figure_alt(study, item_id, lang, min_count))
+
+
+class ViewCache:
+    """What was computed for a key (the caller's: e.g. the item's table, the language and ``min_count``); the
+    most recently used *size* entries are kept (a figure is ~100 kB)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._entries: OrderedDict[Hashable, object] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._entries
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The value cached for *key*, else ``compute()`` (then cached)."""
+        if key in self._entries:
+            self._entries.move_to_end(key)
+            return self._entries[key]  # type: ignore[return-value]
+        value = compute()
+        self._entries[key] = value
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+        return value
+
+
 def item_view(
     study: Study,
     item_id: str,
@@ -221,13 +297,14 @@ def item_view(
 ) -> ItemView:
     """Everything shown for *item_id* of *study* in *lang* (see :class:`ItemView`)."""
     say = Strings(strings, lang)
+    texts = item_texts(study, item_id, lang, strings, min_count)
     return ItemView(
         item_id,
-        figure_html(figure_png(study, item_id, lang, min_count), figure_alt(study, item_id, lang, min_count)),
-        item_table(study, item_id, lang, say, min_count),
-        claims_table(study, item_id, say) if study.is_published else pd.DataFrame(),
+        item_figure(study, item_id, lang, min_count),
+        texts.table,
+        texts.claims,
         comparison_lines(study, item_id, comparisons, say, lang, every_table, min_count),
-        sentence(study, item_id, lang, strings, min_count),
+        texts.sentence,
     )
 
 

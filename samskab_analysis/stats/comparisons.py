@@ -31,6 +31,7 @@ The test and pairing functions are re-exported here for existing imports.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -79,6 +80,7 @@ __all__ = [
     "VIEWS",
     "assumption_range",
     "compare",
+    "comparison_numbers",
     "comparison_table",
     "comparison_views",
     "conclusion_sentence",
@@ -99,6 +101,9 @@ __all__ = [
     "verdict",
     "wilcoxon_p",
 ]
+
+#: signature of :func:`comparison_numbers`: (study, item_a, item_b, *, over_assumptions) -> (numbers, evidence)
+NumbersOf = Callable[..., tuple[dict[str, object], dict[str, np.ndarray]]]
 
 COMPARISON_COLUMNS = ("comparison_id", "item_a", "item_b", "label_en", "report_claim_en", "expected_direction")
 DIRECTIONS = ("a>b", "a<b", "none")
@@ -246,6 +251,14 @@ def _compare(
     return row, evidence
 
 
+def comparison_numbers(
+    study: Study, item_a: str, item_b: str, *, over_assumptions: bool = True
+) -> tuple[dict[str, object], dict[str, np.ndarray]]:
+    """(numbers, evidence) of one comparison before the family's verdicts: what :func:`comparison_table` needs
+    per comparison.  They depend only on the two items' count rows (and N), so a caller may cache them by those."""
+    return _compare(study, item_a, item_b, over_assumptions=over_assumptions)
+
+
 def compare(study: Study, item_a: str, item_b: str, *, over_assumptions: bool = True) -> dict[str, object]:
     """All numbers for one comparison of *item_a* with *item_b* (see the module docstring); no verdict.
 
@@ -368,19 +381,27 @@ def reason_text(reason: str, fields: dict[str, float], lang: str = "en", alpha: 
 
 
 def comparison_table(
-    study: Study, comparisons: pd.DataFrame | None = None, *, over_assumptions: bool = True, alpha: float = 0.05
+    study: Study,
+    comparisons: pd.DataFrame | None = None,
+    *,
+    over_assumptions: bool = True,
+    alpha: float = 0.05,
+    numbers_of: NumbersOf | None = None,
 ) -> pd.DataFrame:
     """One row per comparison: means, p-value ranges over pairings and tables, and the four-valued verdict.
 
     *comparisons* defaults to ``data/raw/analysis/comparisons.csv``; they form the Holm family.  Comparisons
     whose items have no data in *study* are skipped (and leave the family).  See :func:`family_verdicts`.
+    *numbers_of* replaces :func:`comparison_numbers` (same signature), e.g. by a cached one (the explorer).
     """
     defs = comparisons if comparisons is not None else load_comparisons(study.instrument)
     rows, evidence = [], []
     for _, c in defs.iterrows():
         if study.item_counts(c["item_a"]).empty or study.item_counts(c["item_b"]).empty:
             continue
-        numbers, ev = _compare(study, c["item_a"], c["item_b"], over_assumptions=over_assumptions)
+        numbers, ev = (numbers_of or comparison_numbers)(
+            study, c["item_a"], c["item_b"], over_assumptions=over_assumptions
+        )
         rows.append(
             {
                 "comparison_id": c["comparison_id"],
