@@ -122,7 +122,7 @@ def test_four_types_and_their_quadrants(corpus):
     assert tuple(quad.loc["faciliterende", ["outcome_definition", "central_actors"]]) == ("open", "external")
     assert tuple(quad.loc["styret", ["outcome_definition", "central_actors"]]) == ("defined", "public")
     assert len(set(zip(quad["outcome_definition"], quad["central_actors"], strict=True))) == 4
-    assert corpus.name("ulrich_typology", "ligevaerdig", "no") == "Ligeværdig samskabelse"  # falls back to Danish
+    assert corpus.name("ulrich_typology", "ligevaerdig", "no") == "Likeverdig samskaping"  # Norwegian names
 
 
 def test_crosswalk_covers_all_items(corpus, study):
