@@ -17,6 +17,8 @@ from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).resolve().parent
 SKIPPED = ("__pycache__", ".ipynb_checkpoints", ".DS_Store")
+#: The output gate's lock file (left in a folder samskab wrote into): not part of the study.
+OUTPUT_GATE_FILES = (".samskab.lock",)
 
 
 def study_paths() -> list[str]:
@@ -40,7 +42,7 @@ class BuildPyWithStudy(build_py):
             files = [source] if source.is_file() else sorted(p for p in source.rglob("*") if p.is_file())
             for path in files:
                 inside = path.relative_to(HERE)
-                if set(inside.parts) & set(SKIPPED) or path.suffix == ".pyc":
+                if set(inside.parts) & set(SKIPPED) or path.suffix == ".pyc" or path.name in OUTPUT_GATE_FILES:
                     continue
                 (target / inside).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(path, target / inside)

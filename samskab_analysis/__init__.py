@@ -80,7 +80,15 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "verdict",
     ),
     "samskab_analysis.stats.ledger": ("claims_ledger",),
+    "samskab_analysis.stats.registry": (
+        "dataset_id",
+        "public_table",
+        "public_text",
+        "study_text",
+    ),
     "samskab_analysis.stats.microdata": (
+        "answer_table",
+        "correlation_note",
         "correlation_table",
         "index_labels",
         "index_summary",
@@ -97,6 +105,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "is_synthetic",
         "item_tests",
         "side_by_side",
+        "status_counts",
         "tests_table",
     ),
     "samskab_analysis.stats.waves": (
@@ -154,7 +163,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "study_label",
         "summary_table",
     ),
-    "samskab_analysis.figures.display": ("localize", "show_table"),
+    "samskab_analysis.figures.display": ("localize", "print_table", "print_text", "show_table"),
     "samskab_analysis.figures.plotting": (
         "plot_item",
         "plot_overview",

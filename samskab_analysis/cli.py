@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -10,16 +13,48 @@ from pathlib import Path
 
 from samskab_analysis import __version__
 from samskab_analysis.data.errors import DataValidationError
+from samskab_analysis.output import OutputError, claim_output, describe_os_error, shown
 from samskab_analysis.paths import (
     LANGS,
     Project,
     ProjectError,
-    UnsafeOutputError,
-    check_out_dir,
     current_project,
     missing_package_file,
     project_scope,
 )
+
+#: Environment variables checked before any command runs: name -> (test, what is allowed).
+EPOCH_LIMIT = 253402300799  # 9999-12-31T23:59:59Z
+
+
+class EnvironmentValueError(Exception):
+    """An environment variable with a value samskab cannot use (one message, no traceback)."""
+
+
+def check_environment(environ: dict[str, str] | None = None) -> None:
+    """Refuse environment values that would make every notebook, page or worker fail (one message).
+
+    ``SOURCE_DATE_EPOCH`` (when set) must be whole seconds since 1970 up to the year 9999; ``MPLBACKEND`` (when
+    set) must name a matplotlib backend.
+    """
+    env = os.environ if environ is None else environ
+    if "SOURCE_DATE_EPOCH" in env:
+        value = env["SOURCE_DATE_EPOCH"]
+        if not (value.isascii() and value.isdigit() and int(value) <= EPOCH_LIMIT):
+            raise EnvironmentValueError(
+                f"SOURCE_DATE_EPOCH={value[:40]!r} is not a time in whole seconds since 1970-01-01 "
+                "(e.g. 1700000000); set a valid value or unset it"
+            )
+    backend = env.get("MPLBACKEND")
+    if backend:
+        from matplotlib.rcsetup import validate_backend
+
+        try:
+            validate_backend(backend)
+        except (ValueError, TypeError):
+            raise EnvironmentValueError(
+                f"MPLBACKEND={backend[:60]!r} is not a matplotlib backend (e.g. Agg); set a valid one or unset it"
+            ) from None
 
 
 def cmd_data(args: argparse.Namespace) -> int:
@@ -29,11 +64,11 @@ def cmd_data(args: argparse.Namespace) -> int:
 
     project = current_project()
     data_dir = args.data_dir or project.data_dir
-    out = check_out_dir(args.out or project.processed_dir, (data_dir, args.assumptions), what="--out")
-    study = load_study(data_dir, assumptions=args.assumptions)
-    written = build_processed(study, out)
+    with claim_output(args.out or project.processed_dir, inputs=(args.assumptions,), input_dirs=(data_dir,)) as out:
+        study = load_study(data_dir, assumptions=args.assumptions)
+        written = build_processed(study, out)
     for name, path in written.items():
-        print(f"{name:>14}: {path}")
+        print(f"{name:>14}: {shown(path)}")
     return 0
 
 
@@ -59,7 +94,7 @@ def cmd_instrument_export(args: argparse.Namespace) -> int:
     lang = args.lang or project.lang
     written, messages = export_instrument(lang, args.out, parse_formats(args.format), args.data_dir or project.data_dir)
     for name, path in written.items():
-        print(f"{name:>12}: {path}")
+        print(f"{name:>12}: {shown(path)}")
     for message in messages:
         print(message)
     return 0
@@ -68,7 +103,9 @@ def cmd_instrument_export(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check a respondent file against the instrument and the data package."""
     from samskab_analysis.fielding.validate import validate_file
+    from samskab_analysis.run.plan import check_sheet_option
 
+    check_sheet_option(args.sheet, [args.file])
     answers = validate_file(
         args.file, args.data_dir or current_project().data_dir, args.column_map, args.sheet, args.include_incomplete
     )
@@ -83,7 +120,7 @@ def cmd_archive(args: argparse.Namespace) -> int:
     from samskab_analysis.run.archive import write_archive
 
     path = write_archive(args.out, zip_file=not args.folder)
-    print(f"archive: {path}")
+    print(f"archive: {shown(path)}")
     return 0
 
 
@@ -141,26 +178,35 @@ def cmd_explore(args: argparse.Namespace) -> int:
     """Serve the explorer (notebooks/explore.ipynb) as a Voilà app on 127.0.0.1."""
     from samskab_analysis.explore.serve import serve
     from samskab_analysis.paths import check_lang
+    from samskab_analysis.run.plan import check_sheet_option
 
     project = current_project()
     args.lang = check_lang(args.lang or project.lang)
     args.data_dir = args.data_dir or project.data_dir
+    check_sheet_option(args.sheet, [args.data] if args.data is not None else [])
     if args.min_count < 0:
         print(f"samskab explore: --min-count must be 0 or more, not {args.min_count}", file=sys.stderr)
         return 2
-    inputs = (args.data_dir, args.data, args.column_map)
-    default_out = project.scratch_dir / "explore"
-    out = check_out_dir(args.out if args.out is not None else default_out, inputs, what="--out")
-    absolute = {k: (str(Path(v).resolve()) if v is not None else None) for k, v in
-                {"responses": args.data, "data_dir": args.data_dir, "column_map": args.column_map}.items()}  # fmt: skip
-    parameters = {**absolute, "lang": args.lang, "sheet": args.sheet, "min_count": args.min_count,
-                  "output_dir": str(out), "item": args.item}  # fmt: skip
-    return serve(parameters, args.port, notebook=project.notebook_dir / "explore.ipynb")
+    target = args.out if args.out is not None else project.scratch_dir / "explore"
+    with claim_output(target, inputs=(args.data, args.column_map), input_dirs=(args.data_dir,)) as out:
+        given = {"responses": args.data, "data_dir": args.data_dir, "column_map": args.column_map}
+        absolute = {k: (str(Path(v).resolve()) if v is not None else None) for k, v in given.items()}
+        parameters = {**absolute, "lang": args.lang, "sheet": args.sheet, "min_count": args.min_count,
+                      "output_dir": str(out), "item": args.item}  # fmt: skip
+        return serve(parameters, args.port, notebook=project.notebook_dir / "explore.ipynb")
+
+
+class StrictParser(argparse.ArgumentParser):
+    """A parser that never accepts abbreviated options (``--forc`` is not ``--force``)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
-    parser = argparse.ArgumentParser(
+    parser = StrictParser(
         prog="samskab",
         description="Reproduce the Norwegian follow-up survey on co-creation in libraries "
         "(Ulrich & Stabell), or run the same analysis on a new cohort.",
@@ -168,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=VersionAction, help="the version and the packaged study's input hash")
     parser.add_argument("--project", type=Path, default=None, metavar="DIR", help=argparse.SUPPRESS)
     project = [project_option()]
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=StrictParser)
     parser.set_defaults(subparsers=sub.choices)
 
     data = sub.add_parser("data", help="rebuild data/processed from data/raw", parents=project)
@@ -196,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     site.set_defaults(func=cmd_site)
 
     ins = sub.add_parser("instrument", help="the questionnaire for the next round")
-    ins_sub = ins.add_subparsers(dest="instrument_command", metavar="ACTION", required=True)
+    ins_sub = ins.add_subparsers(dest="instrument_command", metavar="ACTION", required=True, parser_class=StrictParser)
     exp = ins_sub.add_parser(
         "export", help="LimeSurvey structure, Nettskjema codebook, questionnaire, data package", parents=project
     )
@@ -265,7 +311,10 @@ def interrupted(signum, frame) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``samskab`` console script."""
+    """Entry point of the ``samskab`` console script: every failure is one line on stderr, never a traceback."""
+    for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 is printed escaped, never a traceback
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:  # a misspelled option gets the usage of its subcommand, not the top-level one
@@ -274,10 +323,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
-    previous = signal.signal(signal.SIGTERM, interrupted)
+    handled = (signal.SIGTERM, signal.SIGHUP) if hasattr(signal, "SIGHUP") else (signal.SIGTERM,)
+    previous = {sig: signal.signal(sig, interrupted) for sig in handled}
     previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
     project = None
     try:
+        check_environment()
         with project_scope(getattr(args, "project", None)) as project:
             return int(args.func(args) or 0)
     except ProjectError as err:
@@ -286,15 +337,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DataValidationError as err:
         print(f"samskab: {error_text(err, project)}", file=sys.stderr)
         return 2
-    except UnsafeOutputError as err:
+    except (OutputError, EnvironmentValueError) as err:
         print(f"samskab: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader of our output went away (`samskab ... | head`): nothing more to say
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - output-gate: no file is written (os.devnull)
+        return 141
+    except OSError as err:  # reading or writing: one sentence, never a traceback
+        verb = "write" if getattr(err, "errno", None) in WRITE_ERRNOS else "read"
+        print(f"samskab: {describe_os_error(err, verb=verb)}", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print(f"samskab {args.command}: out of memory; README (Limits) gives the sizes samskab reads", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"samskab {args.command}: interrupted; finished notebooks kept, manifest valid", file=sys.stderr)
         return 130
+    except Exception as err:  # a bug or an input nobody foresaw: still one line (SAMSKAB_DEBUG=1 shows it all)
+        if os.environ.get("SAMSKAB_DEBUG") == "1":
+            raise
+        print(f"samskab {args.command}: unexpected error: {type(err).__name__}: {err} "
+              "(SAMSKAB_DEBUG=1 shows where; please report it)", file=sys.stderr)  # fmt: skip
+        return 1
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         signal.signal(signal.SIGINT, previous_int)
+
+
+#: OS errors that only writing causes (the message says "cannot write").
+WRITE_ERRNOS = frozenset({errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EEXIST, errno.EISDIR})
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 #: The marker file of a project (like ``.git`` for git).
 PROJECT_FILE = "samskab.toml"
@@ -303,6 +304,7 @@ SCRATCH_DIR = _AT_IMPORT.scratch_dir
 SOURCE_DIRS = (
     ".git",
     ".ci",
+    ".github",
     ".venv",
     "benchmarks",
     "data/raw",
@@ -315,16 +317,68 @@ SOURCE_DIRS = (
     "tests",
 )
 
-#: What ``samskab reproduce`` writes into its output folder; an existing folder holding anything else is refused.
+#: What ``samskab reproduce`` writes into its output folder; an existing folder holding anything else (and no
+#: lock file of an earlier samskab run) is refused by the output gate (:mod:`samskab_analysis.output`).
 OUTPUT_ENTRIES = frozenset(
     {"notebooks", "html", "figures", "data", "processed", "failed", "index.html", "manifest.json", "scratch",
      "cohorts", "screenshot.png", "_build", ".gitignore", "counts.csv", "item_summary.csv", "claims_ledger.csv",
-     "design.csv"}
+     "design.csv", "site", "pdf", ".site-src", "problems", "screenshots", "instrument", "archive", ".samskab.lock",
+     "disclosure"}
 )  # fmt: skip
 
+#: Environment variable with the names the paths a run passes to its notebooks have in the outputs (relative to
+#: the project, or ``…/<file name>`` outside it), as a JSON object ``{real path: name}``: the runner replaces the
+#: real paths by these names in the executed notebooks.
+PATHS_ENV = "SAMSKAB_PATHS"
+#: How a path outside the project is shown in outputs: this marker, a slash and the file name.
+OUTSIDE = "…"
 
-class UnsafeOutputError(ValueError):
+
+class OutputError(Exception):
+    """Something samskab cannot write: one message naming the path and the reason (no traceback)."""
+
+
+class UnsafeOutputError(OutputError, ValueError):
     """An output folder that would overwrite sources (the repository, notebooks, raw data, an input file)."""
+
+
+class ProtectedPlaces(NamedTuple):
+    """What the output gate never writes into (see :func:`protected_places`)."""
+
+    project_root: Path  #: the project's root (the checkout, or the current folder outside any project)
+    roots: tuple[Path, ...]  #: refused as output folders, and so is any folder containing one
+    source_dirs: tuple[Path, ...]  #: refused, and everything below them
+    package_dir: Path  #: the installed package itself
+    outputs_dirs: tuple[Path, ...]  #: output folders whose existing files are samskab's own (a project's reports/)
+
+
+def protected_places() -> ProtectedPlaces:
+    """The project root(s), their source folders and the installed package folder, resolved.
+
+    The one place the output gate (:mod:`samskab_analysis.output`) asks where the project, the study and the
+    package are (:func:`current_project`, :func:`study_root`), so how they are located (an installed wheel, a
+    project marker, ``--project``) changes the policy with it. Outside any project the current folder is not
+    protected (only ``./reports/`` is written there by default), and ``./reports/`` holding a user's own files
+    is refused like any other folder.
+    """
+    project = current_project()
+    study = study_root().resolve()
+    roots = [] if is_packaged_study() else [study]
+    if project.is_project:
+        roots.append(project.root.resolve())
+    sources = [study / name for name in SOURCE_DIRS] if not is_packaged_study() else []
+    sources += [folder.resolve() for folder in project.source_dirs()]
+    if project.is_project:
+        sources += [project.root.resolve() / name for name in (".git", ".venv")]
+    outputs = [project.reports_dir.resolve()] if project.is_project else []
+    outputs += [] if is_packaged_study() else [(study / "reports").resolve()]
+    return ProtectedPlaces(
+        project.root.resolve(),
+        tuple(dict.fromkeys(roots)),
+        tuple(dict.fromkeys(sources)),
+        PACKAGE_DIR,
+        tuple(dict.fromkeys(outputs)),
+    )
 
 
 def resolve(path: str | Path | None) -> Path | None:
@@ -377,51 +431,6 @@ def check_lang(lang: object) -> str:
     if lang not in LANGS:
         raise ValueError(f"lang={lang!r} is not a language of this study; use one of {', '.join(LANGS)}")
     return str(lang)
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    return path == folder or folder in path.parents
-
-
-def check_out_dir(out: str | Path, inputs: tuple[Path | None, ...] = (), what: str = "--out") -> Path:
-    """The resolved output folder, or :class:`UnsafeOutputError` when writing there could change a source.
-
-    Refused: the repository (the study's root) or the project's root itself (or a folder containing one), any
-    folder in or below :data:`SOURCE_DIRS` or the project's source folders (:meth:`Project.source_dirs`), a
-    folder containing one of *inputs* (raw data folder, respondent file, assumptions, column map), and an
-    existing folder holding files ``samskab`` does not write (unless it is a project's ``reports/`` or below;
-    outside any project ``./reports/`` is checked like any other folder).
-    """
-    out = Path(out).expanduser().resolve()
-    root = REPO_ROOT.resolve()
-    project = current_project()
-    if _inside(root, out):
-        raise UnsafeOutputError(f"{what} {out} is (or contains) the repository; choose a folder such as reports/")
-    if project.is_project and _inside(project.root, out):
-        raise UnsafeOutputError(
-            f"{what} {out} is (or contains) the {project.describe()}; choose a folder such as reports/"
-        )
-    for name in SOURCE_DIRS:
-        if _inside(out, root / name):
-            raise UnsafeOutputError(f"{what} {out} is inside {name}/, which holds sources; choose another folder")
-    for folder in project.source_dirs():
-        if _inside(out, folder.resolve()):
-            shown = relative(folder)
-            raise UnsafeOutputError(f"{what} {out} is inside {shown}/, which holds sources; choose another folder")
-    for source in inputs:
-        if source is not None and _inside(Path(source).resolve(), out):
-            raise UnsafeOutputError(f"{what} {out} contains the input {Path(source).resolve()}; choose another folder")
-    # a project's reports/ (and the checkout's) are samskab's; outside any project ./reports/ may be the user's
-    own = [project.reports_dir.resolve()] if project.is_project else []
-    own += [] if is_packaged_study() else [(REPO_ROOT / "reports").resolve()]
-    if not any(_inside(out, folder) for folder in own) and out.is_dir():
-        foreign = sorted(p.name for p in out.iterdir() if p.name not in OUTPUT_ENTRIES)
-        if foreign and not (out / "manifest.json").is_file():
-            shown = ", ".join(foreign[:5]) + (", …" if len(foreign) > 5 else "")
-            raise UnsafeOutputError(
-                f"{what} {out} already holds files samskab did not write ({shown}); choose a new or empty folder"
-            )
-    return out
 
 
 #: Environment variable naming the private folder where a cohort run keeps its validated answers

@@ -136,23 +136,30 @@ def cohort_answers(
     When the environment variable ``SAMSKAB_ANSWERS_CACHE`` names a folder (``samskab reproduce --data``
     sets it to a private temporary folder for the run), the validated answers are stored there under the sha256 of the
     file, column map, sheet, instrument and ingest code (:mod:`samskab_analysis.ingest.cache`) the first time
-    and loaded from there afterwards, with the same warnings.  Without it the file is simply read.
+    and loaded from there afterwards, with the same warnings (none in the notebooks of a ``--min-count`` run:
+    :func:`~samskab_analysis.ingest.cache.quiet`).  Without it the file is simply read.
     """
-    from samskab_analysis.ingest.cache import answers_key, cache_path, load_answers, save_answers
+    from samskab_analysis.ingest.cache import answers_key, cache_path, load_answers, quiet, save_answers
     from samskab_analysis.ingest.responses import IngestWarning, load_responses
+    from samskab_analysis.output.temp import is_private_dir
     from samskab_analysis.paths import CACHE_ENV
 
     options = {"column_map": column_map, "sheet": sheet, "data_dir": data_dir, "include_incomplete": include_incomplete}
     folder = os.environ.get(CACHE_ENV, "")
-    if not folder or not Path(responses).is_file():
+    if not folder or not is_private_dir(folder) or not Path(responses).is_file():  # never a shared folder
         return load_responses(responses, instrument, **options)
     path = cache_path(folder, answers_key(responses, data_dir, column_map, sheet, include_incomplete))
+    silent = quiet(folder)  # --min-count: the notebooks do not repeat the warnings (the run printed them)
     if path.is_file():
-        return load_answers(path)
+        with warnings.catch_warnings():
+            if silent:
+                warnings.simplefilter("ignore", IngestWarning)
+            return load_answers(path)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         answers = load_responses(responses, instrument, **options)
     for warning in caught:
-        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+        if not (silent and issubclass(warning.category, IngestWarning)):
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     save_answers(answers, path, [str(w.message) for w in caught if issubclass(w.category, IngestWarning)])
     return answers

@@ -13,7 +13,7 @@ import yaml
 
 import samskab_analysis
 from samskab_analysis.cli import main
-from samskab_analysis.data.errors import DataValidationError
+from samskab_analysis.output import UnsafeOutputError
 from samskab_analysis.paths import REPO_ROOT
 from samskab_analysis.run.archive import MANIFEST, collect, data_availability, package_name, write_archive
 
@@ -100,7 +100,7 @@ def test_archive_zip_is_deterministic_and_complete(tmp_path, small_reports):
 def test_archive_folder_validates_with_frictionless(tmp_path, small_reports):
     from frictionless import validate
 
-    folder = write_archive(tmp_path, zip_file=False, reports_dir=small_reports)
+    folder = write_archive(tmp_path / "out", zip_file=False, reports_dir=small_reports)
     report = validate(str(folder / "datapackage.json"))
     assert report.valid, report.flatten(["type", "note"])
     assert len(report.tasks) == 6
@@ -113,7 +113,7 @@ def test_archive_collects_the_real_exhibits():
 
 
 def test_archive_refuses_repo_folders(capsys):
-    with pytest.raises(DataValidationError, match="refusing to write here"):
+    with pytest.raises(UnsafeOutputError, match="is \\(or contains\\) the project folder"):
         write_archive(REPO_ROOT)
     assert main(["archive", "--out", str(REPO_ROOT / "notebooks")]) == 2
-    assert "refusing to write here" in capsys.readouterr().err
+    assert "inside notebooks/, which holds sources" in capsys.readouterr().err

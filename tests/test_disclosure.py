@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import html
 import json
+import os
 import re
 import struct
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -137,7 +139,18 @@ def four_respondent_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     four = folder / "four.csv"
     four.write_text("\n".join(SYNTHETIC.read_text(encoding="utf-8").splitlines()[:5]) + "\n", encoding="utf-8")
     out = folder / "out"
-    assert main(["reproduce", "--data", str(four), "--min-count", str(K), "--out", str(out), "--langs", "en"]) == 0
+    temp = folder / "tmp"  # the run's own temporary folder: what it leaves there is checked below
+    temp.mkdir()
+    saved, saved_env = tempfile.tempdir, os.environ.get("TMPDIR")
+    tempfile.tempdir, os.environ["TMPDIR"] = str(temp), str(temp)
+    try:
+        assert main(["reproduce", "--data", str(four), "--min-count", str(K), "--out", str(out), "--langs", "en"]) == 0
+    finally:
+        tempfile.tempdir = saved
+        if saved_env is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved_env
     return out
 
 
@@ -182,9 +195,9 @@ def test_four_respondent_cohort_shows_no_count_below_min_count(four_respondent_r
 
 
 def test_cohort_run_keeps_no_respondent_level_file(four_respondent_run: Path) -> None:
-    """The answers cache lives in a private temporary folder for the run only: nothing of it in the outputs."""
-    import tempfile
-
+    """The answers cache lives in a private temporary folder for the run only: nothing of it in the outputs, and
+    nothing left in the temporary folder the run used (its own, not the machine's shared one: hermetic)."""
     out = four_respondent_run
     assert not [p for p in out.rglob("*") if p.suffix == ".npz" or "cache" in p.relative_to(out).parts]
-    assert not list(Path(tempfile.gettempdir()).glob("samskab-answers-*"))
+    temp = out.parent / "tmp"
+    assert not list(temp.glob("samskab-*")) and not list(temp.rglob("*.npz"))  # (multiprocessing's pymp-* aside)

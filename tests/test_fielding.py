@@ -12,7 +12,6 @@ from limesurvey_export import METADATA, answer_rows, limesurvey_csv, write_expor
 from samskab_analysis.cli import main
 from samskab_analysis.data.errors import DataValidationError
 from samskab_analysis.data.instrument import load_instrument
-from samskab_analysis.fielding import safe_out_dir
 from samskab_analysis.fielding.datapackage import respondent_schema
 from samskab_analysis.fielding.export import export_instrument, parse_formats
 from samskab_analysis.fielding.limesurvey import COLUMNS, structure_rows
@@ -20,6 +19,7 @@ from samskab_analysis.fielding.questionnaire import fixed_dates, questionnaire_h
 from samskab_analysis.fielding.texts import load_fielding_labels
 from samskab_analysis.fielding.validate import validate_file
 from samskab_analysis.ingest.counts import counts_from_responses
+from samskab_analysis.output import UnsafeOutputError, check_out_dir
 from samskab_analysis.paths import DATA_DIR, NOTEBOOK_DIR, REPO_ROOT
 from samskab_analysis.study import load_study
 
@@ -91,9 +91,10 @@ def test_export_writes_deterministic_files(tmp_path):
 
 def test_export_refuses_repo_folders(tmp_path):
     for bad in (REPO_ROOT, DATA_DIR, DATA_DIR / "instrument" / "x", NOTEBOOK_DIR / "out"):
-        with pytest.raises(DataValidationError, match="refusing to write here"):
-            safe_out_dir(bad)
-    assert safe_out_dir(tmp_path / "ok") == (tmp_path / "ok").resolve()
+        with pytest.raises(UnsafeOutputError, match="choose"):
+            export_instrument("da", bad, ("limesurvey",))
+    assert not (DATA_DIR / "instrument" / "x").exists() and not (NOTEBOOK_DIR / "out").exists()
+    assert check_out_dir(tmp_path / "ok") == (tmp_path / "ok").resolve()
     with pytest.raises(DataValidationError, match="unknown format"):
         parse_formats("limesurvey,spss")
 

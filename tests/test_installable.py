@@ -422,9 +422,9 @@ def test_workers_adopt_the_runs_project_and_answers_cache(tmp_path, monkeypatch,
     made: list[str] = []
     mkdtemp = tempfile.mkdtemp
 
-    def recording_mkdtemp(*args, **kwargs):  # the runner's cache folders, recorded (everything else as usual)
+    def recording_mkdtemp(*args, **kwargs):  # the runs' private folders (answers cache inside), recorded
         folder = mkdtemp(*args, **kwargs)
-        if "samskab-answers-" in Path(folder).name:
+        if Path(folder).name.startswith("samskab-run-"):
             made.append(folder)
         return folder
 

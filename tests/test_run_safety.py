@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -16,7 +17,8 @@ import pytest
 
 from samskab_analysis.cli import main
 from samskab_analysis.data.instrument import load_instrument
-from samskab_analysis.paths import DATA_DIR, REPO_ROOT, UnsafeOutputError, check_lang, check_out_dir
+from samskab_analysis.output import UnsafeOutputError, check_out_dir
+from samskab_analysis.paths import DATA_DIR, REPO_ROOT, check_lang
 from samskab_analysis.run.manifest import load_manifest
 from samskab_analysis.run.runner import source_date
 from samskab_analysis.study import load_study
@@ -287,7 +289,10 @@ def test_interrupt_stops_kernels_too(nbs: Path, tmp_path: Path) -> None:
         deadline = time.monotonic() + 150
         while len(processes_mentioning(f"-f {scratch}")) < 2 and time.monotonic() < deadline:
             time.sleep(0.5)
-        assert processes_mentioning(f"-f {scratch}"), "no kernel started"
+        if not processes_mentioning(f"-f {scratch}"):
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, err = proc.communicate(timeout=15)
+            raise AssertionError(f"no kernel started: {out}\n{err}")
         time.sleep(3)
         os.killpg(proc.pid, signal.SIGINT)
         _, err = proc.communicate(timeout=15)
@@ -301,6 +306,7 @@ def test_interrupt_stops_kernels_too(nbs: Path, tmp_path: Path) -> None:
         time.sleep(0.5)
     assert processes_mentioning(f"-f {scratch}") == []
     assert processes_in_group(proc.pid) == []
+    assert list(scratch.iterdir()) == []  # no private folder (kernel sockets, notebooks) is left behind
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="needs /proc (Linux)")
@@ -309,6 +315,7 @@ def test_interrupt_stops_the_whole_run(how: str, nbs: Path, tmp_path: Path) -> N
     for name in ("a", "b", "c"):
         notebook(nbs / f"{name}.ipynb", PARAMS, "import time\ntime.sleep(120)")
     out = tmp_path / "out"
+    scratch = Path(tempfile.gettempdir())  # this test process's own (conftest); short: a forkserver's socket is there
     command = [
         sys.executable,
         "-m",
@@ -344,3 +351,5 @@ def test_interrupt_stops_the_whole_run(how: str, nbs: Path, tmp_path: Path) -> N
     time.sleep(1)
     assert processes_in_group(proc.pid) == []
     assert isinstance(json.loads((out / "manifest.json").read_text(encoding="utf-8")), dict)
+    assert not list(scratch.glob("samskab-run-*"))  # the run's private folder is removed on SIGINT and SIGTERM
+    assert not [p for p in out.rglob("*") if p.name.endswith(".samskab-tmp")]

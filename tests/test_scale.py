@@ -181,6 +181,13 @@ def test_answers_cache_round_trip(tmp_path, monkeypatch, study: Study) -> None:
         k: v for k, v in plain.attrs.items() if k != "provenance"
     }
     assert loaded.attrs["provenance"].rows == plain.attrs["provenance"].rows
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    monkeypatch.setenv(CACHE_ENV, str(shared))  # a folder others may read is never used for respondent data
+    cohort_answers(EXAMPLE, inst)
+    assert list(shared.iterdir()) == []
+    (tmp_path / "cache").mkdir(mode=0o700)
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
     first = cohort_answers(EXAMPLE, inst)
     key = answers_key(EXAMPLE, DATA_DIR)

@@ -1,26 +1,26 @@
 """Validation errors that name the file, row, column and the allowed values.
 
 Long values are cut in messages (``MAX_VALUE_SHOWN`` characters). More than ``MAX_PROBLEMS_LISTED`` problems
-are summarised by kind (how many, the first rows, the first few in full) and every one of them is written
-to ``<name>.problems.csv`` in the system temp folder (``samskab-problems/``; never next to the input file),
-whose path the message names.
+are summarised by kind (how many, the first rows, the first few in full) and every one of them (up to a cap) is
+written to ``<name>.problems.csv`` through the output gate: in ``problems/`` of the running command's output
+folder, or the user's private cache (never the shared temp folder, never next to the input file), whose path the
+message names.
 """
 
 from __future__ import annotations
 
-import csv
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from samskab_analysis.output import OutputError, shown, write_problems_csv
 
 MAX_ALLOWED_SHOWN = 30
 MAX_VALUE_SHOWN = 80
 MAX_PROBLEMS_LISTED = 25
 SHOWN_PER_KIND = 3
 ROWS_PER_KIND = 10
-PROBLEMS_FOLDER = "samskab-problems"
 VARYING = re.compile(r"'[^']*'|\"[^\"]*\"|\d+")
 
 
@@ -64,35 +64,31 @@ class Problem:
         return self.kind or VARYING.sub("…", self.message)
 
 
-def problems_path(problems: Sequence[Problem]) -> Path:
-    """Where the full list of *problems* is written: ``<temp>/samskab-problems/<first file's name>.problems.csv``."""
+def write_problems(problems: Sequence[Problem]) -> Path | None:
+    """Write every problem (file, row, column, kind, message, value, allowed) as CSV; None if not writable.
+
+    Through the output gate: into ``problems/`` of the running command's output folder (private, 0700) or the
+    user's private cache, at most :data:`~samskab_analysis.output.problems.MAX_PROBLEMS_WRITTEN` rows, cells
+    that a spreadsheet would run as formulas neutralised.
+    """
     name = Path(str(problems[0].file).split(" [sheet ")[0]).name or "input"
-    return Path(tempfile.gettempdir()) / PROBLEMS_FOLDER / f"{name}.problems.csv"
-
-
-def write_problems(problems: Sequence[Problem], path: Path | None = None) -> Path | None:
-    """Write every problem (file, row, column, kind, message, value, allowed) as CSV; None if not writable."""
-    path = path or problems_path(problems)
+    rows = (
+        [
+            p.file,
+            "" if p.row is None else p.row,
+            p.column or "",
+            p.kind_or_message(),
+            p.message,
+            "" if p.value is None else str(p.value),
+            "" if p.allowed is None else " | ".join(map(str, list(p.allowed)[:MAX_ALLOWED_SHOWN])),
+        ]
+        for p in problems
+    )
+    header = ["file", "row", "column", "kind", "message", "value", "allowed"]
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["file", "row", "column", "kind", "message", "value", "allowed"])
-            for p in problems:
-                writer.writerow(
-                    [
-                        p.file,
-                        "" if p.row is None else p.row,
-                        p.column or "",
-                        p.kind_or_message(),
-                        p.message,
-                        "" if p.value is None else p.value,
-                        "" if p.allowed is None else " | ".join(map(str, p.allowed)),
-                    ]
-                )
-    except OSError:
+        return write_problems_csv(name, header, rows, total=len(problems))
+    except OutputError:
         return None
-    return path
 
 
 def summary(problems: Sequence[Problem]) -> str:
@@ -101,17 +97,17 @@ def summary(problems: Sequence[Problem]) -> str:
     for p in problems:
         kinds.setdefault(p.kind_or_message(), []).append(p)
     path = write_problems(problems)
-    where = f"all of them are listed in {path}" if path else "the list could not be written to the temp folder"
+    where = f"all of them are listed in {shown(path)}" if path else "the list could not be written"
     lines = [f"{len(problems)} problems in the input data ({len(kinds)} kind{'s' * (len(kinds) != 1)}; {where}):"]
     for kind, group in kinds.items():
         rows = list(dict.fromkeys(str(p.row) for p in group if p.row is not None))
         first = ", ".join(rows[:ROWS_PER_KIND]) + (", ..." if len(rows) > ROWS_PER_KIND else "")
         values = list(dict.fromkeys(shorten(str(p.value), 40) for p in group if p.value is not None))
-        shown = ", ".join(repr(v) for v in values[:ROWS_PER_KIND]) + (", ..." if len(values) > ROWS_PER_KIND else "")
+        listed = ", ".join(repr(v) for v in values[:ROWS_PER_KIND]) + (", ..." if len(values) > ROWS_PER_KIND else "")
         lines.append(
             f"  * {shorten(kind, 2 * MAX_VALUE_SHOWN)}: {len(group)} problem{'s' * (len(group) != 1)}"
             + (f", row(s) {first}" if rows else "")
-            + (f"; value(s) {shown}" if values else "")
+            + (f"; value(s) {listed}" if values else "")
         )
         lines += [f"    - {p}" for p in group[:SHOWN_PER_KIND]]
         if len(group) > SHOWN_PER_KIND:

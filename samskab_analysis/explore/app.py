@@ -22,7 +22,8 @@ from samskab_analysis.explore.figure import FigureDrawer
 from samskab_analysis.explore.published import WhatIf
 from samskab_analysis.explore.texts import explore_strings
 from samskab_analysis.explore.views import ViewCache, cell_rows, comparison_lines, html_table, item_figure, item_texts
-from samskab_analysis.paths import DATA_DIR, LANGS, SCRATCH_DIR, check_lang, check_out_dir
+from samskab_analysis.output import check_out_dir
+from samskab_analysis.paths import DATA_DIR, LANGS, SCRATCH_DIR, check_lang
 
 #: where "Save" writes by default (git-ignored, like every notebook run by hand)
 DEFAULT_OUT = SCRATCH_DIR / "explore"
@@ -84,7 +85,7 @@ class ExplorerApp:
             self.model = WhatIf(data_dir, prepare=False)
         self.cohort = isinstance(self.model, Cohort)
         self.min_count = self.model.min_count if self.cohort else 0
-        self.out_dir = check_out_dir(output_dir, (Path(data_dir),), what="output_dir")
+        self.out_dir = check_out_dir(output_dir, input_dirs=(Path(data_dir),), what="output_dir")
         study = self.model.study if self.cohort else self.model.base
         self.instrument = study.instrument
         self.item = self.instrument.resolve_item(item)

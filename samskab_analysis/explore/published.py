@@ -15,7 +15,6 @@ the compared items' tables.  :meth:`WhatIf.item_key` names what an item's own ou
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from samskab_analysis.data.count_table import with_scale_info
 from samskab_analysis.data.csv_reader import LINE
 from samskab_analysis.data.published import ASSUMPTION_COLUMNS, assumptions_from_frame
 from samskab_analysis.explore.cells import ItemSpace, cell_choices, item_space, move_cell
+from samskab_analysis.output import write_text
 from samskab_analysis.paths import DATA_DIR
 from samskab_analysis.reconstruct.counts import reconstruct_counts
 from samskab_analysis.stats.comparisons import comparison_numbers, comparison_table, load_comparisons
@@ -194,10 +194,5 @@ class WhatIf:
 
     def save(self, path: str | Path) -> Path:
         """Write :meth:`assumptions` as CSV to *path* (atomically); ``samskab reproduce --assumptions`` reads it."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         frame = self.assumptions().drop(columns=[LINE], errors="ignore")
-        partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        frame.to_csv(partial, index=False, lineterminator="\n")
-        os.replace(partial, path)
-        return path
+        return write_text(path, frame.to_csv(index=False, lineterminator="\n"))  # the output gate

@@ -13,7 +13,6 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import nbformat
 
+from samskab_analysis.output import private_temp, write_text
 from samskab_analysis.paths import NOTEBOOK_DIR
 
 NOTEBOOK = NOTEBOOK_DIR / "explore.ipynb"
@@ -49,9 +49,7 @@ def parametrized_notebook(parameters: dict[str, object], folder: Path, notebook:
 
     nb = parameterize_notebook(load_notebook_node(str(notebook)), parameters)
     nb.metadata.pop("papermill", None)
-    target = folder / notebook.name
-    nbformat.write(nb, target)
-    return target
+    return write_text(folder / notebook.name, nbformat.writes(nb) + "\n")
 
 
 def voila_command(notebook: Path, port: int) -> list[str]:
@@ -124,9 +122,8 @@ def serve(
     if port_in_use(port):
         say(f"samskab explore: port {port} on {HOST} is in use; choose another with --port N (0: any free port)")
         return 2
-    with tempfile.TemporaryDirectory(prefix="samskab-explore-") as tmp:
-        folder = Path(tmp)
-        (folder / "runtime").mkdir()
+    with private_temp("explore") as folder:  # the output gate: private, removed at the end, swept if killed
+        (folder / "runtime").mkdir(mode=0o700)  # output-gate: inside the private temporary folder
         served = parametrized_notebook(parameters, folder, notebook)
         env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(folder / "runtime"), "PYTHONUNBUFFERED": "1"}
         url = f"http://{HOST}:{port}/"

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from samskab_analysis.data.instrument import Instrument
+from samskab_analysis.output import write_text
 from samskab_analysis.paths import LANGS
 
 ID_FIELD = "respondent_id"
@@ -123,9 +124,7 @@ def write_datapackage(instrument: Instrument, out_dir: Path, lang: str = "en") -
         "codes": out_dir / "codes.csv",
         "datapackage": out_dir / "datapackage.json",
     }
-    files["respondents"].write_text(csv_text([ID_FIELD, *instrument.item_ids], []), encoding="utf-8", newline="")
-    files["codes"].write_text(csv_text(list(CODE_COLUMNS), codes.values.tolist()), encoding="utf-8", newline="")
-    files["datapackage"].write_text(
-        json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8", newline="\n"
-    )
+    write_text(files["respondents"], csv_text([ID_FIELD, *instrument.item_ids], []))
+    write_text(files["codes"], csv_text(list(CODE_COLUMNS), codes.values.tolist()))
+    write_text(files["datapackage"], json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n")
     return files

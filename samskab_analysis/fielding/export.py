@@ -6,12 +6,13 @@ from pathlib import Path
 
 from samskab_analysis.data.errors import DataValidationError, Problem
 from samskab_analysis.data.instrument import load_instrument
-from samskab_analysis.fielding import FORMATS, default_instrument_dir, safe_out_dir
+from samskab_analysis.fielding import FORMATS, default_instrument_dir
 from samskab_analysis.fielding.datapackage import write_datapackage
 from samskab_analysis.fielding.limesurvey import write_structure
 from samskab_analysis.fielding.nettskjema import write_nettskjema
 from samskab_analysis.fielding.questionnaire import write_html, write_pdf
 from samskab_analysis.fielding.texts import load_fielding_labels
+from samskab_analysis.output import claim_output
 from samskab_analysis.paths import DATA_DIR, LANGS
 
 
@@ -37,10 +38,14 @@ def export_instrument(
     """Write the chosen formats of the questionnaire in *lang* into *out_dir*; returns files and messages."""
     if lang not in LANGS:
         raise DataValidationError(Problem(file="--lang", message="unknown language", value=lang, allowed=LANGS))
-    out = safe_out_dir(out_dir if out_dir is not None else default_instrument_dir(lang))
     instrument = load_instrument(data_dir)
     labels = load_fielding_labels(data_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    target = out_dir if out_dir is not None else default_instrument_dir(lang)
+    with claim_output(target, input_dirs=(data_dir,)) as out:
+        return _export(instrument, labels, lang, out, formats)
+
+
+def _export(instrument, labels, lang: str, out: Path, formats: tuple[str, ...]) -> tuple[dict[str, Path], list[str]]:
     written: dict[str, Path] = {}
     messages: list[str] = []
     if "limesurvey" in formats:

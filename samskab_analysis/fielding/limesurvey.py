@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from samskab_analysis.data.instrument import Instrument
+from samskab_analysis.output import write_text
 
 COLUMNS = (
     "id",
@@ -109,5 +110,5 @@ def structure_text(instrument: Instrument, lang: str, labels: pd.DataFrame) -> s
 def write_structure(instrument: Instrument, lang: str, labels: pd.DataFrame, out_dir: Path) -> Path:
     """Write ``limesurvey_survey_<lang>.txt`` into *out_dir*."""
     path = Path(out_dir) / f"limesurvey_survey_{lang}.txt"
-    path.write_text(structure_text(instrument, lang, labels), encoding="utf-8", newline="")
+    write_text(path, structure_text(instrument, lang, labels))
     return path

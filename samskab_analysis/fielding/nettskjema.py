@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from samskab_analysis.data.instrument import Instrument
+from samskab_analysis.output import write_bytes, write_text
 
 FIXED_TIME = dt.datetime(2000, 1, 1)
 COLUMNS = ("page", "section", "question", "type", "name", "option", "value")
@@ -104,6 +105,6 @@ def write_nettskjema(instrument: Instrument, lang: str, labels: pd.DataFrame, ou
     codebook = out / f"nettskjema_codebook_{lang}.xlsx"
     readme = out / f"nettskjema_README_{lang}.md"
     sheet = str(labels.at["nettskjema_sheet", lang])
-    codebook.write_bytes(codebook_xlsx(codebook_rows(instrument, lang, labels), sheet))
-    readme.write_text(readme_text(instrument, lang, labels, codebook.name), encoding="utf-8", newline="")
+    write_bytes(codebook, codebook_xlsx(codebook_rows(instrument, lang, labels), sheet))
+    write_text(readme, readme_text(instrument, lang, labels, codebook.name))
     return {"nettskjema": codebook, "nettskjema_readme": readme}

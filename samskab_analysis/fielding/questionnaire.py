@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from samskab_analysis.data.instrument import Instrument
+from samskab_analysis.output import write_bytes, write_text
 from samskab_analysis.paths import CHROMIUM_ARGS, chromium_path
 
 FIXED_DATE = b"D:20000101000000+00'00'"
@@ -81,7 +82,7 @@ def questionnaire_html(instrument: Instrument, lang: str, labels: pd.DataFrame) 
 def write_html(instrument: Instrument, lang: str, labels: pd.DataFrame, out_dir: Path) -> Path:
     """Write ``questionnaire_<lang>.html``."""
     path = Path(out_dir) / f"questionnaire_{lang}.html"
-    path.write_text(questionnaire_html(instrument, lang, labels), encoding="utf-8", newline="\n")
+    write_text(path, questionnaire_html(instrument, lang, labels))
     return path
 
 
@@ -102,12 +103,12 @@ def write_pdf(html_path: Path, out_dir: Path) -> tuple[Path | None, str]:
                 page = browser.new_page()
                 page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
                 page.goto(Path(html_path).resolve().as_uri())
-                page.pdf(path=str(path), format="A4", print_background=True, tagged=False)
+                data = page.pdf(format="A4", print_background=True, tagged=False)
             finally:
                 browser.close()
     except Error as err:  # pragma: no cover - broken browser installation
         return None, f"PDF skipped: Chromium at {chromium} did not print ({err})"
-    path.write_bytes(fixed_dates(path.read_bytes()))
+    write_bytes(path, fixed_dates(data))
     return path, f"PDF printed with {chromium}"
 
 

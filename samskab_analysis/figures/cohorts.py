@@ -22,7 +22,7 @@ from samskab_analysis.figures.plotting import (
 )
 from samskab_analysis.paths import resolve
 from samskab_analysis.stats.cohorts import cohort_label
-from samskab_analysis.stats.disclosure import SUPPRESSED, hidden_cells
+from samskab_analysis.stats.disclosure import SUPPRESSED, hidden_items
 from samskab_analysis.study import Study
 
 
@@ -54,12 +54,13 @@ def plot_cohorts(a: Study, b: Study, lang: str = "da", min_count: int = 0) -> Fi
     head = (layout.line_count(title) * layout.TEXT * 1.25 + 10) / 72
     foot = (sum(layout.line_count(h.get_label()) for h in handles) * layout.SMALL * 1.3 + 40) / 72
     fig, ax = plt.subplots(figsize=(layout.WIDTH, 0.62 * len(items) + head + foot))
+    hidden = [hidden_items(study.counts, min_count) for study in (a, b)]  # each cohort's protected base
     yticks, ylabels = [], []
     for k, item_id in enumerate(items):
         for j, study in enumerate((a, b)):
             ypos = k * 2.6 + j * 1.0
             rows = study.item_counts(item_id)
-            if any(hidden_cells(rows["count"].astype(int).tolist(), min_count)):
+            if item_id in hidden[j]:
                 # statistical disclosure control: no segment at all (shown widths would give the others away)
                 ax.text(50, ypos, inst.label(SUPPRESSED, lang), ha="center", va="center", fontsize=layout.SMALL,
                         color="#555555")  # fmt: skip

@@ -8,6 +8,12 @@ colour and a marker (``*`` assumed, ``†`` derived) so the provenance of every 
 With *lang*, the table is shown in that language (:func:`localize`): column names from
 ``data/raw/site/columns.csv``, coded values (provenance kinds, statuses, verdicts, rules, methods …) from
 ``values.csv``, item, level, partner and category ids from the instrument.  Deterministic.
+
+Under ``--min-count`` a table (or text) carries the record of what its numbers publish
+(:mod:`samskab_analysis.stats.registry`); ``show_table``, ``print_table`` and ``print_text`` write it into
+the output's metadata, where the run's disclosure audit reads it back (the record of the table before it is
+translated: translating changes words, never numbers). Without a record and a language ``print_table`` and
+``print_text`` print exactly as ``print`` does.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import pandas as pd
 from samskab_analysis.data.count_table import MISSING
 from samskab_analysis.data.labels import COLUMNS_FILE, VALUES_FILE, label_table
 from samskab_analysis.paths import DATA_DIR
+from samskab_analysis.stats.registry import KEY, record_of
 
 MARKERS = {"assumed": "*", "derived": "†", "derived_under_assumption": "(*)"}
 ROW_STYLE = {"assumed": "background:#fff4e0", "derived": "background:#eef5fb",
@@ -227,10 +234,12 @@ class Table:
         keep: tuple[str, ...] = (),
         data_dir: str | Path = DATA_DIR,
         names: Mapping[str, str] | None = None,
+        index: bool = False,
         **fields: object,
     ) -> None:
         self.df = df
         self.provenance = provenance
+        self.index = index
         self.kinds = [str(k) for k in df[provenance]] if provenance in df.columns else None
         self.legend_words = None
         if lang is not None:
@@ -241,10 +250,26 @@ class Table:
             self.shown = df
 
     def __repr__(self) -> str:
-        return self.shown.to_string(index=False)
+        return self.shown.to_string(index=self.index)
 
     def _repr_html_(self) -> str:
-        return table_html(self.shown, self.provenance, self.kinds, self.legend_words)
+        shown = self.shown.reset_index() if self.index else self.shown
+        return table_html(shown, self.provenance, self.kinds, self.legend_words)
+
+
+class Text:
+    """Plain text as one display output (under disclosure control: with its record)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = str(text)
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _metadata(obj: object) -> dict:
+    record = record_of(obj)
+    return {KEY: record} if record else {}
 
 
 def show_table(
@@ -256,7 +281,39 @@ def show_table(
     names: Mapping[str, str] | None = None,
     **fields: object,
 ) -> None:
-    """Display *df* in a notebook as text and HTML (one output, two mimetypes), in *lang* when given."""
+    """Display *df* in a notebook as text and HTML (one output, two mimetypes), in *lang* when given; its record
+    (under ``--min-count``) in the output's metadata."""
     from IPython.display import display
 
-    display(Table(df, provenance, lang, instrument, keep, names=names, **fields))
+    display(Table(df, provenance, lang, instrument, keep, names=names, **fields), metadata=_metadata(df))
+
+
+def print_table(
+    df: pd.DataFrame,
+    index: bool = False,
+    lang: str | None = None,
+    instrument=None,
+    keep: tuple[str, ...] = (),
+    names: Mapping[str, str] | None = None,
+    **fields: object,
+) -> None:
+    """``print(df.to_string(index=index))`` (in *lang* when given); a table with a record is displayed with it
+    (text + HTML)."""
+    table = Table(df, "provenance", lang, instrument, keep, names=names, index=index, **fields)
+    if record_of(df) is None:
+        print(repr(table))
+        return
+    from IPython.display import display
+
+    display(table, metadata=_metadata(df))
+
+
+def print_text(text: str) -> None:
+    """``print(text)``; text with a record (:class:`~samskab_analysis.stats.registry.PublishedText`) is displayed
+    as one plain-text output with it."""
+    if record_of(text) is None:
+        print(text)
+        return
+    from IPython.display import display
+
+    display(Text(text), metadata=_metadata(text))

@@ -13,9 +13,20 @@ from samskab_analysis.data.labels import VALUES_FILE, label_table, phrase
 from samskab_analysis.data.published import assumption_rationale, statement_interpretation
 from samskab_analysis.figures.plotting import plot_item, plot_overview, plot_rows, save_figure
 from samskab_analysis.paths import current_project, resolve
-from samskab_analysis.stats.disclosure import hidden_cells, hidden_items, mask_rows
+from samskab_analysis.stats.disclosure import derivable, hidden_categories, mask_rows
 from samskab_analysis.stats.intervals import category_intervals, proportion_interval
 from samskab_analysis.stats.ledger import claims_ledger
+from samskab_analysis.stats.registry import (
+    attach,
+    cells_term,
+    dataset_id,
+    n_term,
+    public_term,
+    public_text,
+    share_term,
+    statistic_term,
+    suppressed_term,
+)
 from samskab_analysis.stats.scoring import study_summary
 from samskab_analysis.study import Study
 
@@ -71,7 +82,7 @@ def figure_table(study: Study, item_id: str, lang: str = "da", min_count: int = 
     (below k, and the cells that would reveal them) with their percent, interval and range.
     """
     inst = study.instrument
-    rows = plot_rows(study, item_id)
+    rows = plot_rows(study, item_id, min_count)
     scale_id = inst.items.at[item_id, "scale_id"]
     table = pd.DataFrame(
         {
@@ -90,12 +101,25 @@ def figure_table(study: Study, item_id: str, lang: str = "da", min_count: int = 
             f"{a}-{b}" if a != b else f"{a}" for a, b in zip(rows["count_min"], rows["count_max"], strict=True)
         ]
     if min_count > 0:  # statistical disclosure control: suppressed cells and what would reveal them
-        hidden = hidden_cells(rows["count"].astype(int).tolist(), min_count)
+        gone = hidden_categories(study.counts, min_count).get(item_id, set())
+        hidden = [c in gone for c in rows["category_id"]]
         table = mask_rows(table, hidden, ["count", "percent", "exact95", "range"])
+        ds = dataset_id(study)
+        terms = [n_term(ds, study.n), public_term("provenance, source")]
+        for category, count, hide in zip(rows["category_id"], rows["count"], hidden, strict=True):
+            if hide:
+                terms.append(suppressed_term(ds, item_id, [category]))
+            else:
+                terms += [
+                    cells_term(ds, item_id, [category], int(count)),
+                    share_term(ds, item_id, [category], 100 * int(count) / n, 1),
+                    statistic_term(ds, item_id, [category]),  # its exact interval, its range
+                ]
+        attach(table, terms, min_count)
     return table
 
 
-def item_assumptions(study: Study, item_id: str, lang: str = "da") -> pd.DataFrame:
+def item_assumptions(study: Study, item_id: str, lang: str = "da", min_count: int = 0) -> pd.DataFrame:
     """Why the item's assumed cells take their values: category, count, rule and rationale in *lang*.
 
     The rationale is the ``rationale_<lang>`` column of the assumptions file (``rationale`` when the file has
@@ -104,7 +128,7 @@ def item_assumptions(study: Study, item_id: str, lang: str = "da") -> pd.DataFra
     """
     columns = ["category", "count", "rule", "rationale"]
     if study.assumptions is None or not study.is_published:
-        return pd.DataFrame(columns=columns)
+        return attach(pd.DataFrame(columns=columns), [public_term("no assumptions")], min_count)
     inst = study.instrument
     counts = study.item_counts(item_id).set_index("category_id")
     assumed = set(counts.index[counts["provenance"] == "assumed"])
@@ -123,11 +147,22 @@ def item_assumptions(study: Study, item_id: str, lang: str = "da") -> pd.DataFra
                 "rationale": assumption_rationale(study.assumptions, row, lang),
             }
         )
-    return pd.DataFrame(records, columns=columns)
+    table = pd.DataFrame(records, columns=columns)
+    if min_count <= 0:
+        return table
+    gone = hidden_categories(study.counts, min_count).get(item_id, set())  # as the figure's table hides them
+    hidden = [c in gone for c in frame["category_id"]]
+    table = mask_rows(table, hidden, ["count"])
+    ds = dataset_id(study)
+    terms = [n_term(ds, study.n), public_term("category, rule, rationale")]
+    for category, count, hide in zip(frame["category_id"], frame["count"], hidden, strict=True):
+        shown = cells_term(ds, item_id, [category], int(count))
+        terms.append(suppressed_term(ds, item_id, [category]) if hide else shown)
+    return attach(table, terms, min_count)
 
 
-def item_claims(study: Study, item_id: str, lang: str = "en") -> pd.DataFrame:
-    """The report's claims about *item_id* with their check against the table (published study only).
+def item_claims(study: Study, item_id: str, lang: str = "en", min_count: int = 0) -> pd.DataFrame:
+    """The report's claims about *item_id* with their check against the table (published study only: public).
 
     ``interpretation`` is our reading where it adds to the report's words, in *lang* (the statements'
     ``interpretation_<lang>`` and ``interpretation_reason_<lang>`` columns; English otherwise).
@@ -140,7 +175,7 @@ def item_claims(study: Study, item_id: str, lang: str = "en") -> pd.DataFrame:
     part = ledger.loc[ledger["item_id"] == item_id, cols].reset_index(drop=True)
     part["status"] = [status_code(s) for s in part["status"]]
     part["interpretation"] = reader_interpretations(study, part, lang)
-    return part
+    return attach(part, [public_term("the published report's statements")], min_count)
 
 
 def reader_interpretations(study: Study, ledger: pd.DataFrame, lang: str) -> list[str]:
@@ -159,7 +194,7 @@ def reader_interpretations(study: Study, ledger: pd.DataFrame, lang: str) -> lis
     return out
 
 
-def ledger_table(study: Study, lang: str = "en") -> pd.DataFrame:
+def ledger_table(study: Study, lang: str = "en", min_count: int = 0) -> pd.DataFrame:
     """The claims ledger for a reader of *lang*: claim, figure, categories, stated, from the table, cells, check,
     our reading (``interpretation``) and the erratum note (the cited figure and the one the data match)."""
     ledger = claims_ledger(study, lang)
@@ -174,7 +209,7 @@ def ledger_table(study: Study, lang: str = "en") -> pd.DataFrame:
         notes[claim] = phrase("erratum_note", lang, cited=e["cited_figure"], confidence=label_table(VALUES_FILE)[
             f"erratum_{e['confidence']}"][lang], matched=study.instrument.exhibit_name(e["matched_item"], lang))
     table["note"] = [notes.get(c, "") for c in table["claim_id"]]
-    return table.reset_index(drop=True)
+    return attach(table.reset_index(drop=True), [public_term("the published report's statements")], min_count)
 
 
 def status_code(status: str) -> str:
@@ -238,8 +273,8 @@ def save_overview_figures(
     return paths
 
 
-def shown_paths(paths: Sequence[Path]) -> str:
-    """Saved files as project-relative lines (stable across machines)."""
+def shown_paths(paths: Sequence[Path], min_count: int = 0) -> str:
+    """Saved files as project-relative lines (stable across machines; no data in them)."""
     lines = []
     root = current_project().root.resolve()
     for path in paths:
@@ -247,7 +282,7 @@ def shown_paths(paths: Sequence[Path]) -> str:
             lines.append(Path(path).resolve().relative_to(root).as_posix())
         except ValueError:
             lines.append(Path(path).name)
-    return "\n".join(lines)
+    return public_text("\n".join(lines), min_count, "file names")
 
 
 def summary_table(study: Study, lang: str = "da", min_count: int = 0) -> pd.DataFrame:
@@ -269,20 +304,38 @@ def summary_table(study: Study, lang: str = "da", min_count: int = 0) -> pd.Data
         }
     )
     if min_count > 0:
-        hidden = summary["item_id"].isin(hidden_items(study.counts, min_count))
-        table = mask_rows(table, hidden.to_numpy(), ["top2_pct", "mean", "median"])
+        allowed = derivable(study.counts, min_count)
+        ids = list(summary["item_id"])
+        table = mask_rows(table, [not allowed[i]["top"] for i in ids], ["top2_pct"])
+        table = mask_rows(table, [not allowed[i]["scores"] for i in ids], ["mean", "median"])
+        ds = dataset_id(study)
+        terms = [n_term(ds, study.n), public_term("levels, assumed cells")]
+        for item_id in ids:
+            part = study.item_counts(item_id)
+            top = [str(c) for c, t in zip(part["category_id"], part["top_box"], strict=True) if bool(t)]
+            scored = [str(c) for c, s in zip(part["category_id"], part["score"], strict=True) if pd.notna(s)]
+            if allowed[item_id]["top"]:
+                count = int(part.loc[part["top_box"].astype(bool), "count"].sum())
+                terms += [cells_term(ds, item_id, top, count), share_term(ds, item_id, top, 100 * count / study.n, 0)]
+            if allowed[item_id]["scores"]:
+                terms.append(statistic_term(ds, item_id, scored))
+        attach(table, terms, min_count)
     return table
 
 
-def design_table(study: Study) -> pd.DataFrame:
-    """Study design numbers as published."""
+def design_table(study: Study, min_count: int = 0) -> pd.DataFrame:
+    """Study design numbers as published (a cohort: its N)."""
     if study.design is None:
-        return pd.DataFrame({"key": ["respondents"], "value": [study.n], "unit": ["persons"]})
-    return study.design[["key", "value", "unit", "kind", "section_da"]].reset_index(drop=True)
+        table = pd.DataFrame({"key": ["respondents"], "value": [study.n], "unit": ["persons"]})
+        return attach(table, [n_term(dataset_id(study), study.n)], min_count)
+    table = study.design[["key", "value", "unit", "kind", "section_da"]].reset_index(drop=True)
+    return attach(table, [public_term("the published report's design")], min_count)
 
 
-def context_table(study: Study) -> pd.DataFrame:
+def context_table(study: Study, min_count: int = 0) -> pd.DataFrame:
     """Numbers the report cites from other sources (context, not survey results)."""
     if study.context is None:
-        return pd.DataFrame(columns=["key", "value", "unit", "year", "reference"])
-    return study.context[["key", "value", "unit", "year", "reference"]].reset_index(drop=True)
+        table = pd.DataFrame(columns=["key", "value", "unit", "year", "reference"])
+    else:
+        table = study.context[["key", "value", "unit", "year", "reference"]].reset_index(drop=True)
+    return attach(table, [public_term("the published report's context")], min_count)

@@ -11,7 +11,6 @@ Saving is deterministic (fixed SVG hash salt, no dates, glyphs as paths).
 
 from __future__ import annotations
 
-import os
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,7 +27,8 @@ from matplotlib.transforms import blended_transform_factory
 from samskab_analysis.data.count_table import MISSING, NOT_REACHED
 from samskab_analysis.data.instrument import Instrument
 from samskab_analysis.figures import layout
-from samskab_analysis.stats.disclosure import SUPPRESSED, hidden_cells, hidden_items
+from samskab_analysis.output import atomic_open, check_writable_place, safe_name
+from samskab_analysis.stats.disclosure import SUPPRESSED, hidden_categories, hidden_items
 from samskab_analysis.stats.readings import interpreted_statements, load_readings
 from samskab_analysis.stats.wording import percent
 from samskab_analysis.study import Study
@@ -84,9 +84,15 @@ def wrap(text: str, width: int = 62) -> str:
     return "\n".join(textwrap.wrap(text, width))
 
 
-def plot_rows(study: Study, item_id: str) -> pd.DataFrame:
-    """The rows drawn for one item: every scale category, plus 'no answer' / 'not reached' only when present."""
+def plot_rows(study: Study, item_id: str, min_count: int = 0) -> pd.DataFrame:
+    """The rows drawn for one item: every scale category, plus 'no answer' / 'not reached' only when present.
+
+    Under disclosure control (*min_count* > 0) every row of the item's count table is drawn: leaving out a
+    zero row that the item's CSV shows as suppressed would tell that it is zero.
+    """
     rows = study.item_counts(item_id)
+    if min_count > 0:
+        return rows.reset_index(drop=True)
     return rows[~rows["category_id"].isin(MISSING) | (rows["count"] > 0)].reset_index(drop=True)
 
 
@@ -197,12 +203,11 @@ def plot_item(
     """
     apply_style()
     inst = study.instrument
-    rows = plot_rows(study, item_id)
+    rows = plot_rows(study, item_id, min_count)
     scale_id = inst.items.at[item_id, "scale_id"]
     labels = [inst.category_label(scale_id, c, lang) for c in rows["category_id"]]
     n = int(rows["count"].sum())
-    hidden = hidden_cells(rows["count"].astype(int).tolist(), min_count)
-    small = {c for c, h in zip(rows["category_id"], hidden, strict=True) if h}
+    small = hidden_categories(study.counts, min_count).get(item_id, set()) if min_count > 0 else set()
     totals = stated_totals(study, item_id)
     values = [
         inst.label(SUPPRESSED, lang)
@@ -514,13 +519,12 @@ def colour_legend(instrument: Instrument, lang: str, shown: set[tuple[str, str]]
 def save_figure(fig: Figure, stem: str, output_dir: str | Path, formats: Sequence[str] = ("svg", "png")) -> list[Path]:
     """Save *fig* as ``<output_dir>/<stem>.<fmt>`` for each format, byte-for-byte reproducibly."""
     out = Path(output_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    check_writable_place(out, "output_dir")
     paths = []
     for fmt in formats:
-        path = out / f"{stem}.{fmt}"
+        path = out / safe_name(f"{stem}.{fmt}")
         metadata = {"Date": None, "Creator": None} if fmt in ("svg", "pdf") else {"Software": None}
-        partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        fig.savefig(partial, format=fmt, metadata=metadata, bbox_inches="tight")
-        os.replace(partial, path)  # atomic: readers never see a half-written file
+        with atomic_open(path, "wb") as handle:  # the gate: atomic, never through a link
+            fig.savefig(handle, format=fmt, metadata=metadata, bbox_inches="tight")
         paths.append(path)
     return paths

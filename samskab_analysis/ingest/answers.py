@@ -41,6 +41,10 @@ LABEL_PREFIXES = ("i ", "to a ", "to ")
 CODE = re.compile(r"^(-?[0-9]{1,15})(?:[.,]0+)?$", re.ASCII)
 
 
+#: Answers outside the scale listed one by one per column; the rest of a column is counted in one problem.
+MAX_PROBLEMS_PER_COLUMN = 1_000
+
+
 def answer_key(value: object) -> str:
     """An answer reduced for matching: case, spacing, a leading ``'``, spaces around ``/``, end punctuation."""
     text = normal_text(value).lstrip("'").strip()
@@ -337,13 +341,27 @@ def parse_columns(
         if bad:
             allowed = allowed_answers(instrument, scale_id)
             j = raw.positions[position[column]] if raw.positions else position[column]
+            listed = 0
             for k, text in enumerate(cells):
                 if text in bad and k not in skip:
+                    listed += 1
+                    if listed > MAX_PROBLEMS_PER_COLUMN:
+                        continue  # counted below: memory stays bounded for a file of nothing but wrong answers
                     number = raw.row_numbers[k]
                     note = raw.cell_notes.get((number, j), "")
                     problems.append(
                         answer_problem(raw, number, column, item_id, ids[k], shown.get(text, text), allowed, note)
                     )
+            if listed > MAX_PROBLEMS_PER_COLUMN:
+                problems.append(
+                    Problem(
+                        file=raw.file,
+                        column=column,
+                        message=f"{listed - MAX_PROBLEMS_PER_COLUMN:,} more answers outside the scale of {item_id} "
+                        f"in this column (the first {MAX_PROBLEMS_PER_COLUMN:,} are listed one by one)",
+                        kind=f"answer outside the scale of {item_id}",
+                    )
+                )
     return answers, shown_cells, problems
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,9 +27,19 @@ import numpy as np
 import pandas as pd
 
 from samskab_analysis.ingest.responses import CellProvenance, IngestWarning
+from samskab_analysis.output import atomic_open
 
 FORMAT = "1"
 CODE_DIRS = ("ingest", "data")
+#: A file in the cache folder telling the run's notebooks not to repeat the ingest warnings (``--min-count``:
+#: their numbers, such as how many questions were not reached or on which rows, are not disclosure-controlled;
+#: the run printed them on the terminal when it read the file).
+QUIET_FILE = "quiet"
+
+
+def quiet(folder: str | Path) -> bool:
+    """True when the run's notebooks keep the ingest warnings to themselves (:data:`QUIET_FILE`)."""
+    return bool(str(folder)) and (Path(folder) / QUIET_FILE).is_file()
 
 
 def _digest_files(paths: list[Path], digest: hashlib._Hash, root: Path) -> None:
@@ -71,7 +80,6 @@ def cache_path(cache_dir: str | Path, key: str) -> Path:
 def save_answers(frame: pd.DataFrame, path: str | Path, messages: list[str]) -> Path:
     """Store validated answers (as returned by ``load_responses``) and the warnings given while reading them."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     provenance = frame.attrs.get("provenance")
     rows = provenance.rows if isinstance(provenance, CellProvenance) else {}
     attrs = {k: v for k, v in frame.attrs.items() if k != "provenance"}
@@ -85,9 +93,8 @@ def save_answers(frame: pd.DataFrame, path: str | Path, messages: list[str]) -> 
         codes, categories = pd.factorize(frame[column].astype(object), use_na_sentinel=False)
         arrays[f"codes_{j}"] = codes.astype(np.int32)
         arrays[f"categories_{j}"] = np.asarray([str(c) for c in categories], dtype=str)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
-    np.savez(partial, **arrays)
-    os.replace(partial, path)  # atomic: a notebook never reads a half-written file
+    with atomic_open(path, "wb", private=True, root=path.parent) as handle:  # a notebook never reads half a file
+        np.savez(handle, **arrays)
     return path
 
 

@@ -19,6 +19,7 @@ Files are only read.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -49,6 +50,15 @@ FORMULA_TEXT = re.compile(rb"<(?:\w+:)?f(?:\s[^>]*)?>([^<]*)</")
 DATE_NOTE = "date"
 FORMULA_NOTE = "formula"
 SNIFF_BYTES = 4096
+READ_BLOCK = 1 << 20
+#: At most this many fields per row are read (an export has tens to a few hundred columns).
+MAX_COLUMNS = 5_000
+#: A column's distinct cells are stored once while it has at most this many (answers); beyond, each as read.
+DISTINCT_KEPT = 2_000
+#: An .xlsx workbook may unpack to at most this many bytes (its own size table is read before anything else).
+MAX_XLSX_UNPACKED = 256 * 1024 * 1024
+#: ... and no part of it may unpack to more than this many times its packed size (a zip bomb).
+MAX_XLSX_RATIO = 1_000
 CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
 # What a file starts with -> what it is (for files whose content does not match their name)
 SIGNATURES = (
@@ -121,17 +131,19 @@ def column_ref(index: int, kind: str) -> str:
 # --- text ----------------------------------------------------------------------------------
 
 
-def _split_lines(raw: bytes) -> tuple[list[int], list[int]]:
-    """Line numbers (1-based) with valid and with invalid UTF-8 among the non-ASCII lines."""
+def _split_lines(path: Path, skip: int = 0) -> tuple[list[int], list[int]]:
+    """Line numbers (1-based) with valid and with invalid UTF-8 among the non-ASCII lines (read line by line)."""
     valid, invalid = [], []
-    for number, line in enumerate(raw.split(b"\n"), start=1):
-        if line.isascii():
-            continue
-        try:
-            line.decode("utf-8")
-            valid.append(number)
-        except UnicodeDecodeError:
-            invalid.append(number)
+    with path.open("rb") as handle:
+        handle.seek(skip)
+        for number, line in enumerate(handle, start=1):
+            if line.isascii():
+                continue
+            try:
+                line.decode("utf-8")
+                valid.append(number)
+            except UnicodeDecodeError:
+                invalid.append(number)
     return valid, invalid
 
 
@@ -147,45 +159,65 @@ def _utf16_without_bom(raw: bytes) -> str | None:
     return "utf-16-le" if odd > even else "utf-16-be"
 
 
-def decode_text(raw: bytes, name: str) -> tuple[str, str]:
-    """``(text, encoding)``; raises for mixed encodings or undecodable UTF-16."""
-    candidates: list[tuple[bytes, str]] = []
-    if raw.startswith(b"\xef\xbb\xbf"):
-        candidates = [(raw[3:], "utf-8-sig")]
-    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        candidates = [(raw, "utf-16")]
-    elif encoding := _utf16_without_bom(raw):
-        candidates = [(raw, encoding)]
-    for data, encoding in candidates:
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError as err:
-            if encoding.startswith("utf-16"):
-                raise DataValidationError(
-                    Problem(file=name, message=f"not valid {encoding.upper()} text ({err.reason} at byte {err.start})")
-                ) from None
-            raw = data
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    valid, invalid = _split_lines(raw)
+def _decode_error(path: Path, encoding: str, skip: int = 0) -> UnicodeDecodeError | None:
+    """The first error decoding the whole file (after *skip* bytes) as *encoding*, read in blocks; None if none."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = skip
+    with path.open("rb") as handle:
+        handle.seek(skip)
+        while True:
+            block = handle.read(READ_BLOCK)
+            try:
+                decoder.decode(block, final=not block)
+            except UnicodeDecodeError as err:
+                return UnicodeDecodeError(err.encoding, err.object, offset + err.start, offset + err.end, err.reason)
+            if not block:
+                return None
+            offset += len(block)
+
+
+def text_encoding(path: Path, head: bytes, name: str) -> tuple[str, int]:
+    """``(encoding, bytes to skip)`` of a text file, checked over the whole file without holding it in memory.
+
+    Raises for mixed encodings (lines in UTF-8 and others in cp1252) and for undecodable UTF-16.
+    """
+    candidates: list[tuple[str, int]] = []
+    if head.startswith(b"\xef\xbb\xbf"):
+        candidates = [("utf-8", 3)]
+    elif head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = [("utf-16", 0)]
+    elif encoding := _utf16_without_bom(head):
+        candidates = [(encoding, 0)]
+    skip = 0
+    for encoding, skip in candidates:
+        err = _decode_error(path, encoding, skip)
+        if err is None:
+            return ("utf-8-sig" if skip == 3 else encoding), 0
+        if encoding.startswith("utf-16"):
+            raise DataValidationError(
+                Problem(file=name, message=f"not valid {encoding.upper()} text ({err.reason} at byte {err.start})")
+            )
+    if _decode_error(path, "utf-8", skip) is None:
+        return "utf-8", skip
+    valid, invalid = _split_lines(path, skip)
     if valid and invalid:
         raise DataValidationError(
             Problem(
                 file=name,
                 row=invalid[0],
                 message="mixed text encodings: line(s) "
-                + ", ".join(map(str, valid))
+                + _numbers(valid)
                 + " are UTF-8 but line(s) "
-                + ", ".join(map(str, invalid))
+                + _numbers(invalid)
                 + " are cp1252/latin-1; save the whole file in one encoding (UTF-8 recommended)",
             )
         )
-    try:
-        return raw.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return raw.decode("latin-1"), "latin-1"
+    return ("cp1252" if _decode_error(path, "cp1252", skip) is None else "latin-1"), skip
+
+
+def _numbers(numbers: list[int], limit: int = 20) -> str:
+    shown = ", ".join(map(str, numbers[:limit]))
+    return shown + (f", … ({len(numbers)} lines)" if len(numbers) > limit else "")
 
 
 def detect_delimiter(text: str) -> str:
@@ -234,40 +266,70 @@ def binary_problem(raw: bytes, name: str, text: str | None = None) -> Problem | 
 
 
 def read_text(path: Path) -> Grid:
-    """A delimited text file as a grid; record numbers are the lines where each record starts."""
+    """A delimited text file as a grid; record numbers are the lines where each record starts.
+
+    The file is read as a stream (never held whole in memory, as bytes or as text) and cells that repeat in a
+    column (answers) are stored once: memory stays within a small multiple of the file size. A row with more
+    than :data:`MAX_COLUMNS` fields is refused.
+    """
     name = str(path)
-    raw = path.read_bytes()
-    raise_if([p for p in [binary_problem(raw, name)] if p])
+    with path.open("rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    raise_if([p for p in [binary_problem(head, name)] if p])
     try:
-        text, encoding = decode_text(raw, name)
+        encoding, skip = text_encoding(path, head, name)
     except DataValidationError:
-        raise_if([p for p in [binary_problem(raw, name, raw[:SNIFF_BYTES].decode("latin-1"))] if p])
+        raise_if([p for p in [binary_problem(head, name, head.decode("latin-1"))] if p])
         raise
-    raise_if([p for p in [binary_problem(raw, name, text)] if p])
-    del raw
-    if not text.strip():
+    with _open_text(path, encoding, skip) as handle:
+        sample = handle.read(SNIFF_CHARS)
+    raise_if([p for p in [binary_problem(head, name, sample[:SNIFF_BYTES])] if p])
+    if not sample.strip():
         raise DataValidationError(Problem(file=name, message="responses file is empty"))
-    hint = SEP_LINE.match(text)
-    offset = 0
-    if hint:  # Excel's "sep=;" first line names the delimiter
-        delim, text, offset = hint.group(1), text[hint.end() :], 1
-    else:
-        delim = detect_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
-    rows, numbers = [], []
+    hint = SEP_LINE.match(sample)
+    offset = 1 if hint else 0
+    delim = hint.group(1) if hint else detect_delimiter(sample)
+    del sample
+    rows: list[list[str]] = []
+    numbers: list[int] = []
     start = 1 + offset
-    try:
-        for row in reader:
-            rows.append(list(map(str.strip, row)))
-            numbers.append(start)
-            start = reader.line_num + 1 + offset
-    except csv.Error as err:
-        raise DataValidationError(
-            Problem(file=name, row=reader.line_num, message=f"not readable as delimited text ({err})")
-        ) from None
+    columns: list[dict[str, str] | None] = []
+    strip = str.strip
+    with _open_text(path, encoding, skip) as handle:
+        if hint:  # Excel's "sep=;" first line names the delimiter
+            handle.readline()
+        reader = csv.reader(handle, delimiter=delim)
+        try:
+            for row in reader:
+                if len(row) > MAX_COLUMNS:
+                    raise too_many_columns(name, start, len(row))
+                if len(row) > len(columns):
+                    columns.extend({} for _ in range(len(row) - len(columns)))
+                # stripped; a cell repeated in its column (an answer) is stored once
+                pairs = zip(map(strip, row), columns, strict=False)
+                rows.append([v if c is None else c.setdefault(v, v) for v, c in pairs])
+                if not len(rows) % 1024:  # ids, dates: no two alike, nothing to share
+                    columns = [c if c is None or len(c) <= DISTINCT_KEPT else None for c in columns]
+                numbers.append(start)
+                start = reader.line_num + 1 + offset
+        except csv.Error as err:
+            raise DataValidationError(
+                Problem(file=name, row=reader.line_num, message=f"not readable as delimited text ({err})")
+            ) from None
+        except UnicodeDecodeError as err:
+            raise DataValidationError(
+                Problem(file=name, row=reader.line_num + 1, message=f"not valid {encoding} text ({err.reason})")
+            ) from None
     raise_if([p for p in [quoted_lines_problem(rows, numbers, name)] if p])
     shown = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "bar"}[delim]
     return Grid(name, "csv", rows, numbers, {"encoding": encoding, "delimiter": shown})
+
+
+def _open_text(path: Path, encoding: str, skip: int):
+    """The file as text from byte *skip* on (line ends kept as they are, for the csv module)."""
+    handle = path.open("rb")
+    handle.seek(skip)
+    return io.TextIOWrapper(handle, encoding=encoding, newline="")
 
 
 def quoted_lines_problem(rows: list[list[str]], numbers: list[int], name: str) -> Problem | None:
@@ -338,13 +400,15 @@ def formulas_without_values(data: bytes) -> dict[tuple[int, int], str]:
     return out
 
 
-def _excel_rows(sheet: object, notes: dict[tuple[int, int], str]) -> list[list[str]]:
+def _excel_rows(sheet: object, notes: dict[tuple[int, int], str], name: str = "") -> list[list[str]]:
     """Text cells of a read-only sheet; date/time cells are noted (they are never answers)."""
     from datetime import date, time, timedelta
 
     dated = (date, time, timedelta)
     rows = []
     for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if len(values) > MAX_COLUMNS:
+            raise too_many_columns(name, number, len(values))
         cells = []
         for column, value in enumerate(values):
             if value is None:
@@ -374,6 +438,7 @@ def read_excel_sheets(path: Path) -> list[Grid]:
                 message=f"is {what}, not an Excel .xlsx workbook; save it as .xlsx (or give a CSV file a .csv name)",
             )
         )
+    raise_if([p for p in [workbook_size_problem(path, name)] if p])
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as err:  # noqa: BLE001 - openpyxl and zipfile raise many types for damaged files
@@ -390,6 +455,45 @@ def read_excel_sheets(path: Path) -> list[Grid]:
         book.close()
 
 
+def workbook_size_problem(path: Path, name: str) -> Problem | None:
+    """A problem when an .xlsx file would unpack to more than :data:`MAX_XLSX_UNPACKED` bytes, or a part of it
+    to more than :data:`MAX_XLSX_RATIO` times its packed size (a zip bomb), read from the zip's own table
+    before anything is unpacked (reading never goes past the sizes it declares)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as err:
+        return Problem(file=name, message=f"not a readable Excel workbook ({err})")
+    total = sum(part.file_size for part in parts)
+    if total > MAX_XLSX_UNPACKED:
+        return Problem(
+            file=name,
+            message=f"the workbook unpacks to {total / 2**20:,.0f} MB; at most {MAX_XLSX_UNPACKED // 2**20} MB are "
+            "read (save the answers sheet as CSV: it is read as a stream)",
+        )
+    for part in parts:
+        if part.file_size > 2**20 and part.file_size > MAX_XLSX_RATIO * max(part.compress_size, 1):
+            return Problem(
+                file=name,
+                message=f"part {part.filename!r} of the workbook unpacks to {part.file_size:,} bytes from "
+                f"{part.compress_size:,}: more than {MAX_XLSX_RATIO} times its size, not a spreadsheet written by a "
+                "spreadsheet program",
+            )
+    return None
+
+
+def too_many_columns(name: str, row: int | str, count: int) -> DataValidationError:
+    """The error for a row with more than :data:`MAX_COLUMNS` fields."""
+    return DataValidationError(
+        Problem(
+            file=name,
+            row=row,
+            message=f"has {count:,} fields in one row; at most {MAX_COLUMNS:,} are read "
+            "(is this the answers file, and is it delimited text?)",
+        )
+    )
+
+
 def _excel_grids(book: object, name: str) -> list[Grid]:
     """The sheets of an open read-only workbook as grids."""
     grids = []
@@ -399,7 +503,7 @@ def _excel_grids(book: object, name: str) -> list[Grid]:
             continue  # chart sheets
         sheet.reset_dimensions()  # some writers store a wrong sheet size; read what is there
         notes: dict[tuple[int, int], str] = {}
-        rows = _excel_rows(sheet, notes)
+        rows = _excel_rows(sheet, notes, f"{name} [sheet {sheet_name}]")
         xml = _sheet_xml(sheet)
         for cell in formulas_without_values(xml):
             notes[cell] = FORMULA_NOTE
@@ -492,6 +596,8 @@ def read_spss(path: Path) -> Grid:
     if isinstance(outcome, str):
         raise DataValidationError(Problem(file=name, message=f"not a readable SPSS file ({outcome})"))
     columns, texts, labels, descriptions = outcome
+    if len(columns) > MAX_COLUMNS:
+        raise too_many_columns(name, "of variable names", len(columns))
     rows = [columns, *map(list, zip(*texts, strict=True))]
     return Grid(
         name,
@@ -533,9 +639,12 @@ def flat_record(record: object) -> dict[str, object] | None:
 def read_json(path: Path) -> Grid:
     """A JSON export (a list of flat records) as a grid: the keys are the header, one row per record."""
     name = str(path)
-    raw = path.read_bytes()
-    raise_if([p for p in [binary_problem(raw, name)] if p])
-    text, _ = decode_text(raw, name)
+    with path.open("rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    raise_if([p for p in [binary_problem(head, name)] if p])
+    encoding, skip = text_encoding(path, head, name)
+    with _open_text(path, encoding, skip) as handle:
+        text = handle.read()
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
@@ -565,6 +674,8 @@ def read_json(path: Path) -> Grid:
         rows.append(flat)
     raise_if(problems)
     columns = list(header)
+    if len(columns) > MAX_COLUMNS:
+        raise too_many_columns(name, "of keys", len(columns))
     cells = [[cell_text(r.get(c)) for c in columns] for r in rows]
     return Grid(
         name, "json", [columns, *cells], list(range(0, len(cells) + 1)), {"records": where}, header_given=True

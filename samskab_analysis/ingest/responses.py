@@ -356,12 +356,16 @@ def load_responses(
             numbers = [numbers[k] for k in keep]
             answers = {i: [v[k] for k in keep] for i, v in answers.items()}
             shown = {i: [v[k] for k in keep] for i, v in shown.items()}
-            generated = {i: n for i, n in generated.items() if i in set(ids)}
+            kept_ids = set(ids)
+            generated = {i: n for i, n in generated.items() if i in kept_ids}
             completion.update(incomplete_kept=0, not_reached=0, incomplete_left_out=len(incomplete))
     raise_if(problems)
+    raw.rows = []  # every cell is in the columns now: the rows' lists are freed before the frames are built
     index = pd.Index(ids, name=RESPONDENT_ID, dtype=object)
     frame = pd.DataFrame(answers, index=index, dtype=object)
+    del answers
     cells = pd.DataFrame(shown, index=index, dtype=object)
+    del shown
     warn_about(frame, raw, plan, generated, numbers, completion)
     frame.attrs.update(
         {
@@ -415,7 +419,8 @@ def warn_about(
             stacklevel=3,
         )
     if generated:
-        rows = ", ".join(map(str, generated.values()))
+        empty = list(generated.values())
+        rows = ", ".join(map(str, empty[:10])) + (f", … ({len(empty)} rows)" if len(empty) > 10 else "")
         warnings.warn(
             IngestWarning(f"{raw.file}: respondent id empty on row(s) {rows}; kept with generated ids row<N>"),
             stacklevel=3,

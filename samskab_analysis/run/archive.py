@@ -25,14 +25,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 import zipfile
 from pathlib import Path
 
 from samskab_analysis import __version__
 from samskab_analysis.data.instrument import load_instrument
-from samskab_analysis.fielding import safe_out_dir
 from samskab_analysis.fielding.datapackage import CODE_COLUMNS, ID_FIELD, codes_table, csv_text, package_descriptor
+from samskab_analysis.output import atomic_open, claim_output, remove_tree, write_bytes
 from samskab_analysis.paths import REPORTS_DIR, current_project, study_root
 
 ARCHIVE_DIR = REPORTS_DIR / "archive"
@@ -151,26 +150,23 @@ def write_archive(
     Defaults: the project's raw data and reports; the zip goes to the project's ``reports/archive/``.
     """
     project = current_project()
-    out = safe_out_dir(out_dir if out_dir is not None else project.reports_dir / "archive")
-    # everything is read before anything is written
-    files = collect(data_dir, Path(reports_dir or project.reports_dir).resolve())
-    files[MANIFEST] = manifest(files)
-    out.mkdir(parents=True, exist_ok=True)
-    target = out / (package_name() + (".zip" if zip_file else ""))
-    if zip_file:
-        partial = target.with_name(f".{target.name}.tmp")
-        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-            for name, data in sorted(files.items()):
-                info = zipfile.ZipInfo(f"{package_name()}/{name}", date_time=ZIP_DATE)
-                info.external_attr = 0o644 << 16
-                info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, data, compresslevel=9)
-        partial.replace(target)
+    reports = Path(reports_dir or project.reports_dir).resolve()
+    data = Path(data_dir or project.data_dir)
+    target_dir = out_dir if out_dir is not None else project.reports_dir / "archive"
+    with claim_output(target_dir, inputs=(reports,), input_dirs=(data,)) as out:
+        files = collect(data, reports)  # everything is read before anything is written
+        files[MANIFEST] = manifest(files)
+        target = out / (package_name() + (".zip" if zip_file else ""))
+        if zip_file:
+            with atomic_open(target, "wb") as handle:
+                with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+                    for name, data_bytes in sorted(files.items()):
+                        info = zipfile.ZipInfo(f"{package_name()}/{name}", date_time=ZIP_DATE)
+                        info.external_attr = 0o644 << 16
+                        info.compress_type = zipfile.ZIP_DEFLATED
+                        archive.writestr(info, data_bytes, compresslevel=9)
+            return target
+        remove_tree(target)
+        for name, data_bytes in files.items():
+            write_bytes(target / name, data_bytes)
         return target
-    if target.exists():
-        shutil.rmtree(target)
-    for name, data in files.items():
-        path = target / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    return target

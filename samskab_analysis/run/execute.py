@@ -12,9 +12,10 @@ import queue as queue_module
 import sys
 from pathlib import Path
 
+from samskab_analysis.output import OutputError
 from samskab_analysis.paths import current_project
 from samskab_analysis.run import fork_engine, kernel_engine
-from samskab_analysis.run.worker import JobResult, run_environment
+from samskab_analysis.run.worker import JobResult
 
 
 def pool_context() -> mp.context.BaseContext:
@@ -23,7 +24,13 @@ def pool_context() -> mp.context.BaseContext:
 
 
 def execute_jobs(
-    todo: list, out_dir: Path, workers: int, on_result=None, engine: str = "kernel", timeout: float | None = None
+    todo: list,
+    out_dir: Path,
+    workers: int,
+    on_result=None,
+    engine: str = "kernel",
+    timeout: float | None = None,
+    environment: dict[str, str] | None = None,
 ) -> dict[str, JobResult]:
     """Run *todo* (``[(job, hash), ...]``) in parallel with progress display; returns results by job name.
 
@@ -31,6 +38,10 @@ def execute_jobs(
     ``kernel`` (a fresh Jupyter kernel per notebook) or ``fork`` (:mod:`samskab_analysis.run.fork_engine`).
     *timeout* (seconds) limits each notebook. On Ctrl-C (or SIGTERM, turned into ``KeyboardInterrupt`` by the
     CLI) every worker is killed at once (their notebook processes die with them) before the interrupt propagates.
+    *environment* (the run's private temporary folder, answers cache, path names) is set in every worker: a
+    forkserver started by an earlier run in this process still has that run's environment.
+    A job that could not write because the disk is full or read-only stops the whole run (:class:`OutputError`):
+    no other notebook could write either.
     """
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
@@ -51,7 +62,7 @@ def execute_jobs(
         max_workers=workers,
         mp_context=ctx,
         initializer=initializer,
-        initargs=(events, os.getpid(), current_project(), run_environment()),
+        initargs=(events, os.getpid(), current_project(), environment),
     )
     try:
         # a worker pre-starts the kernel of its next notebook, except for the last ones (nothing follows)
@@ -75,6 +86,9 @@ def execute_jobs(
                 progress.finished(job.name, result.seconds, result.error, result.notes)
                 if on_result is not None:
                     on_result(job, result)
+                if result.fatal:
+                    stopped = len(pending)
+                    raise OutputError(f"{result.error}; run stopped ({stopped} notebook(s) not finished)")
     except BaseException:  # Ctrl-C, SIGTERM, or a bug here: stop every worker now
         kill_workers(pool)
         progress.close()

@@ -23,6 +23,7 @@ import time
 import traceback
 from pathlib import Path
 
+from samskab_analysis.output import is_fatal
 from samskab_analysis.paths import current_project
 from samskab_analysis.run import worker
 from samskab_analysis.run.worker import JobResult
@@ -198,10 +199,10 @@ def warm_up() -> None:
     axes.barh(["a", "b"], [1, 2])
     axes.set_title("warm-up")
     for fmt in ("png", "svg"):
-        figure.savefig(io.BytesIO(), format=fmt, bbox_inches="tight")
+        figure.savefig(io.BytesIO(), format=fmt, bbox_inches="tight")  # output-gate: into memory
 
 
-def init_worker(events, run_pid: int | None = None, project=None, environment=None) -> None:
+def init_worker(events, run_pid: int | None = None, project=None, environment: dict[str, str] | None = None) -> None:
     """Worker-process set-up for the fork engine: the kernel engine's set-up, then the imports."""
     worker.init_worker(events, run_pid, project, environment)
     preload()
@@ -313,10 +314,10 @@ def run_job(job, out_dir: Path, prestart_next: bool = False, timeout: float | No
         try:
             os.close(read_fd)
             worker.die_with_parent()
-            with os.fdopen(write_fd, "wb") as channel:
+            with os.fdopen(write_fd, "wb") as channel:  # output-gate: a pipe to the worker, not a file
 
                 def send(*message: object) -> None:
-                    pickle.dump(message, channel)
+                    pickle.dump(message, channel)  # output-gate: the pipe to the worker
                     channel.flush()
 
                 worker._events = None  # the worker's queue (and its feeder thread) belong to the parent
@@ -379,7 +380,7 @@ def execute_in_child(job, out_dir: Path, send, start: float) -> JobResult:
     """The child's part of :func:`run_job`: papermill with the in-process engine, then notebook, HTML, figures."""
     import papermill as pm
 
-    workdir = worker._workdir or Path(tempfile.mkdtemp(prefix="samskab-"))
+    workdir = worker._workdir or Path(tempfile.mkdtemp(prefix="worker-"))  # output-gate: the run's private folder
     partial = workdir / f"{job.name}.ipynb"
 
     def on_notebook_start(notebook=None, **_: object) -> None:
@@ -406,6 +407,5 @@ def execute_in_child(job, out_dir: Path, send, start: float) -> JobResult:
             on_cell_start=on_cell_start,
         )
     except Exception as err:  # noqa: BLE001 - report the failure of this notebook
-        return worker.failed_job(job, partial, out_dir, worker.failure_message(err, partial), start)
-    figures = worker.write_outputs(nb, job, Path(out_dir), partial)
-    return JobResult(job.name, time.perf_counter() - start, None, figures, [])
+        return worker.failed_job(job, partial, out_dir, worker.failure_message(err, partial), start, is_fatal(err))
+    return worker.finish_job(nb, job, Path(out_dir), partial, start)

@@ -15,9 +15,11 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from samskab_analysis.output import is_fatal
+from samskab_analysis.output.temp import private_file, remove_private_file
 from samskab_analysis.paths import current_project
 from samskab_analysis.run import worker
-from samskab_analysis.run.worker import JobResult, emit, failed_job, failure_message, write_outputs
+from samskab_analysis.run.worker import JobResult, emit, failed_job, failure_message, finish_job
 
 #: Kernel stderr lines that are noise to users (matched as regular expressions).
 KERNEL_NOISE = (
@@ -31,9 +33,11 @@ KERNEL_NOISE = (
 )
 _spare = None
 ENGINE = "samskab-kernel"
+#: The longest path of a local (Unix) socket on Linux, in bytes.
+MAX_SOCKET_PATH = 107
 
 
-def init_worker(events, run_pid: int | None = None, project=None, environment=None) -> None:
+def init_worker(events, run_pid: int | None = None, project=None, environment: dict[str, str] | None = None) -> None:
     """Worker-process set-up for the kernel engine: the common set-up, and stop the spare kernel at exit."""
     from multiprocessing.util import Finalize
 
@@ -56,14 +60,14 @@ def start_kernel(workdir: Path) -> Kernel:
     from jupyter_core.utils import run_sync
 
     tag = uuid.uuid4().hex[:8]
-    manager = AsyncKernelManager(
-        kernel_name="python3",
-        transport="ipc",
-        ip=str(workdir / f"k{tag}"),
-        connection_file=str(workdir / f"k{tag}.json"),
-    )
+    sockets = str(workdir / f"k{tag}")
+    if len(os.fsencode(sockets)) + 3 <= MAX_SOCKET_PATH:  # local sockets, no ports
+        options = {"transport": "ipc", "ip": sockets}
+    else:  # a socket path has at most 107 bytes: a deep temporary folder gets ports on 127.0.0.1
+        options = {"transport": "tcp", "ip": "127.0.0.1"}
+    manager = AsyncKernelManager(kernel_name="python3", connection_file=str(workdir / f"k{tag}.json"), **options)
     log_path = workdir / f"k{tag}.log"
-    with open(log_path, "ab") as log:  # the kernel process keeps its own copy of the descriptor
+    with private_file(log_path) as log:  # the kernel process keeps its own copy of the descriptor
         run_sync(manager.start_kernel)(cwd=str(current_project().root), stdout=log, stderr=log)
     return Kernel(manager, log_path)
 
@@ -154,7 +158,7 @@ def run_job(job, out_dir: Path, prestart_next: bool = False, timeout: float | No
 
     start = time.perf_counter()
     out_dir = Path(out_dir)
-    workdir = worker._workdir or Path(tempfile.mkdtemp(prefix="samskab-"))
+    workdir = worker._workdir or Path(tempfile.mkdtemp(prefix="worker-"))  # output-gate: the run's private folder
     partial = workdir / f"{job.name}.ipynb"
     emit("start", job.name, 0)
 
@@ -197,11 +201,10 @@ def run_job(job, out_dir: Path, prestart_next: bool = False, timeout: float | No
         stderr = kernel_messages(kernel.log_path) if kernel else []
         if stderr and not isinstance(err, pm.PapermillExecutionError):
             message += "\n  kernel stderr:\n    " + "\n    ".join(stderr[-15:])
-        return failed_job(job, partial, out_dir, message, start)
+        return failed_job(job, partial, out_dir, message, start, is_fatal(err))
     finally:
         stop_kernel(kernel)
         notes = kernel_messages(kernel.log_path) if kernel else []
         if kernel:
-            kernel.log_path.unlink(missing_ok=True)
-    figures = write_outputs(nb, job, out_dir, partial)
-    return JobResult(job.name, time.perf_counter() - start, None, figures, notes)
+            remove_private_file(kernel.log_path)
+    return finish_job(nb, job, out_dir, partial, start, notes)

@@ -13,8 +13,9 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from samskab_analysis.output import remove_file, write_text
 from samskab_analysis.paths import PACKAGE_DIR, STUDY_PACKAGE_DIR, digest_name, study_root
-from samskab_analysis.run.plan import Job, RunConfig, other_language
+from samskab_analysis.run.plan import Job, RunConfig, display_names, other_language, rel
 
 MANIFEST = "manifest.json"
 
@@ -34,11 +35,43 @@ RUNNER_MODULES = frozenset({"run", "cli.py"})
 LIBRARY_MODULES = frozenset({"processed.py"})
 
 
+def sha256_file(path: Path) -> str:
+    """sha256 of a file, read in blocks."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 def file_digests(paths: Iterable[Path]) -> dict[str, str]:
-    """``{path in the study's layout: sha256}`` of files, sorted by path (:func:`~samskab_analysis.paths.digest_name`:
-    the same in a checkout, an installed wheel and a project's copy of the study)."""
-    found = {digest_name(p): hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths if Path(p).is_file()}
-    return dict(sorted(found.items()))  # type: ignore[arg-type]
+    """``{name: sha256}`` of files, sorted by name: the path in the study's layout
+    (:func:`~samskab_analysis.paths.digest_name`: the same in a checkout, an installed wheel and a project's copy
+    of the study), else as shown in outputs (``…/<name>``: never the machine's folders)."""
+    files = [Path(p) for p in paths if Path(p).is_file()]
+    shown = display_names(files)
+    found = {}
+    for path in files:
+        name = digest_name(path)
+        found[shown[path.resolve()] if os.path.isabs(name) else name] = sha256_file(path)
+    return dict(sorted(found.items()))
+
+
+def processed_digests(paths: Iterable[Path], processed_dir: Path) -> dict[str, str]:
+    """``{file name: sha256}`` of the processed tables a run wrote (names relative to *processed_dir*)."""
+    folder = Path(processed_dir)
+    return dict(sorted((Path(p).relative_to(folder).as_posix(), sha256_file(Path(p))) for p in paths))
+
+
+def processed_reason(recorded: object, processed_dir: Path) -> str | None:
+    """Why the processed tables must be written again (``None``: every one is as the run wrote it)."""
+    if not isinstance(recorded, dict) or not recorded:
+        return "no hashes recorded"
+    folder = Path(processed_dir)
+    for name, sha in sorted(recorded.items()):
+        path = folder / str(name)
+        if not path.is_file():
+            return f"{rel(path)} is missing"
+        if sha256_file(path) != sha:
+            return f"{rel(path)} differs from what the run wrote"
+    return None
 
 
 def data_files(config: RunConfig) -> list[Path]:
@@ -96,9 +129,7 @@ def output_digests(job: Job, out_dir: Path, figures: Iterable[str]) -> dict[str,
     """``{path relative to the output folder: sha256}`` of a job's notebook, HTML page and figures."""
     out_dir = Path(out_dir)
     paths = [*output_paths(job, out_dir).values(), *(out_dir / f for f in figures)]
-    found = {
-        p.relative_to(out_dir).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in paths if p.is_file()
-    }
+    found = {p.relative_to(out_dir).as_posix(): sha256_file(p) for p in paths if p.is_file()}
     return dict(sorted(found.items()))
 
 
@@ -146,12 +177,7 @@ def discard_outputs(job: Job, out_dir: Path, entry: dict[str, object] | None) ->
     if figures_dir.is_dir():
         prefixes = tuple(f"{p}_" for p in (job.name, job.item_id) if p)
         paths += [p for p in figures_dir.iterdir() if p.name.startswith(prefixes) and not other_language(job, p.name)]
-    removed = []
-    for path in dict.fromkeys(paths):
-        if path.is_file():
-            path.unlink()
-            removed.append(path)
-    return removed
+    return [path for path in dict.fromkeys(paths) if remove_file(path, root=out_dir)]
 
 
 def discard_recorded(out_dir: Path, name: str, entry: dict[str, object] | None) -> None:
@@ -160,7 +186,7 @@ def discard_recorded(out_dir: Path, name: str, entry: dict[str, object] | None) 
     paths = [out_dir / "notebooks" / f"{name}.ipynb", out_dir / "html" / f"{name}.html"]
     paths += [out_dir / str(f) for f in (entry or {}).get("figures", [])]  # type: ignore[union-attr]
     for path in paths:
-        path.unlink(missing_ok=True)
+        remove_file(path, root=out_dir)
 
 
 def load_manifest(out_dir: Path) -> dict[str, object]:
@@ -174,10 +200,8 @@ def load_manifest(out_dir: Path) -> dict[str, object]:
 
 def write_manifest(out_dir: Path, manifest: dict[str, object]) -> None:
     """Write the manifest deterministically and atomically."""
-    path = Path(out_dir) / MANIFEST
-    tmp = path.with_name(f".{MANIFEST}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    text = json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    write_text(Path(out_dir) / MANIFEST, text, root=out_dir)
 
 
 @contextlib.contextmanager
@@ -191,7 +215,7 @@ def manifest_lock(out_dir: Path) -> Iterator[None]:
     except ImportError:  # pragma: no cover - Windows
         yield
         return
-    handle = os.open(out_dir, os.O_RDONLY)
+    handle = os.open(out_dir, os.O_RDONLY)  # output-gate: a lock on the folder, nothing is written
     try:
         fcntl.flock(handle, fcntl.LOCK_EX)
         yield

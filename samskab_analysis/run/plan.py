@@ -5,6 +5,7 @@ Standard library only, so a run with nothing to do never imports pandas.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import os
@@ -13,7 +14,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from samskab_analysis.data.errors import DataValidationError, Problem, raise_if
-from samskab_analysis.paths import LANGS, NOTEBOOK_DIR, current_project, relative
+from samskab_analysis.output import portable_path
+from samskab_analysis.paths import LANGS, NOTEBOOK_DIR, OUTSIDE, current_project
 
 #: The exhibits list of the project found at import (code run after ``--project`` asks ``current_project()``).
 EXHIBITS_FILE = NOTEBOOK_DIR / "exhibits.csv"
@@ -83,6 +85,10 @@ class RunConfig:
     include_incomplete: bool = False  # keep a cohort's incomplete responses (--include-incomplete)
     site: bool = True  # build the report's site (reports/site) at the end
     pdf: bool = True  # and its PDFs (reports/pdf)
+    #: Disclosure control across releases (``--min-count``): a JSON-lines log of earlier releases to check
+    #: against and append to, and whether a release close to an earlier one is published anyway.
+    release_log: Path | None = None
+    allow_overlap: bool = False
 
     @property
     def published(self) -> bool:
@@ -106,8 +112,62 @@ def default_engine() -> str:
 
 
 def rel(path: Path | None) -> str | None:
-    """A path as a string relative to the project when inside it (keeps outputs portable; :func:`relative`)."""
-    return relative(path)
+    """A path as it may appear in outputs: relative to the project when inside it, else ``…/<file name>``."""
+    return portable_path(path)
+
+
+def parameter_path(path: Path | str | None) -> str | None:
+    """A path as passed to a notebook: relative to the project when inside it, else absolute.
+
+    The executed notebook shows it as :func:`display_names` says (the runner replaces the machine's paths in
+    it after execution: :func:`samskab_analysis.run.worker.scrub_paths`).
+    """
+    if path is None or str(path) == "":
+        return None
+    shown = portable_path(path)
+    return shown if shown is not None and not shown.startswith(OUTSIDE) else os.path.abspath(path)  # links kept
+
+
+def display_names(paths: Iterable[Path | str | None]) -> dict[Path, str]:
+    """``{resolved path: name shown in outputs}``, unique: outside the project ``…/<name>``, with as many parent
+    folders as it takes to tell two paths apart (``…/wave1/answers.csv`` and ``…/wave2/answers.csv``)."""
+    real = list(dict.fromkeys(Path(p).resolve() for p in paths if p is not None and str(p) != ""))
+    names = {path: str(portable_path(path)) for path in real}
+    depth = 1
+    while len(set(names.values())) < len(names) and depth < 64:
+        depth += 1
+        counts: dict[str, int] = {}
+        for name in names.values():
+            counts[name] = counts.get(name, 0) + 1
+        for path, name in names.items():
+            if counts[name] > 1 and name.startswith(OUTSIDE):
+                names[path] = OUTSIDE + "/" + "/".join(path.parts[-depth:])
+    return names
+
+
+def passed_paths(config: RunConfig) -> list[Path | None]:
+    """Every path the run passes to its notebooks."""
+    return [
+        config.data_dir,
+        config.responses,
+        Path(config.out_dir) / "figures",
+        config.assumptions,
+        config.column_map,
+        config.processed_dir,
+        *config.waves,
+    ]
+
+
+def path_mapping(config: RunConfig) -> dict[str, str]:
+    """``{real path: name shown in outputs}`` of every path passed to the notebooks, the output folder, and
+    their folders outside the project (shown as ``…``), for ``PATHS_ENV``."""
+    passed = [p for p in passed_paths(config) if p is not None]
+    mapping = {str(path): name for path, name in display_names([*passed, config.out_dir]).items()}
+    for path in [*passed, config.out_dir]:
+        folder = Path(path).resolve().parent
+        if str(portable_path(folder)).startswith(OUTSIDE):
+            mapping.setdefault(str(folder), OUTSIDE)
+    return mapping
 
 
 def read_rows(path: Path, required: Iterable[str], what: str) -> list[dict[str, str]]:
@@ -198,29 +258,30 @@ def read_items(data_dir: Path) -> list[ItemInfo]:
 
 def common_parameters(config: RunConfig) -> dict[str, object]:
     """Parameters passed to every notebook (only those a notebook declares are used)."""
+    shown = parameter_path
     return {
-        "data_dir": rel(config.data_dir),
-        "responses": rel(config.responses),
+        "data_dir": shown(config.data_dir),
+        "responses": shown(config.responses),
         "lang": config.lang,
         "also_langs": "",  # each further language is a job of its own (language_jobs)
-        "output_dir": rel(Path(config.out_dir) / "figures"),
+        "output_dir": shown(Path(config.out_dir) / "figures"),
         "formats": ",".join(config.formats),
-        "assumptions": rel(config.assumptions),
-        "column_map": rel(config.column_map),
+        "assumptions": shown(config.assumptions),
+        "column_map": shown(config.column_map),
         "sheet": config.sheet,
         "min_count": config.min_count,
-        "processed_dir": rel(config.processed_dir),
-    } | wave_parameters(config) | ({"include_incomplete": True} if config.include_incomplete else {})
+        "processed_dir": shown(config.processed_dir),
+    } | wave_parameters(config, shown) | ({"include_incomplete": True} if config.include_incomplete else {})
 
 
-def wave_parameters(config: RunConfig) -> dict[str, object]:
+def wave_parameters(config: RunConfig, shown=parameter_path) -> dict[str, object]:
     """``waves`` / ``wave_labels`` (``|``-separated) for a run with several ``--data`` files, else nothing.
 
     A run with one ``--data`` file (or none) passes exactly the parameters it always did.
     """
     if len(config.waves) < 2:
         return {}
-    return {"waves": "|".join(str(rel(p)) for p in config.waves), "wave_labels": "|".join(config.wave_labels) or None}
+    return {"waves": "|".join(str(shown(p)) for p in config.waves), "wave_labels": "|".join(config.wave_labels) or None}
 
 
 def other_language(job: Job, filename: str) -> bool:
@@ -302,3 +363,66 @@ def plan_jobs(config: RunConfig) -> list[Job]:
     if config.only:
         jobs = [j for j in jobs if any(matches(j, key) for key in config.only)]
     return jobs
+
+
+def bounded_int(low: int, what: str):
+    """An argparse type: an integer of at least *low*."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what} (a whole number >= {low})") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{value} is not allowed; use a whole number >= {low}")
+        return value
+
+    return parse
+
+
+def choice_list(allowed: tuple[str, ...], what: str):
+    """An argparse type: a comma-separated list of values from *allowed*, returned as a string."""
+
+    def parse(text: str) -> str:
+        values = [x.strip() for x in text.split(",") if x.strip()]
+        wrong = [x for x in values if x not in allowed]
+        if wrong or not values:
+            raise argparse.ArgumentTypeError(
+                f"unknown {what} {', '.join(wrong) or repr(text)}; choose from {', '.join(allowed)}"
+            )
+        return ",".join(values)
+
+    return parse
+
+
+#: File types a ``--sheet`` applies to.
+SHEET_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def check_sheet_option(sheet: str | None, files: Iterable[Path | str | None]) -> None:
+    """``--sheet`` applies to Excel workbooks only: refused (one message) with a CSV, SPSS file or no file."""
+    if sheet is None:
+        return
+    given = [Path(f) for f in files if f is not None]
+    other = [f for f in given if f.suffix.lower() not in SHEET_SUFFIXES]
+    if len(other) == len(given):  # no workbook among them (several waves: it applies to the workbooks)
+        raise DataValidationError(
+            Problem(
+                file="--sheet",
+                message="applies only to Excel workbooks (.xlsx); "
+                + (f"{other[0].name} is not one" if other else "no --data file is given"),
+                value=sheet,
+            )
+        )
+
+
+def check_applies(args: argparse.Namespace, data: list[Path]) -> None:
+    """Options of ``samskab reproduce`` that do nothing in this run are errors, not silently ignored."""
+    problems = []
+    if getattr(args, "column_map", None) is not None and not data:
+        problems.append(Problem(file="--column-map", message="applies only with --data (a respondent file)"))
+    if getattr(args, "wave_labels", "") and len(data) < 2:
+        problems.append(Problem(file="--wave-labels", message="applies only with two or more --data files"))
+    if getattr(args, "no_pdf", False) and getattr(args, "no_site", False):
+        problems.append(Problem(file="--no-pdf", message="has no effect with --no-site (no site, no PDFs)"))
+    raise_if(problems)

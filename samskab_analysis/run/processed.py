@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from samskab_analysis.output import check_writable_place, write_text
 from samskab_analysis.paths import PROCESSED_DIR
 from samskab_analysis.stats.disclosure import check_enough_respondents, protect_count_table, protect_summary
 from samskab_analysis.stats.ledger import claims_ledger
@@ -28,10 +29,9 @@ COUNT_COLUMNS = [
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    """Write *frame* deterministically (fixed float format, LF line ends, UTF-8)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False, float_format="%.6g", lineterminator="\n", encoding="utf-8")
-    return path
+    """Write *frame* deterministically (fixed float format, LF line ends, UTF-8) through the output gate."""
+    text = frame.to_csv(index=False, float_format="%.6g", lineterminator="\n")
+    return write_text(path, text)
 
 
 def processed_counts(study: Study) -> pd.DataFrame:
@@ -46,11 +46,14 @@ def build_processed(study: Study, out_dir: str | Path = PROCESSED_DIR, min_count
     With *min_count* > 0, cells and statistics are suppressed (:mod:`samskab_analysis.stats.disclosure`).
     """
     out = Path(out_dir)
+    check_writable_place(out, "processed_dir")
     check_enough_respondents(study.n, min_count, study.label)
     counts = processed_counts(study)
     written = {
         "counts": write_csv(protect_count_table(counts, min_count), out / "counts.csv"),
-        "item_summary": write_csv(protect_summary(study_summary(study), counts, min_count), out / "item_summary.csv"),
+        "item_summary": write_csv(
+            protect_summary(study_summary(study), study.counts, min_count), out / "item_summary.csv"
+        ),
     }
     if study.is_published:
         written["claims_ledger"] = write_csv(claims_ledger(study), out / "claims_ledger.csv")

@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import datetime as dt
+import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from samskab_analysis import __version__
 from samskab_analysis.data.errors import DataValidationError, Problem
-from samskab_analysis.paths import CACHE_ENV, INCOMPLETE_ENV, LANGS, check_out_dir, current_project, resolve
+from samskab_analysis.output import ROOT_ENV, claim_output, private_temp, remove_tree, safe_name, shown
+from samskab_analysis.paths import CACHE_ENV, INCOMPLETE_ENV, LANGS, PATHS_ENV, current_project
 from samskab_analysis.run.manifest import (
     RUN_FORMAT,
     data_files,
@@ -34,14 +35,21 @@ from samskab_analysis.run.manifest import (
     job_hash,
     load_manifest,
     output_digests,
+    processed_digests,
+    processed_reason,
     stale_reason,
     update_manifest,
 )
 from samskab_analysis.run.plan import (
     Job,
     RunConfig,
+    bounded_int,
+    check_applies,
+    check_sheet_option,
+    choice_list,
     default_engine,
     only_choices,
+    path_mapping,
     plan_jobs,
     rel,
     unknown_only,
@@ -123,66 +131,116 @@ def schedule(todo: list[tuple[Job, str]], history: dict[str, dict]) -> list[tupl
     return sorted(todo, key=lambda pair: -estimate(pair[0]))
 
 
-def make_dirs(path: Path) -> list[Path]:
-    """Create *path* and its missing parents; return the folders created (deepest first)."""
-    made = []
-    for folder in [path, *path.parents]:
-        if folder.exists():
-            break
-        made.append(folder)
-    path.mkdir(parents=True, exist_ok=True)
-    return made
-
-
-def remove_if_empty(folders: list[Path]) -> None:
-    """Remove the folders a rejected run created, when nothing was written into them (deepest first)."""
-    for folder in folders:
-        if folder.is_dir() and not any(p.is_file() or p.is_symlink() for p in folder.rglob("*")):
-            shutil.rmtree(folder, ignore_errors=True)
-
-
 def run(config: RunConfig) -> int:
     """Plan, execute what changed, update the manifest and the index page. Returns an exit code.
 
-    The output folder is checked first (:func:`~samskab_analysis.paths.check_out_dir`); a folder this run
-    created is removed again when the run is rejected before writing anything into it.
+    The output folder is claimed first (:func:`samskab_analysis.output.claim_output`: checked against the
+    refusal policy, created, locked against a second run); a folder this run created is removed again when
+    the run is rejected before writing anything into it. The processed tables' folder, when it is not inside
+    the output folder (``data/processed`` for the published study), is claimed too.
     """
-    out_dir = check_out_dir(
-        config.out_dir,
-        (config.data_dir, config.responses, config.assumptions, config.column_map, config.exhibits, *config.waves),
+    inputs = (config.responses, config.assumptions, config.column_map, config.exhibits, *config.waves)
+    input_dirs = (config.data_dir, Path(config.exhibits).parent)
+    with contextlib.ExitStack() as stack:
+        out_dir = stack.enter_context(claim_output(config.out_dir, inputs=inputs, input_dirs=input_dirs))
+        config = dataclasses.replace(config, out_dir=out_dir)  # the folder as checked: links resolved
+        processed = Path(config.processed_dir).resolve()
+        if not (processed == out_dir or out_dir in processed.parents):
+            stack.enter_context(
+                claim_output(processed, inputs=inputs, input_dirs=input_dirs, what="the processed tables' folder")
+            )
+        environment = stack.enter_context(run_environment(config, out_dir))
+        config = utf8_inputs(config, Path(environment["TMPDIR"]))
+        return _run(config, out_dir, environment)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def utf8_inputs(config: RunConfig, folder: Path) -> RunConfig:
+    """*config* with every input file whose path is not valid UTF-8 replaced by a link with a safe name in the run's
+    private folder (notebooks, manifests and pages are UTF-8; the file itself is read where it is)."""
+    links = folder / "inputs"
+
+    def utf8(path: Path | None) -> Path | None:
+        if path is None:
+            return None
+        try:
+            str(path).encode("utf-8")
+            return path
+        except UnicodeEncodeError:
+            pass
+        links.mkdir(mode=0o700, exist_ok=True)  # output-gate: the run's private temporary folder
+        name = safe_name(str(path.name).encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+        link = links / name
+        if not link.is_symlink():
+            link.symlink_to(path)  # output-gate: a link in the run's private temporary folder
+        return link
+
+    waves = tuple(utf8(p) for p in config.waves)
+    return dataclasses.replace(
+        config,
+        responses=utf8(config.responses),
+        waves=waves,  # type: ignore[arg-type]
+        column_map=utf8(config.column_map),
+        assumptions=utf8(config.assumptions),
     )
-    made = make_dirs(out_dir)
-    try:
-        with answers_cache(config):
-            return _run(config, out_dir)
-    finally:
-        remove_if_empty(made)
 
 
 @contextlib.contextmanager
-def answers_cache(config: RunConfig) -> Iterator[None]:
-    """For a cohort run, a private temporary folder where the validated answers are kept for the run's notebooks.
+def run_environment(config: RunConfig, out_dir: Path) -> Iterator[dict[str, str]]:
+    """The run's private temporary folder and what its worker processes need to know (environment variables).
 
-    The respondent file is parsed once per run (:func:`samskab_analysis.study.cohort_answers`); the folder is
-    outside the output folder (no respondent-level data in the reports) and is removed when the run ends.
+    * ``TMPDIR``: the run's private folder (0700; every temporary file of the workers, kernels and notebooks
+      goes there; removed when the run ends, swept by the next run after a ``kill -9``);
+    * :data:`~samskab_analysis.paths.CACHE_ENV` (cohort runs): where the validated answers are kept for the
+      run's notebooks, parsed once (:func:`samskab_analysis.study.cohort_answers`), never in the outputs;
+    * :data:`~samskab_analysis.paths.INCOMPLETE_ENV` (``--include-incomplete``): keep incomplete responses;
+    * :data:`~samskab_analysis.paths.PATHS_ENV`: the paths passed to the notebooks as shown in their outputs
+      (relative to the project, or ``…/<name>``) mapped to the real ones;
+    * :data:`~samskab_analysis.output.ROOT_ENV`: the folders the workers may write into (output folder, processed
+      tables, the private folder), below which no link is followed.
+
+    This process sets the answers cache and the paths' names too while the run lasts (the processed tables are
+    written here); its own writes are confined to the folders it claimed.
     """
-    if config.responses is None and not config.waves:
-        os.environ.pop(CACHE_ENV, None)
-        yield
-        return
-    folder = tempfile.mkdtemp(prefix="samskab-answers-")
-    os.environ[CACHE_ENV] = folder
-    if config.include_incomplete:
-        os.environ[INCOMPLETE_ENV] = "1"
-    try:
-        yield
-    finally:
+    with private_temp("run") as folder:
+        roots = [out_dir, Path(config.processed_dir).resolve(), folder]  # where the run's workers may write
+        environment = {
+            "TMPDIR": str(folder),
+            PATHS_ENV: json.dumps(path_mapping(config), sort_keys=True),
+            ROOT_ENV: os.pathsep.join(str(r) for r in roots),
+        }
+        if config.responses is not None or config.waves:
+            (folder / "answers").mkdir(mode=0o700)  # output-gate: the run's private temporary folder
+            environment[CACHE_ENV] = str(folder / "answers")
+        if config.include_incomplete:
+            environment[INCOMPLETE_ENV] = "1"
+        saved = {key: os.environ.get(key) for key in (*environment, CACHE_ENV, INCOMPLETE_ENV)}
         os.environ.pop(CACHE_ENV, None)
         os.environ.pop(INCOMPLETE_ENV, None)
-        shutil.rmtree(folder, ignore_errors=True)
+        os.environ.update({k: v for k, v in environment.items() if k not in ("TMPDIR", ROOT_ENV)})
+        try:
+            yield environment
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
 
 
-def _run(config: RunConfig, out_dir: Path) -> int:
+def quiet_notebooks(config: RunConfig) -> None:
+    """Under ``--min-count`` the notebooks do not repeat the ingest warnings the run printed on the terminal.
+
+    Their numbers (incomplete responses, questions not reached, file rows) are not disclosure-controlled.
+    """
+    folder = os.environ.get(CACHE_ENV, "")
+    if config.min_count > 0 and folder:
+        from samskab_analysis.ingest.cache import QUIET_FILE
+
+        (Path(folder) / QUIET_FILE).touch()
+
+
+def _run(config: RunConfig, out_dir: Path, environment: dict[str, str]) -> int:
     started = time.perf_counter()
     os.environ.setdefault("PYTHONHASHSEED", "0")
     os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
@@ -206,6 +264,8 @@ def _run(config: RunConfig, out_dir: Path) -> int:
             file=sys.stderr,
         )
     manifest = load_manifest(out_dir)
+    if protection_changes(config, out_dir, manifest):
+        manifest = load_manifest(out_dir)
     previous: dict[str, dict] = dict(manifest.get("jobs", {}))  # type: ignore[arg-type]
     todo, fresh, changed = [], [], {}
     for job in jobs:
@@ -217,15 +277,26 @@ def _run(config: RunConfig, out_dir: Path) -> int:
             todo.append((job, digest))
             if reason.startswith("output"):
                 changed[job.name] = reason
-    processed = [resolve(p) for p in manifest.get("processed", [])]  # type: ignore[union-attr]
-    stale_data = manifest.get("inputs") != shared or not processed or not all(p.is_file() for p in processed)
-    top: dict[str, object] = {"format": RUN_FORMAT, "version": __version__, "responses": rel(config.responses)}
+    processed_dir = Path(config.processed_dir)
+    edited = processed_reason(manifest.get("processed"), processed_dir)
+    stale_data = manifest.get("inputs") != shared or edited is not None
+    top: dict[str, object] = {
+        "format": RUN_FORMAT,
+        "version": __version__,
+        "responses": rel(config.responses),
+        "published": config.published,
+        "min_count": config.min_count,
+    }
     if todo or config.force or stale_data:
+        if edited and manifest.get("inputs") == shared:
+            print(f"samskab reproduce: rebuilding the processed tables: {edited}", file=sys.stderr)
         written = prepare_data(config)
-        top.update(inputs=shared, data=data, processed=sorted(rel(p) for p in written.values()))
+        remove_tree(out_dir / "problems")  # problem lists of an earlier, rejected run: the file is valid now
+        top.update(inputs=shared, data=data, processed=processed_digests(written.values(), processed_dir))
         update_manifest(out_dir, {}, top)  # a valid manifest from the start, whenever the run is stopped
     changes: dict[str, dict | None] = {}
     failures: dict[str, str] = {}
+    quiet_notebooks(config)
     if todo:
         from samskab_analysis.run.execute import execute_jobs
 
@@ -255,6 +326,7 @@ def _run(config: RunConfig, out_dir: Path) -> int:
             on_result=record,
             engine=config.engine,
             timeout=config.timeout,
+            environment=environment,
         )
     if not config.only:  # forget jobs that are no longer planned (e.g. a notebook removed from exhibits.csv)
         planned = {job.name for job in jobs}
@@ -264,23 +336,38 @@ def _run(config: RunConfig, out_dir: Path) -> int:
     manifest = update_manifest(out_dir, changes, top)
     all_jobs = plan_jobs(RunConfig(**{**config.__dict__, "only": ()})) if config.only else jobs
     index = out_dir / "index.html"
-    if config.site:
-        from samskab_analysis.run.site import build_for_run
+    if config.site:  # the site and the PDFs are jobs too: built only when their inputs or outputs changed
+        from samskab_analysis.run.site_job import plan_site
 
-        try:
-            index = build_for_run(config, all_jobs, manifest, pdf=config.pdf)
-        except RuntimeError as err:  # sphinx-build's messages are already printed
-            failures["site"] = str(err)
+        work = plan_site(config, all_jobs, manifest, config.pdf)
+        if config.force or not work.current:
+            from samskab_analysis.run.site import build_for_run
+
+            try:
+                index = build_for_run(config, all_jobs, manifest, pdf=config.pdf, work=work)
+            except RuntimeError as err:  # sphinx-build's messages are already printed
+                failures["site"] = str(err)
     print_summary(todo, fresh, failures, out_dir, index, time.perf_counter() - started, config.jobs)
-    return 1 if failures else 0
+    audited = audit_outputs(config, out_dir, failed=bool(failures))
+    return 1 if failures or audited else 0
 
 
-def shown(path: Path) -> str:
-    """A path relative to the working directory when below it."""
-    try:
-        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return str(path)
+def protection_changes(config: RunConfig, out_dir: Path, manifest: dict) -> bool:
+    """Disclosure control before anything runs (:func:`samskab_analysis.run.protection.before_run`)."""
+    if config.min_count <= 0 and not manifest.get("min_count"):
+        return False
+    from samskab_analysis.run.protection import before_run
+
+    return before_run(config, out_dir, manifest)
+
+
+def audit_outputs(config: RunConfig, out_dir: Path, failed: bool) -> int:
+    """Disclosure control after the run: the linked-table audit (:func:`samskab_analysis.run.protection.after_run`)."""
+    if config.min_count <= 0:
+        return 0
+    from samskab_analysis.run.protection import after_run
+
+    return after_run(config, out_dir, record=not failed)
 
 
 def grouped(jobs: Iterable[Job]) -> str:
@@ -308,36 +395,6 @@ def print_summary(todo, fresh, failures, out_dir: Path, index: Path, seconds: fl
     for name, error in sorted(failures.items()):
         print(f"FAILED {name}: {error}", file=sys.stderr)
         print(f"  failed notebook: {shown(out_dir / 'failed' / (name + '.ipynb'))}", file=sys.stderr)
-
-
-def bounded_int(low: int, what: str):
-    """An argparse type: an integer of at least *low*."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not {what} (a whole number >= {low})") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"{value} is not allowed; use a whole number >= {low}")
-        return value
-
-    return parse
-
-
-def choice_list(allowed: tuple[str, ...], what: str):
-    """An argparse type: a comma-separated list of values from *allowed*, returned as a string."""
-
-    def parse(text: str) -> str:
-        values = [x.strip() for x in text.split(",") if x.strip()]
-        wrong = [x for x in values if x not in allowed]
-        if wrong or not values:
-            raise argparse.ArgumentTypeError(
-                f"unknown {what} {', '.join(wrong) or repr(text)}; choose from {', '.join(allowed)}"
-            )
-        return ",".join(values)
-
-    return parse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -395,6 +452,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="statistical disclosure control: suppress counts below this and what would reveal them (default: 0, off)",
     )
     parser.add_argument(
+        "--release-log",
+        type=Path,
+        default=None,
+        help="with --min-count: a file listing earlier releases (JSON lines); a release differing from one of them "
+        "by fewer than --min-count respondents is refused, a published one is appended",
+    )
+    parser.add_argument(
+        "--allow-overlap",
+        action="store_true",
+        help="with --min-count: publish even when this release differs from an earlier one by fewer than "
+        "--min-count respondents (subtracting the two releases then tells those respondents' answers)",
+    )
+    parser.add_argument(
         "--exhibits",
         type=Path,
         default=None,
@@ -416,22 +486,30 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     data = [Path(p) for p in ([args.data] if isinstance(args.data, (str, Path)) else args.data or [])]
     responses = data[-1].resolve() if data else None
     waves = tuple(p.resolve() for p in data) if len(data) > 1 else ()
+    check_sheet_option(args.sheet, data)
+    check_applies(args, data)
     wave_labels = tuple(x.strip() for x in getattr(args, "wave_labels", "").split(",") if x.strip())
     if wave_labels and len(wave_labels) != len(data):
         raise DataValidationError(
             Problem(file="--wave-labels", message=f"{len(wave_labels)} labels for {len(data)} --data files",
                     value=",".join(wave_labels))
         )
+    if args.min_count <= 0 and (getattr(args, "release_log", None) or getattr(args, "allow_overlap", False)):
+        option = "--release-log" if getattr(args, "release_log", None) else "--allow-overlap"
+        raise DataValidationError(Problem(file=option, message=f"{option} applies to --min-count releases only"))
     project = current_project()
     reports = project.reports_dir
-    default_out = reports / "cohorts" / (("waves-" if waves else "") + responses.stem) if responses else reports
+    default_out = reports
+    if responses is not None:
+        name = safe_name(("waves-" if waves else "") + responses.stem, default="cohort")
+        default_out = reports / "cohorts" / name
     out = args.out or default_out
     lang = getattr(args, "lang", None) or project.lang
     langs = tuple(dict.fromkeys([lang, *[x for x in args.langs.split(",") if x]]))
     return RunConfig(
         data_dir=Path(args.data_dir or project.data_dir).resolve(),
         responses=responses,
-        out_dir=Path(out).resolve(),
+        out_dir=Path(os.path.abspath(Path(out).expanduser())),  # resolved by the output gate, which checks links
         lang=lang,
         langs=langs,
         formats=tuple(f for f in args.formats.split(",") if f),
@@ -450,6 +528,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         include_incomplete=bool(getattr(args, "include_incomplete", False)),
         site=not getattr(args, "no_site", False),
         pdf=not getattr(args, "no_pdf", False),
+        release_log=Path(args.release_log).resolve() if getattr(args, "release_log", None) else None,
+        allow_overlap=bool(getattr(args, "allow_overlap", False)),
     )
 
 

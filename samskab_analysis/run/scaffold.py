@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import csv
 import re
-import shutil
 import sys
 import tomllib
 from pathlib import Path
 from string import Template
 
 from samskab_analysis import __version__
+from samskab_analysis.output import write_bytes
+from samskab_analysis.output.places import refusal
 from samskab_analysis.paths import (
     LANGS,
     PACKAGE,
@@ -113,7 +114,12 @@ def requirements_text() -> str:
 
 
 def check_target(target: Path, force: bool) -> None:
-    """Refuse the study's own folders and the package always; an existing non-empty folder unless *force*."""
+    """Refuse the study's own folders and the package always, and what the output gate refuses for every command
+    (source folders, the Python environment; another repository is fine); an existing non-empty folder unless
+    *force*."""
+    reason = refusal(target, "samskab init", repositories=False)
+    if reason:
+        raise UnsafeOutputError(reason)
     study = study_root().resolve()
     if target == study or study in target.parents or target in study.parents:
         raise UnsafeOutputError(f"samskab init {target}: that is (or holds) the study itself; choose a new folder")
@@ -131,14 +137,18 @@ def check_target(target: Path, force: bool) -> None:
             )
 
 
-def copy_tree(source: Path, target: Path, written: list[Path]) -> None:
+def _write(path: Path, data: bytes, root: Path, written: list[Path]) -> None:
+    """Write one file of the project through the output gate (atomic, no link followed below *root*)."""
+    write_bytes(path, data, root=root, repositories=False)
+    written.append(path)
+
+
+def copy_tree(source: Path, target: Path, written: list[Path], root: Path | None = None) -> None:
     """Copy *source* into *target* (existing files of the same names replaced), recording what was written."""
     for path in sorted(source.rglob("*")):
         inside = path.relative_to(source)
         if path.is_file() and not set(inside.parts) & set(SKIPPED) and path.suffix != ".pyc":
-            (target / inside).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target / inside)
-            written.append(target / inside)
+            _write(target / inside, path.read_bytes(), root or target, written)
 
 
 def init_project(target: str | Path, lang: str = "da", from_package: bool = False, force: bool = False) -> list[Path]:
@@ -165,23 +175,17 @@ def init_project(target: str | Path, lang: str = "da", from_package: bool = Fals
         **software(),
     }
     written: list[Path] = []
-    target.mkdir(parents=True, exist_ok=True)
-    copy_tree(study / "data" / "raw", target / "data" / "raw", written)
+    copy_tree(study / "data" / "raw", target / "data" / "raw", written, target)
     notebooks = target / "notebooks"
     if from_package:
-        notebooks.mkdir(exist_ok=True)
-        (notebooks / "README.md").write_text(f"# {say['notebooks_readme_title']}\n\n{say['notebooks_readme']}\n")
-        written.append(notebooks / "README.md")
+        readme = f"# {say['notebooks_readme_title']}\n\n{say['notebooks_readme']}\n"
+        _write(notebooks / "README.md", readme.encode("utf-8"), target, written)
     else:
-        copy_tree(study / "notebooks", notebooks, written)
+        copy_tree(study / "notebooks", notebooks, written, target)
     for name, template in FILES.items():
-        path = target / name
-        path.parent.mkdir(parents=True, exist_ok=True)
         text = Template((TEMPLATES / template.format(lang=lang)).read_text(encoding="utf-8")).substitute(values)
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    (target / "requirements.txt").write_text(requirements_text(), encoding="utf-8")
-    written.append(target / "requirements.txt")
+        _write(target / name, text.encode("utf-8"), target, written)
+    _write(target / "requirements.txt", requirements_text().encode("utf-8"), target, written)
     return sorted(set(written))
 
 

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import copy
 import csv
-import html
+import html as html_text
 import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -32,16 +31,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
-from samskab_analysis import __version__
+from samskab_analysis import __version__, output
 from samskab_analysis.data.strings import Strings, load_strings
 from samskab_analysis.paths import DATA_DIR, LANGS, current_project, resolve
-from samskab_analysis.run.sphinx_build import sphinx_build
+from samskab_analysis.run.manifest import update_manifest
+from samskab_analysis.run.site_html import html
+from samskab_analysis.run.site_job import (
+    SiteWork,
+    is_synthetic,
+    pdf_available,
+    pdf_outputs,
+    plan_site,
+    site_outputs,
+    source_epoch,
+)
+from samskab_analysis.run.sphinx_build import sphinx_build, stop_all
 
 SPHINX_LANGUAGE = {"da": "da", "no": "no", "en": "en"}
 LANG_NAMES = {"da": "Dansk", "no": "Norsk", "en": "English"}
 SOURCE_DIR = ".site-src"
-#: A fixed time for everything Sphinx stamps (``SOURCE_DATE_EPOCH``): two builds give identical files.
-DEFAULT_EPOCH = "1700000000"
 
 
 @dataclass
@@ -57,6 +65,7 @@ class SiteConfig:
     langs: tuple[str, ...] = LANGS
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     pdf: bool = True
+    min_count: int = 0  # --min-count of the run: notebooks without disclosure control (results) did not run
     #: The Sphinx template (conf.py, CSS, templates): the project's ``site/`` or the packaged study's.
     template_dir: Path = field(default_factory=lambda: current_project().site_dir)
 
@@ -74,15 +83,7 @@ class SiteConfig:
 
 def write_if_changed(path: Path, data: str | bytes) -> bool:
     """Write unless the file already holds exactly *data* (keeps mtimes, so Sphinx stays incremental)."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        if path.read_bytes() == raw:
-            return False
-    except OSError:
-        pass
-    path.write_bytes(raw)
-    return True
+    return output.write_if_changed(path, data)
 
 
 def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -96,21 +97,12 @@ def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     return list(reader.fieldnames or []), rows
 
 
-def esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
-
 def inputs_id(manifest: dict) -> str:
     """The run's inputs as a short content hash (data, library code, notebooks list, pins; from the manifest).
 
     Unlike a git commit it is the same on every clone of the same files, so the committed site is reproducible.
     """
     return str(manifest.get("inputs") or "unknown")[:12]
-
-
-def source_epoch() -> str:
-    """``SOURCE_DATE_EPOCH`` if set, else a fixed value: the site never depends on the day or the commit."""
-    return os.environ.get("SOURCE_DATE_EPOCH") or DEFAULT_EPOCH
 
 
 # --- what the run produced ----------------------------------------------------------------------------------------
@@ -219,12 +211,11 @@ class Context:
         return provenance_badge([r.get("provenance", "") for r in rows], self.say)
 
     def data_label(self) -> str:
+        """What the data are (HTML, escaped): the published study, or the cohort's file name as given."""
         if self.config.published:
-            return self.say("data_published")
+            return html("data_label", text=self.say("data_published"), synthetic=None)
         text = self.say("data_cohort", label=self.config.label)
-        return text + (
-            f' <span class="badge synthetic">{esc(self.say("synthetic"))}</span>' if self.config.synthetic else ""
-        )
+        return html("data_label", text=text, synthetic=self.say("synthetic") if self.config.synthetic else None)
 
 
 def provenance_badge(kinds: list[str], say: Strings) -> str:
@@ -235,11 +226,11 @@ def provenance_badge(kinds: list[str], say: Strings) -> str:
     if not kinds:
         return ""
     if all(k == "observed" for k in kinds):
-        return f'<span class="badge ok">{esc(say("badge_observed"))}</span>'
+        return html("badge", kind="ok", text=say("badge_observed"))
     assumed = sum(k in ("assumed", "derived_under_assumption") for k in kinds)
     if assumed:
-        return f'<span class="badge warn">{esc(say("badge_assumed", assumed=assumed, cells=len(kinds)))}</span>'
-    return f'<span class="badge ok">{esc(say("badge_stated"))}</span>'
+        return html("badge", kind="warn", text=say("badge_assumed", assumed=assumed, cells=len(kinds)))
+    return html("badge", kind="ok", text=say("badge_stated"))
 
 
 def md_escape(text: str) -> str:
@@ -297,8 +288,8 @@ def header_markdown(ctx: Context, page: Page) -> str:
     rows = [r for r in ctx.counts if r.get("item_id") == page.item_id] if page.item_id else ctx.counts
     lines = [f"# {md_escape(ctx.title(page))}", ""]
     badge = ctx.badge(rows)
-    scope = "" if page.item_id else esc(say("whole_study")) + ": "
-    lines.append(f'<p class="samskab-meta">N = {ctx.n} · {ctx.data_label()} · {scope}{badge}</p>')
+    scope = "" if page.item_id else say("whole_study") + ": "
+    lines.append(html("meta", n=ctx.n, data=ctx.data_label(), with_badge=True, scope=scope, badge=badge))
     lines.append("")
     intro = f"intro_job_{page.stem}"
     if intro in say.table:
@@ -314,14 +305,14 @@ def header_markdown(ctx: Context, page: Page) -> str:
             "```",
             "",
         ]
-    links = [f'<a href="{up}notebooks/{esc(page.name)}.ipynb">{esc(say("link_notebook"))}</a>']
+    links = [(f"{up}notebooks/{page.name}.ipynb", say("link_notebook"))]
     if page.item_id and page.item_id in ctx.item_csv:
-        links.append(f'<a href="{up}data/{esc(page.item_id)}.csv">{esc(say("link_data_rows"))}</a>')
+        links.append((f"{up}data/{page.item_id}.csv", say("link_data_rows")))
     elif (Path(ctx.config.processed_dir) / "counts.csv").is_file():
         rel = os.path.relpath(Path(ctx.config.processed_dir) / "counts.csv", Path(ctx.config.out_dir))
-        links.append(f'<a href="{up}{esc(Path(rel).as_posix())}">{esc(say("link_counts"))}</a>')
-    links.append(f"<span>{esc(say('produced_by', version=__version__, inputs=ctx.inputs))}</span>")
-    lines.append(f'<p class="samskab-links">{" ".join(links)}</p>')
+        links.append((f"{up}{Path(rel).as_posix()}", say("link_counts")))
+    produced = say("produced_by", version=__version__, inputs=ctx.inputs)
+    lines.append(html("links", links=links, produced=produced))
     lines.append("")
     lines += [f"## {md_escape(say('notebook_heading'))}", "", md_escape(say("notebook_note")), ""]
     return "\n".join(lines)
@@ -407,7 +398,7 @@ def landing_markdown(ctx: Context, design: dict[str, str]) -> str:
     """The landing page: what the study is, N, what is reconstructed, how to rerun; the table of contents."""
     say, inst = ctx.say, ctx.instrument
     lines = [f"# {md_escape(say('site_title'))}", ""]
-    lines.append(f'<p class="samskab-meta">N = {ctx.n} · {ctx.data_label()}</p>')
+    lines.append(html("meta", n=ctx.n, data=ctx.data_label(), with_badge=False))
     lines.append("")
     if ctx.config.published:
         lines += [
@@ -442,10 +433,10 @@ def landing_markdown(ctx: Context, design: dict[str, str]) -> str:
     ]
     if ctx.failed:  # a failed notebook has no page: say so where everyone looks first
         lines += [f"## {md_escape(say('failed_heading'))}", "", md_escape(say("failed_intro")), ""]
-        lines += [f'- <span class="badge bad">{esc(say("failed_badge"))}</span> `{name}`' for name in ctx.failed]
+        lines += [html("failed", badge=say("failed_badge"), name=name) for name in ctx.failed]
         lines.append("")
     pdf = f"{ctx.up(0)}pdf/samskab_{ctx.lang}.pdf"
-    lines += [f'<p class="samskab-links"><a href="{pdf}">{esc(say("link_pdf"))}</a></p>', ""]
+    lines += [html("link", href=pdf, text=say("link_pdf")), ""]
     levels = level_rows(ctx)
     lines += toctree(say("nav_results"), [f"results/{lv}" for lv, _ in levels])
     for level_id, label in levels:
@@ -467,7 +458,8 @@ def results_markdown(ctx: Context, level_id: str, label: str, results_doc: str |
     lines = [f"# {md_escape(label)}", "", md_escape(say(f"intro_{level_id}")), ""]
     items = [i for i in inst.item_ids if inst.items.at[i, "level_id"] == level_id]
     if results_doc is None:
-        return "\n".join([*lines, md_escape(say("results_missing")), ""])
+        missing = "results_withheld" if ctx.config.min_count > 0 else "results_missing"
+        return "\n".join([*lines, md_escape(say(missing)), ""])
     for item_id in items:
         scale = inst.items.at[item_id, "scale_id"]
 
@@ -504,11 +496,11 @@ def ledger_html(ctx: Context) -> str:
     """The claims ledger with translated headers, category labels and statuses."""
     header, ledger = read_csv(Path(ctx.config.processed_dir) / "claims_ledger.csv")
     if not ledger:
-        return f"<p>{esc(ctx.say('ledger_none'))}</p>"
+        return html("paragraph", text=ctx.say("ledger_none"))
     inst, say = ctx.instrument, ctx.say
     columns = ("claim_id", "item_id", "categories", "stated", "from_table", "count", "cells", "status")
     numeric = {"stated", "from_table", "count"}
-    head = "".join(f'<th class="{"num" if c in numeric else ""}">{esc(say("col_" + c))}</th>' for c in columns)
+    head = [(say("col_" + c), c in numeric) for c in columns]
     body = []
     for row in ledger:
         cells = []
@@ -525,13 +517,10 @@ def ledger_html(ctx: Context) -> str:
                 value = ", ".join(inst.label(kind, ctx.lang) for kind in value.split(",") if kind)
             elif c == "status":
                 value = say(ledger_status(value))
-            cells.append(f'<td class="{"num" if c in numeric else ""}">{esc(value)}</td>')
+            cells.append((value, c in numeric, False))
         kind = "assumed" if "assumed" in row.get("cells", "") else "stated"  # derived_under_assumption too
-        body.append(f'<tr class="prov-{kind}">{"".join(cells)}</tr>')
-    return (
-        f'<div class="samskab-table"><table class="samskab"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table></div>"
-    )
+        body.append((kind, cells))
+    return html("table", head=head, rows=body)
 
 
 #: Test fixtures and examples under ``data/raw/``: not inputs of the study (a run's own respondent file is).
@@ -577,10 +566,7 @@ def data_markdown(ctx: Context, hashes: dict[str, str]) -> str:
         md_escape(say("produced_by", version=__version__, inputs=ctx.inputs)),
         "",
         "```{raw} html",
-        '<div class="samskab-table"><table class="samskab"><thead><tr>'
-        f"<th>{esc(say('col_file'))}</th><th>sha256</th></tr></thead><tbody>"
-        + "".join(f'<tr><td>{esc(p)}</td><td class="sha256"><code>{esc(s)}</code></td></tr>' for p, s in hashes.items())
-        + "</tbody></table></div>",
+        html("hashes", file=say("col_file"), hashes=list(hashes.items())),
         "```",
         "",
     ]
@@ -592,7 +578,9 @@ def data_markdown(ctx: Context, hashes: dict[str, str]) -> str:
 
 def site_json(ctx: Context, strings: dict[str, dict[str, str]]) -> str:
     say = ctx.say
-    title = say("site_title") if ctx.config.published else say("site_title_cohort", label=ctx.config.label)
+    # the theme puts the title into its templates unescaped: a file name there is reduced to a safe name
+    label = output.safe_name(ctx.config.label, default="cohort")
+    title = say("site_title") if ctx.config.published else say("site_title_cohort", label=label)
     info = {
         "title": title,
         "author": "samskab",
@@ -691,10 +679,9 @@ def write_sources(config: SiteConfig, lang: str, pages: list[Page], shared: dict
             put(f"_figures/{figure}", (Path(config.out_dir) / "figures" / figure).read_bytes())
     put("data.md", data_markdown(ctx, shared["hashes"]))
     for path in sorted(src.rglob("*"), reverse=True):  # forget pages of jobs no longer run
-        if path.is_file() and path not in written and path.suffix != ".mo":  # .mo: compiled by Sphinx
-            path.unlink()
-        elif path.is_dir() and not any(path.iterdir()):
-            path.rmdir()
+        if not path.is_dir() and path not in written and path.suffix != ".mo":  # .mo: compiled by Sphinx
+            output.remove_file(path)
+    output.remove_empty_dirs(src)
     return src
 
 
@@ -745,8 +732,8 @@ def translate_attributes(data: bytes, words: dict[str, str]) -> bytes:
     pattern = re.compile(r'\b(' + "|".join(VISIBLE_ATTRIBUTES) + r')="([^"]*)"')
 
     def swap(match: re.Match[str]) -> str:
-        value = html.unescape(match.group(2))
-        return f'{match.group(1)}="{esc(words[value])}"' if value in words else match.group(0)
+        value = html_text.unescape(match.group(2))
+        return f'{match.group(1)}="{html_text.escape(words[value])}"' if value in words else match.group(0)
 
     return pattern.sub(swap, data.decode("utf-8")).encode("utf-8")
 
@@ -783,20 +770,15 @@ def mirror(source: Path, target: Path, docs: set[str] | None = None, words: dict
         write_if_changed(target / rel, data)
     if target.is_dir():
         for path in sorted(target.rglob("*"), reverse=True):
-            if path.is_file() and path.relative_to(target) not in wanted:
-                path.unlink()
-            elif path.is_dir() and not any(path.iterdir()):
-                path.rmdir()
+            if not path.is_dir() and path.relative_to(target) not in wanted:
+                output.remove_file(path)
+        output.remove_empty_dirs(target)
 
 
 def write_redirect(out_dir: Path, lang: str) -> Path:
     """``<out>/index.html``: a redirect to the site, so old links keep working."""
     target = f"site/{lang}/index.html"
-    page = (
-        '<!doctype html>\n<html lang="da">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta http-equiv="refresh" content="0; url={target}">\n<title>samskab</title>\n</head>\n'
-        f'<body><p><a href="{target}">{target}</a></p></body>\n</html>\n'
-    )
+    page = html("redirect", lang="da", target=target)
     path = Path(out_dir) / "index.html"
     write_if_changed(path, page)
     return path
@@ -837,8 +819,11 @@ def shared_inputs(config: SiteConfig, manifest: dict) -> dict:
     }
 
 
-def build_site(config: SiteConfig, jobs: Iterable, manifest: dict) -> Path:
-    """Write the sources and build ``<out>/site/<lang>/`` for every language (then the PDFs); returns the index."""
+def build_site(config: SiteConfig, jobs: Iterable, manifest: dict) -> tuple[Path, list[Path] | None]:
+    """Write the sources and build ``<out>/site/<lang>/`` for every language (then the PDFs).
+
+    Returns the index page and the PDFs printed (None when not asked for).
+    """
     started = time.perf_counter()
     shared = shared_inputs(config, manifest)
     pages = collect_pages(jobs, manifest, Path(config.out_dir), shared["instrument"])
@@ -846,6 +831,8 @@ def build_site(config: SiteConfig, jobs: Iterable, manifest: dict) -> Path:
     sources = {lang: write_sources(config, lang, pages, shared) for lang in config.langs}
     doctrees = config.source_root / "_doctrees"
     staging = config.source_root / "_build"  # MyST-NB writes next to the output folder: one folder per language
+    for folder in (doctrees, staging):  # sphinx-build writes there itself: no link on the way
+        output.check_no_links(folder, config.out_dir)
 
     def build(lang: str) -> tuple[str, subprocess.CompletedProcess]:
         result = sphinx_build("html", sources[lang], staging / lang / "html", doctrees / lang, epoch)
@@ -859,16 +846,22 @@ def build_site(config: SiteConfig, jobs: Iterable, manifest: dict) -> Path:
         return lang, result
 
     failed = []
-    with ThreadPoolExecutor(max_workers=max(1, min(config.jobs, len(sources)))) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, min(config.jobs, len(sources))))
+    try:
         for lang, result in pool.map(build, sources):
             if result.returncode != 0:
                 failed.append(lang)
                 print(f"samskab site: sphinx-build ({lang}) failed:\n{result.stderr}", file=sys.stderr)
             elif result.stderr.strip():
                 print(f"samskab site ({lang}): {result.stderr.strip()}", file=sys.stderr)
+    except BaseException:  # Ctrl-C, SIGTERM: stop the builds now, not when they finish
+        stop_all()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
     for stale in sorted(config.site_dir.glob("*")) if config.site_dir.is_dir() else []:
         if stale.is_dir() and stale.name not in config.langs:
-            shutil.rmtree(stale)
+            output.remove_tree(stale)
     index = write_redirect(config.out_dir, config.langs[0])
     print(f"samskab site: {len(config.langs)} languages in {time.perf_counter() - started:.1f}s -> {config.site_dir}")
     if failed:
@@ -876,16 +869,11 @@ def build_site(config: SiteConfig, jobs: Iterable, manifest: dict) -> Path:
     if config.pdf:
         from samskab_analysis.run.site_pdf import build_pdfs
 
-        build_pdfs(config, sources, doctrees, epoch)
-    return index
+        return index, build_pdfs(config, sources, doctrees, epoch)
+    return index, None
 
 
 # --- entry points -------------------------------------------------------------------------------------------------
-
-
-def is_synthetic(responses: Path | str | None) -> bool:
-    """True for the invented example cohorts (file name says so, as in data/raw/examples/)."""
-    return responses is not None and "synthetic" in Path(responses).name.lower()
 
 
 def site_config(run_config, pdf: bool = True) -> SiteConfig:
@@ -902,27 +890,63 @@ def site_config(run_config, pdf: bool = True) -> SiteConfig:
         langs=langs,
         jobs=run_config.jobs,
         pdf=pdf,
+        min_count=int(getattr(run_config, "min_count", 0) or 0),
     )
 
 
-def build_for_run(run_config, jobs, manifest: dict, pdf: bool = True) -> Path:
-    """Build the site of a run (called at the end of ``samskab reproduce``)."""
-    return build_site(site_config(run_config, pdf), jobs, manifest)
+def build_for_run(run_config, jobs, manifest: dict, pdf: bool = True, work: SiteWork | None = None) -> Path:
+    """Build the site (and PDFs) of a run and record them in the manifest as jobs (:mod:`.site_job`).
+
+    Called at the end of ``samskab reproduce`` when :func:`~samskab_analysis.run.site_job.plan_site` found the
+    site or the PDFs stale, and by ``samskab site``.
+    """
+    out_dir = Path(run_config.out_dir)
+    work = work or plan_site(run_config, jobs, manifest, pdf)
+    for what, reason in (("the site", work.site_reason), ("the PDFs", work.pdf_reason)):
+        if reason and reason.startswith("output"):
+            print(f"samskab site: rebuilding {what}: {reason}", file=sys.stderr)
+    config = site_config(run_config, pdf)
+    index, printed = build_site(config, jobs, manifest)
+    top: dict[str, object] = {"site": {"hash": work.site_digest, "outputs": site_outputs(out_dir)}}
+    if pdf and work.pdf_digest and (printed is not None and len(printed) == len(config.langs) or pdf_available()):
+        top["pdf"] = {"hash": work.pdf_digest, "outputs": pdf_outputs(out_dir, config.langs)}
+    update_manifest(out_dir, {}, top)
+    return index
 
 
 def cmd_site(args) -> int:
     """``samskab site``: rebuild the site (and PDFs) from the notebooks the last run executed."""
-    from samskab_analysis.run.manifest import load_manifest
+    from samskab_analysis.run.manifest import data_files, file_digests, inputs_hash, load_manifest
     from samskab_analysis.run.plan import RunConfig, plan_jobs
 
     project = current_project()
-    out = Path(args.out or project.reports_dir).resolve()
-    manifest = load_manifest(out)
-    responses = manifest.get("responses")
-    responses_path = resolve(responses).resolve() if responses else None  # type: ignore[union-attr]
-    lang = getattr(args, "lang", None) or project.lang
-    config = RunConfig(out_dir=out, responses=responses_path, lang=lang, jobs=max(1, args.jobs))
-    build_for_run(config, plan_jobs(config), manifest, pdf=not args.no_pdf)
+    with output.claim_output(args.out or project.reports_dir) as out:
+        if not (out / "notebooks").is_dir():
+            raise output.OutputError(
+                f"{output.shown(out)} holds no executed notebooks; run samskab reproduce (--out) first"
+            )
+        manifest = load_manifest(out)
+        responses = manifest.get("responses")
+        published = manifest.get("published", False)
+        responses_path = resolve(str(responses)) if responses and not published else None
+        lang = getattr(args, "lang", None) or project.lang
+        min_count = manifest.get("min_count", 0)
+        config = RunConfig(
+            out_dir=out,
+            responses=responses_path,
+            lang=lang,
+            jobs=args.jobs,
+            min_count=min_count if isinstance(min_count, int) else 0,
+        )
+        if "inputs" not in manifest:  # a fresh clone: the manifest is local; the inputs are what is here
+            data = file_digests(data_files(config))
+            manifest = {**manifest, "data": data, "inputs": inputs_hash(config, data)}
+        jobs = plan_jobs(config)
+        work = plan_site(config, jobs, manifest, not args.no_pdf)
+        if work.current and not args.force:
+            print(f"samskab site: up to date ({output.shown(out / 'site')}; use --force to rebuild)")
+            return 0
+        build_for_run(config, jobs, manifest, pdf=not args.no_pdf, work=work)
     return 0
 
 
@@ -934,5 +958,11 @@ def add_arguments(parser) -> None:
     parser.add_argument(
         "--lang", choices=LANGS, default=None, help="language of reports/index.html (default: the project's, else da)"
     )
-    parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="languages built in parallel")
+    from samskab_analysis.run.plan import bounded_int
+
+    parser.add_argument(
+        "--jobs", "-j", type=bounded_int(1, "a number of languages"), default=os.cpu_count() or 1,
+        help="languages built in parallel",
+    )
     parser.add_argument("--no-pdf", action="store_true", help="skip the PDFs")
+    parser.add_argument("--force", action="store_true", help="rebuild even when the site and PDFs are up to date")

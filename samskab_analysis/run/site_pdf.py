@@ -21,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 
+from samskab_analysis.output import ROOT_ENV, OutputError, write_bytes, write_text
 from samskab_analysis.paths import CHROMIUM_ARGS, chromium_path
 
 PDF_NAME = "samskab_{lang}.pdf"
@@ -188,10 +189,10 @@ MARKER = "QQSAMSKABPAGEQQ"
 FOOTER = re.compile(r"^\s*\S+ \d+ / \d+\s*$")
 
 
-def marked_pages(pdf: Path, count: int) -> tuple[list[int], list[int]]:
+def marked_pages(pdf: bytes, count: int) -> tuple[list[int], list[int]]:
     """From the first pass: the page (1-based) on which each of *count* documents starts, and the blank pages."""
-    text = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout  # fmt: skip
+    text = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode("utf-8", "replace")  # fmt: skip
     found: dict[int, int] = {}
     blank = []
     for number, page in enumerate(text.split("\f")[:-1], start=1):
@@ -248,13 +249,7 @@ def print_pdf(html: Path, target: Path, cover: list[list[str]], contents: str, p
             flowing: list[int] = []
             for _attempt in range(3):  # a document after a blank page flows on; then the pages are counted again
                 first, count = render(page, html, cover, contents, [], flowing, footer)
-                draft = target.with_name(f".{target.name}.{os.getpid()}.draft")
-                draft.parent.mkdir(parents=True, exist_ok=True)
-                draft.write_bytes(first)
-                try:
-                    pages, blank = marked_pages(draft, count)
-                finally:
-                    draft.unlink(missing_ok=True)
+                pages, blank = marked_pages(first, count)  # pdftotext reads the draft from its stdin
                 after = [pages.index(b + 1) for b in blank if b + 1 in pages and pages.index(b + 1) not in flowing]
                 if not after:
                     break
@@ -262,10 +257,7 @@ def print_pdf(html: Path, target: Path, cover: list[list[str]], contents: str, p
             data, _ = render(page, html, cover, contents, pages, flowing, footer)
         finally:
             browser.close()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    partial.write_bytes(fix_dates(data, epoch))
-    os.replace(partial, target)
+    write_bytes(target, fix_dates(data, epoch))
 
 
 def build_pdfs(config, sources: dict[str, Path], doctrees: Path, epoch: str) -> list[Path]:
@@ -309,11 +301,12 @@ def build_pdfs(config, sources: dict[str, Path], doctrees: Path, epoch: str) -> 
                 say("pdf_page"),
                 epoch,
             ]
-            run = subprocess.run(command, capture_output=True, text=True, check=False, env={**os.environ})
+            env = {**os.environ, ROOT_ENV: str(Path(config.out_dir).resolve())}  # the printer writes only there
+            run = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
             if run.returncode != 0:
                 print(f"samskab site: PDF ({lang}) failed:\n{run.stderr}", file=sys.stderr)
                 continue
-            stamp.write_text(json.dumps({"digest": digest}))
+            write_text(stamp, json.dumps({"digest": digest}))
         written.append(target)
     if written:
         shown = ", ".join(p.name for p in written)
@@ -335,4 +328,8 @@ def cover_lines(config, say, lang: str) -> list[list[str]]:
 
 
 if __name__ == "__main__":
-    print_pdf(Path(sys.argv[1]), Path(sys.argv[2]), json.loads(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6])
+    try:
+        print_pdf(Path(sys.argv[1]), Path(sys.argv[2]), json.loads(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6])
+    except OutputError as error:
+        print(f"samskab: {error}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -6,11 +6,12 @@ byte-identical), a standalone offline HTML page and the figure files it saved.
 
 from __future__ import annotations
 
+import html
+import json
 import multiprocessing as mp
 import os
 import queue as queue_module
 import re
-import shutil
 import signal
 import sys
 import tempfile
@@ -19,17 +20,22 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from samskab_analysis.paths import CACHE_ENV, INCOMPLETE_ENV, Project, adopt_project
+from samskab_analysis.output import ROOT_ENV, OutputError, is_fatal, remove_file, write_bytes
+from samskab_analysis.output.messages import is_fatal_message, printable
+from samskab_analysis.output.temp import remove_private_file
+from samskab_analysis.paths import (
+    CACHE_ENV,
+    INCOMPLETE_ENV,
+    PACKAGE_DIR,
+    PATHS_ENV,
+    Project,
+    adopt_project,
+    current_project,
+    study_root,
+)
 
-#: Variables the runner sets for one run's notebooks (answers cache, incomplete responses kept).
-RUN_VARIABLES = (CACHE_ENV, INCOMPLETE_ENV)
-
-
-def run_environment() -> dict[str, str | None]:
-    """This run's values of :data:`RUN_VARIABLES` (None: not set), handed to its workers."""
-    return {name: os.environ.get(name) for name in RUN_VARIABLES}
-
-FIGURE_FILE = re.compile(r"([\w.\-]+\.(?:svg|png|pdf|jpe?g))\b")
+#: A figure file name printed by a notebook (linear time on any output: names start at a word boundary, are bounded).
+FIGURE_FILE = re.compile(r"(?<![\w.\-])([\w.\-]{1,200}\.(?:svg|png|pdf|jpe?g))\b")
 
 
 _events: mp.Queue | None = None
@@ -47,6 +53,8 @@ class JobResult:
     error: str | None = None
     figures: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: The job could not write because the disk is full or read-only: the run stops.
+    fatal: bool = False
 
 def die_with_parent(signum: int = signal.SIGKILL) -> None:
     """Ask Linux to send *signum* to this process when its parent exits (``PR_SET_PDEATHSIG``; no-op elsewhere)."""
@@ -85,38 +93,52 @@ def init_worker(
     events: mp.Queue | None,
     run_pid: int | None = None,
     project: Project | None = None,
-    environment: dict[str, str | None] | None = None,
+    environment: dict[str, str] | None = None,
 ) -> None:
-    """Worker-process set-up: the progress queue, quiet loggers, a private folder for kernel sockets.
+    """Worker-process set-up: the run's project and environment, the progress queue, quiet loggers, a private folder.
 
+    *environment* (from the run: its private temporary folder as ``TMPDIR``, the answers cache, the paths'
+    names) is set here, not inherited: a forkserver keeps the environment of the run that started it.
     Ctrl-C is the run's business (the parent stops the workers), so workers ignore SIGINT; they die with
-    their parent and when the run's process (*run_pid*) has gone. The run's *project* and *environment*
-    (:func:`run_environment`: set, or removed when None) are adopted: a forkserver started by an earlier run
-    of the same process keeps that run's environment (e.g. an answers cache folder that is gone).
+    their parent and when the run's process (*run_pid*) has gone. The run's *project* is adopted too
+    (:func:`~samskab_analysis.paths.adopt_project`): a forkserver started by an earlier run of the same process
+    keeps that run's project and environment (e.g. an answers cache folder that is gone).
     """
     import logging
 
     global _events, _workdir
     if project is not None:
         adopt_project(project)
-    for name, value in (environment or {}).items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
     if run_pid is not None:
         watch_parent(run_pid)
     _events = events
+    for key in (CACHE_ENV, PATHS_ENV, ROOT_ENV, INCOMPLETE_ENV):
+        os.environ.pop(key, None)
+    os.environ.update(environment or {})
+    if environment and environment.get("TMPDIR"):
+        tempfile.tempdir = environment["TMPDIR"]
     os.environ.setdefault("PYTHONHASHSEED", "0")
     os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
     for name in ("papermill", "traitlets", "nbclient", "jupyter_client", "asyncio"):
         logging.getLogger(name).setLevel(logging.ERROR)
-    _workdir = Path(tempfile.mkdtemp(prefix="samskab-"))
-    from multiprocessing.util import Finalize
+    # kernel sockets and partly executed notebooks: in the run's private folder (removed by the run; short, as a
+    # socket path has at most 107 bytes), else in a private folder of this worker
+    if environment and environment.get("TMPDIR"):
+        _workdir = Path(environment["TMPDIR"])
+    else:
+        _workdir = Path(tempfile.mkdtemp(prefix="w"))  # output-gate: a private temporary folder (0700)
+        from multiprocessing.util import Finalize
 
-    Finalize(None, shutil.rmtree, args=(_workdir,), kwargs={"ignore_errors": True}, exitpriority=10)
+        Finalize(None, remove_private, args=(_workdir,), exitpriority=10)
+
+
+def remove_private(folder: Path) -> None:
+    """Remove a worker's private folder (at its exit)."""
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)  # output-gate: the worker's own private temporary folder
 
 def emit(*event: object) -> None:
     """Send a progress event to the parent (never blocks, never fails the job)."""
@@ -155,12 +177,64 @@ def coalesce_streams(outputs: list) -> list:
             merged.append(out)
     return merged
 
+def scrub_paths(nb, mapping: dict[str, str] | None = None) -> None:
+    """Replace the machine's paths in text outputs by their names in outputs (``…/answers.csv``, relative ones).
+
+    Warnings and messages of a notebook may name the real input file or output folder; executed notebooks,
+    the pages built from them and the PDFs show only paths relative to the project or ``…/<file name>``.
+    """
+    if mapping is None:
+        try:
+            mapping = json.loads(os.environ.get(PATHS_ENV) or "{}")
+        except ValueError:
+            mapping = {}
+    pairs = [(str(real), str(name)) for real, name in (mapping or {}).items() if str(real) not in ("", "/")]
+    # the project's folder, the study's (the installed package's data outside a checkout) and the package's
+    for root in dict.fromkeys(str(p) for p in (current_project().root, study_root(), PACKAGE_DIR.parent)):
+        if root not in ("", "/"):
+            pairs += [(root + "/", ""), (root, ".")]
+    variants = []
+    for real, name in pairs:  # as written, inside a JSON/Python string literal, and escaped in HTML
+        variants.append((real, name))
+        for quote in (lambda t: json.dumps(t, ensure_ascii=False)[1:-1], lambda t: html.escape(t, quote=True),
+                      lambda t: html.escape(t, quote=False)):  # fmt: skip
+            if quote(real) != real:
+                variants.append((quote(real), quote(name)))
+    variants.sort(key=lambda pair: -len(pair[0]))
+
+    def clean(text: str) -> str:
+        for real, name in variants:
+            if real in text:
+                text = text.replace(real, name)
+        return printable(text)  # a file name's bytes that are not UTF-8 as \\xe9: the notebook is UTF-8
+
+    def clean_value(value):
+        if isinstance(value, str):
+            return clean(value)
+        if isinstance(value, list):
+            return [clean_value(v) for v in value]
+        if isinstance(value, dict):
+            return {k: clean_value(v) for k, v in value.items()}
+        return value
+
+    papermill = nb.metadata.get("papermill")
+    if papermill:
+        nb.metadata["papermill"] = clean_value(papermill)
+    for cell in nb.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell["source"] = clean_value(cell["source"])
+        for output in cell.get("outputs", []):
+            for key in ("text", "evalue", "traceback"):
+                if key in output:
+                    output[key] = clean_value(output[key])
+            for kind, value in output.get("data", {}).items():
+                if kind.startswith(("text/", "image/svg")) or kind.endswith("json"):
+                    output["data"][kind] = clean_value(value)
+
+
 def write_atomic(target: Path, data: bytes) -> None:
-    """Write *data* to *target* via a temporary file, so readers never see half a file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, target)
+    """Write *data* to *target* through the output gate (a temporary file, ``fsync``, ``os.replace``)."""
+    write_bytes(target, data)
 
 def saved_figures(nb, job_name: str, item_id: str | None, figures_dir: Path) -> list[str]:
     """Figure files the job wrote: names printed in its outputs plus ``<job or item>_*`` files in *figures_dir*.
@@ -198,13 +272,25 @@ def failure_message(err: Exception, nb_path: Path | None) -> str:
     where = f"cell {index + 1}" + (f"/{total}" if total else "")
     return f"{where} (`{first[:80]}`): {err.ename}: {err.evalue}"
 
-def failed_job(job, partial: Path, out_dir: Path, message: str, start: float) -> JobResult:
-    """Keep the partly executed notebook under ``failed/`` and report the failure."""
-    if partial.is_file():
-        failed = out_dir / "failed" / f"{job.name}.ipynb"
-        failed.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(partial), failed)
-    return JobResult(job.name, time.perf_counter() - start, message)
+def failed_job(job, partial: Path, out_dir: Path, message: str, start: float, fatal: bool = False) -> JobResult:
+    """Keep the partly executed notebook under ``failed/`` (paths scrubbed) and report the failure.
+
+    *fatal* (or a message saying the disk is full or read-only) stops the run.
+    """
+    fatal = fatal or is_fatal_message(message)
+    if partial.is_file() and not fatal:
+        try:
+            import nbformat
+
+            nb = nbformat.read(partial, as_version=4)
+            scrub_paths(nb)
+            write_atomic(out_dir / "failed" / f"{job.name}.ipynb", nbformat.writes(nb).encode("utf-8") + b"\n")
+        except OutputError as err:
+            message, fatal = f"{message}\n  {err}", fatal or is_fatal(err)
+        except Exception:  # noqa: BLE001 - an unreadable partial notebook: the message says what failed
+            pass
+    remove_private_file(partial)
+    return JobResult(job.name, time.perf_counter() - start, message, fatal=fatal)
 
 
 def write_outputs(nb, job, out_dir: Path, partial: Path) -> list[str]:
@@ -212,13 +298,23 @@ def write_outputs(nb, job, out_dir: Path, partial: Path) -> list[str]:
     import nbformat
 
     strip_volatile(nb)
+    scrub_paths(nb)
     write_atomic(out_dir / "notebooks" / f"{job.name}.ipynb", nbformat.writes(nb).encode("utf-8") + b"\n")
-    partial.unlink(missing_ok=True)
-    (out_dir / "failed" / f"{job.name}.ipynb").unlink(missing_ok=True)
+    remove_private_file(partial)
+    remove_file(out_dir / "failed" / f"{job.name}.ipynb", root=out_dir)
     from samskab_analysis.run.plan import other_language
 
     figures = saved_figures(nb, job.name, job.item_id, out_dir / "figures")
     return [f for f in figures if not other_language(job, f)]  # a language's figures belong to its own run
+
+
+def finish_job(nb, job, out_dir: Path, partial: Path, start: float, notes: list[str] | None = None) -> JobResult:
+    """Write the job's outputs; a write error becomes the job's failure (fatal when the disk is full/read-only)."""
+    try:
+        figures = write_outputs(nb, job, out_dir, partial)
+    except OutputError as err:
+        return JobResult(job.name, time.perf_counter() - start, str(err), fatal=is_fatal(err))
+    return JobResult(job.name, time.perf_counter() - start, None, figures, notes or [])
 
 
 def timeout_message(job, seconds: float, cell_index: int, first_line: str, notebook: Path | None = None) -> str:

@@ -28,7 +28,17 @@ import pandas as pd
 
 from samskab_analysis.data.count_table import MISSING, NO_ANSWER
 from samskab_analysis.paths import DATA_DIR, resolve
-from samskab_analysis.stats.disclosure import hidden_items, hidden_mask, mask_rows
+from samskab_analysis.stats.disclosure import derivable, hidden_categories, mask_rows
+from samskab_analysis.stats.registry import (
+    attach,
+    cells_term,
+    dataset_id,
+    n_term,
+    public_term,
+    share_term,
+    statistic_term,
+    suppressed_term,
+)
 from samskab_analysis.study import Study, load_study
 
 SYNTHETIC_EXAMPLE = "data/raw/examples/samskab_synthetic_cohort_no.csv"
@@ -82,12 +92,13 @@ def cohort_pair(
 def side_by_side(a: Study, b: Study, lang: str = "da", min_count: int = 0) -> pd.DataFrame:
     """Per item and category: count and percent of all respondents in each cohort.
 
-    'No answer' rows appear only when a cohort has one. Assumed cells of a reconstructed cohort are
-    flagged in ``note``. With *min_count* > 0, each cohort's cells are suppressed per item as
-    :mod:`samskab_analysis.stats.disclosure` says ('no answer' then always has its row).
+    'No answer' / 'not reached' rows appear only when a cohort has one. Assumed cells of a reconstructed cohort
+    are flagged in ``note``. With *min_count* > 0, each cohort's cells are suppressed as its protected base
+    says (:mod:`samskab_analysis.stats.disclosure`); 'no answer' then always has its row, and so has every
+    category of either cohort's count table.
     """
     inst = a.instrument
-    rows = []
+    rows, keys = [], []
     for item_id in inst.item_ids:
         ra = a.item_counts(item_id).set_index("category_id")
         rb = b.item_counts(item_id).set_index("category_id")
@@ -96,9 +107,14 @@ def side_by_side(a: Study, b: Study, lang: str = "da", min_count: int = 0) -> pd
         for category in categories:
             ca = int(ra.at[category, "count"]) if category in ra.index else 0
             cb = int(rb.at[category, "count"]) if category in rb.index else 0
-            if category in MISSING and ca == 0 and cb == 0 and (min_count <= 0 or category != NO_ANSWER):
-                continue
+            if category in MISSING and ca == 0 and cb == 0:
+                # under disclosure control a row of either cohort's count table is never left out (its absence
+                # would tell it is zero); 'no answer' always has its row
+                in_base = category in ra.index or category in rb.index
+                if min_count <= 0 or not (category == NO_ANSWER or in_base):
+                    continue
             prov = str(ra.at[category, "provenance"]) if category in ra.index else ""
+            keys.append((item_id, category))
             rows.append(
                 {
                     "exhibit": inst.exhibit_name(item_id, lang),
@@ -111,10 +127,26 @@ def side_by_side(a: Study, b: Study, lang: str = "da", min_count: int = 0) -> pd
                 }
             )
     table = pd.DataFrame(rows)
-    masks = {side: hidden_mask(table, min_count, f"count_{side}", "exhibit") for side in ("a", "b")}
-    for side, mask in masks.items():
-        table = mask_rows(table, mask, [f"count_{side}", f"pct_{side}"])
-    return table
+    if min_count <= 0:
+        return table
+    terms = [public_term("labels, assumed-cell notes")]
+    for side, study in (("a", a), ("b", b)):  # each cohort's own protected base
+        gone = hidden_categories(study.counts, min_count)
+        ds = dataset_id(study)
+        terms.append(n_term(ds, study.n))
+        base = set(zip(study.counts["item_id"], study.counts["category_id"], strict=True))
+        # a category the study's table does not have (the reconstruction's 'no answer') is a zero: suppressed
+        hidden = [category in gone.get(item_id, set()) or (item_id, category) not in base for item_id, category in keys]
+        for (item_id, category), count, hide in zip(keys, table[f"count_{side}"], hidden, strict=True):
+            if hide and (item_id, category) in base:
+                terms.append(suppressed_term(ds, item_id, [category]))
+            elif not hide:
+                terms += [
+                    cells_term(ds, item_id, [category], int(count)),
+                    share_term(ds, item_id, [category], 100 * int(count) / study.n, 1),
+                ]
+        table = mask_rows(table, hidden, [f"count_{side}", f"pct_{side}"])
+    return attach(table, terms, min_count)
 
 
 def expanded_scores(study: Study, item_id: str) -> np.ndarray:
@@ -212,11 +244,12 @@ def ordinal_logit(x: np.ndarray, y: np.ndarray) -> dict[str, object]:
 def item_tests(a: Study, b: Study, lang: str = "en", min_count: int = 0) -> pd.DataFrame:
     """Per item: scored N and mean score in each cohort, Mann-Whitney U and the ordinal logit.
 
-    With *min_count* > 0, column ``suppressed`` flags items with a suppressed cell in either cohort
-    (:func:`tests_table` then hides their numbers).
+    With *min_count* > 0 each number is shown only when the cohorts' protected bases give it
+    (:func:`~samskab_analysis.stats.disclosure.derivable`): ``n_a`` when the scored count of A follows from
+    A's shown cells, ``mean_a`` when every scored cell of A is shown, the tests when both cohorts' scored
+    cells are all shown; the others print as ``suppressed``.
     """
     inst = a.instrument
-    hidden = hidden_items(a.counts, min_count) | hidden_items(b.counts, min_count)
     rows = []
     for item_id in inst.item_ids:
         x, y = expanded_scores(a, item_id), expanded_scores(b, item_id)
@@ -232,23 +265,60 @@ def item_tests(a: Study, b: Study, lang: str = "en", min_count: int = 0) -> pd.D
                 **mann_whitney(x, y),
                 **ordinal_logit(x, y),
                 "assumed_cells_a": assumed,
-                **({"suppressed": item_id in hidden} if min_count > 0 else {}),
             }
         )
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    if min_count <= 0:
+        return out
+    allowed = {side: derivable(study.counts, min_count) for side, study in (("a", a), ("b", b))}
+    ids = list(out["item_id"])
+    tests = ["mw_u", "mw_p", "mw_method", "ologit_coef", "ologit_se", "ologit_p", "ologit_status"]
+    terms = [public_term("labels, methods, assumed cells"), n_term(dataset_id(a), a.n), n_term(dataset_id(b), b.n)]
+    for side, study in (("a", a), ("b", b)):
+        ok = allowed[side]
+        out = mask_rows(out, [not ok[i]["scored"] for i in ids], [f"n_{side}"])
+        out = mask_rows(out, [not ok[i]["scores"] for i in ids], [f"mean_{side}"])
+        ds = dataset_id(study)
+        for item_id, count in zip(ids, out[f"n_{side}"], strict=True):
+            scored = _scored(study, item_id)
+            if ok[item_id]["scored"]:
+                terms.append(cells_term(ds, item_id, scored, int(count)))
+            if ok[item_id]["scores"]:
+                terms.append(statistic_term(ds, item_id, scored))
+    both = [allowed["a"][i]["scores"] and allowed["b"][i]["scores"] for i in ids]
+    out = mask_rows(out, [not ok for ok in both], tests)
+    return attach(out, terms, min_count)
+
+
+def _scored(study: Study, item_id: str) -> list[str]:
+    rows = study.item_counts(item_id)
+    return [str(c) for c, s in zip(rows["category_id"], rows["score"], strict=True) if pd.notna(s)]
+
+
+def _rounded(values: pd.Series, digits: int) -> pd.Series:
+    """Numbers rounded (-0.0 shown as 0.0); ``suppressed`` and other text kept."""
+    return values.map(lambda v: round(float(v), digits) + 0.0 if isinstance(v, int | float | np.number) else v)
 
 
 def tests_table(tests: pd.DataFrame) -> pd.DataFrame:
     """:func:`item_tests` rounded for printing."""
     out = tests.drop(columns=["item_id"]).copy()
     for column in ("mean_a", "mean_b", "ologit_coef", "ologit_se"):
-        out[column] = out[column].round(2) + 0.0  # + 0.0 turns -0.0 into 0.0
+        out[column] = _rounded(out[column], 2)
     for column in ("mw_p", "ologit_p"):
-        out[column] = out[column].map(lambda p: "" if not np.isfinite(p) else f"{p:.3f}")
-    out["mw_u"] = out["mw_u"].round(1)
-    if "suppressed" in out.columns:  # statistical disclosure control: nothing derived from a suppressed cell
-        derived = [c for c in out.columns if c not in ("exhibit", "assumed_cells_a", "suppressed", "ologit_status")]
-        out = mask_rows(out, out["suppressed"].to_numpy(), [*derived, "ologit_status"]).drop(columns=["suppressed"])
+        out[column] = out[column].map(
+            lambda p: p if isinstance(p, str) else ("" if not np.isfinite(p) else f"{p:.3f}")
+        )
+    out["mw_u"] = _rounded(out["mw_u"], 1)
+    out.attrs = dict(tests.attrs)
+    return out
+
+
+def status_counts(shown: pd.DataFrame) -> pd.DataFrame:
+    """How often the ordinal logit could be estimated: items per ``ologit_status`` of the printed tests table."""
+    status = shown["ologit_status"].value_counts().sort_index()
+    out = status.rename_axis("ologit_status").reset_index(name="items")
+    out.attrs = dict(shown.attrs)
     return out
 
 

@@ -13,9 +13,11 @@
 * **Paired tests** for the item comparisons the report makes (``data/raw/analysis/comparisons.csv``)
   with :func:`samskab_analysis.comparisons.paired_tests` on respondents who scored both items.
 
-Every summary carries its N; with ``min_count`` > 0, statistics resting on fewer respondents, statistics
-of items with a suppressed cell and individual scores (min, median, max) are replaced by ``suppressed``
-(:mod:`samskab_analysis.stats.disclosure`). No function here returns respondent ids to print.
+Every summary carries its N. With ``min_count`` > 0 (:mod:`samskab_analysis.stats.disclosure`) the answers
+per item come from the protected count table, and every statistic over several items (indices,
+reliability, correlations, paired tests) is shown only when the joint table of its items passes the rule
+(every combination of answers held by at least k respondents), otherwise withheld with a one-line reason;
+individual scores (min, median, max) are never shown. No function here returns respondent ids to print.
 """
 
 from __future__ import annotations
@@ -25,9 +27,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from samskab_analysis.data.count_table import NO_ANSWER, NOT_REACHED
 from samskab_analysis.data.instrument import Instrument
 from samskab_analysis.paths import DATA_DIR, LANGS, check_lang
-from samskab_analysis.stats.disclosure import SUPPRESSED, hidden_cells, mask_rows, protect_columns
+from samskab_analysis.stats.disclosure import (
+    SUPPRESSED,
+    computable,
+    hidden_categories,
+    joint_table_passes,
+    mask_rows,
+    protect_columns,
+    study_categories,
+)
+from samskab_analysis.stats.registry import attach, cells_term, joint_term, n_term, public_term, public_text
+
+#: The dataset name used in the terms of respondent-level tables when none is given.
+RESPONDENTS = "responses"
 
 MIN_ALPHA_N = 3
 MIN_CORRELATION_N = 3
@@ -91,18 +106,95 @@ def suppress_cells(
     return protect_columns(frame, columns, min_count, derived or ())
 
 
-def hidden_response_items(responses: pd.DataFrame, instrument: Instrument, min_count: int) -> set[str]:
-    """Items whose answer counts (every category, blanks included) have a suppressed cell."""
+def joint_withheld(
+    responses: pd.DataFrame,
+    instrument: Instrument,
+    items: list[str],
+    min_count: int,
+    categories: dict[str, list[str]] | None = None,
+) -> bool:
+    """True when a statistic over *items* is withheld: their joint table does not pass the rule."""
     if min_count <= 0:
-        return set()
-    hidden = set()
-    for item_id in [i for i in instrument.item_ids if i in responses.columns]:
-        column = responses[item_id]
-        counts = [int((column == c).sum()) for c in instrument.item_categories(item_id)]
-        counts.append(len(column) - sum(counts))  # blanks ("no answer")
-        if any(hidden_cells(counts, min_count)):
-            hidden.add(item_id)
-    return hidden
+        return False
+    return not joint_table_passes(responses, items, categories or study_categories(instrument), min_count)
+
+
+def withheld_note(instrument: Instrument, items: list[str], min_count: int, lang: str) -> str:
+    """The one-line reason of a withheld cross-item statistic, in *lang* (``labels.csv``)."""
+    names = ", ".join(instrument.exhibit_name(i, lang) for i in dict.fromkeys(items))
+    return instrument.label("withheld_joint", lang).format(items=names, k=min_count)
+
+
+def withhold(
+    frame: pd.DataFrame,
+    groups: list[list[str]],
+    columns: list[str],
+    data: tuple[pd.DataFrame, Instrument, str],
+    min_count: int,
+    lang: str,
+    terms: list[dict],
+) -> pd.DataFrame:
+    """Rows whose items' joint table fails the rule: *columns* suppressed and a ``note`` with the reason.
+
+    *groups* are the items of each row, *data* the responses, instrument and dataset name; *terms* the
+    record's other terms (a row shown adds a ``joint`` term).
+    """
+    responses, instrument, dataset = data
+    withheld = [joint_withheld(responses, instrument, items, min_count) for items in groups]
+    frame = mask_rows(frame, withheld, columns)
+    notes = [withheld_note(instrument, items, min_count, lang) for items in groups]
+    frame["note"] = [note if w else "" for note, w in zip(notes, withheld, strict=True)]
+    terms = [*terms, *(joint_term(dataset, items) for items, w in zip(groups, withheld, strict=True) if not w)]
+    return attach(frame, terms, min_count)
+
+
+def answer_table(
+    responses: pd.DataFrame, instrument: Instrument, lang: str = "en", min_count: int = 0, dataset: str = RESPONDENTS
+) -> pd.DataFrame:
+    """Per item: respondents, substantive answers, "don't know" and blanks, nothing dropped.
+
+    With *min_count* > 0 each number comes from the protected count table: "don't know" and "no answer"
+    are its cells, "answered" is shown when it follows from the shown cells (all substantive cells, or
+    "don't know" and "no answer" through N).
+    """
+    from samskab_analysis.ingest.counts import counts_from_responses
+    from samskab_analysis.ingest.responses import answer_summary
+
+    check_lang(lang)
+    kept = answer_summary(responses, instrument)
+    kept.insert(1, "exhibit", [instrument.exhibit_name(i, lang) for i in kept["item_id"]])
+    if min_count <= 0:
+        return kept
+    from samskab_analysis.data.count_table import with_scale_info
+
+    counts = with_scale_info(counts_from_responses(responses, instrument), instrument)
+    gone = hidden_categories(counts, min_count)
+    ids = list(kept["item_id"])
+    n = len(responses)
+    terms = [n_term(dataset, n), public_term("labels")]
+    columns = [c for c in ("answered", "dont_know", "no_answer", "not_reached") if c in kept.columns]
+    groups, cats = {}, {}
+    for item_id in ids:
+        scale = instrument.scale_rows(instrument.items.at[item_id, "scale_id"])
+        cats[item_id] = [str(c) for c in counts.loc[counts["item_id"] == item_id, "category_id"]]
+        groups[item_id] = {
+            "answered": [str(c) for c in scale.index if bool(scale.at[c, "substantive"])],
+            "dont_know": [str(c) for c in scale.index if not bool(scale.at[c, "substantive"])],
+            "no_answer": [NO_ANSWER],
+            "not_reached": [NOT_REACHED] if NOT_REACHED in cats[item_id] else [],
+        }
+    out = kept
+    for column in columns:
+        hide = [bool(groups[i][column]) and not computable(groups[i][column], gone[i], cats[i]) for i in ids]
+        out = mask_rows(out, hide, [column])
+    for row in out.to_dict("records"):
+        for column in columns:
+            cells = groups[row["item_id"]][column]
+            if row[column] != SUPPRESSED and cells:
+                terms.append(cells_term(dataset, row["item_id"], cells, int(row[column])))
+            elif row[column] != SUPPRESSED and int(row[column]) != 0:  # a count of a category the table lacks
+                raise ValueError(f"{row['item_id']}: {column} = {row[column]} has no cells in the count table")
+    return attach(out, terms, min_count)
 
 
 def index_summary(
@@ -111,6 +203,7 @@ def index_summary(
     indices: pd.DataFrame | None = None,
     lang: str = "en",
     min_count: int = 0,
+    dataset: str = RESPONDENTS,
 ) -> pd.DataFrame:
     """Per index: its items, respondents with a score, mean, SD, min, median and max of respondent scores."""
     check_lang(lang)
@@ -132,15 +225,14 @@ def index_summary(
                 "max": round(float(column.max()), 3) if len(column) else np.nan,
             }
         )
-    frame = suppress(pd.DataFrame(rows), "n", ["mean", "sd", "min", "median", "max"], min_count)
-    if min_count > 0:  # individual scores never; means only of indices without a suppressed item cell
-        hidden = hidden_response_items(responses, instrument, min_count)
-        revealing = [bool(set(part["item_id"]) & hidden) for _, part in defs.groupby("index_id", sort=False)]
-        frame = mask_rows(frame, [True] * len(frame), ["min", "median", "max"])
-        frame = mask_rows(frame, revealing, ["mean", "sd"])
-        scored = values.notna().sum()
-        frame = mask_rows(frame, [r or n < min_count for r, n in zip(revealing, scored, strict=True)], ["n"])
-    return frame
+    frame = pd.DataFrame(rows)
+    if min_count <= 0:
+        return frame
+    # individual scores never; the rest only when the joint table of the index's items passes the rule
+    groups = [list(part["item_id"]) for _, part in defs.groupby("index_id", sort=False)]
+    frame = mask_rows(frame, [True] * len(frame), ["min", "median", "max"])
+    terms = [public_term("index definitions"), n_term(dataset, len(responses))]
+    return withhold(frame, groups, ["n", "mean", "sd"], (responses, instrument, dataset), min_count, lang, terms)
 
 
 def cronbach_alpha(scores: pd.DataFrame) -> tuple[float, int]:
@@ -159,7 +251,9 @@ def cronbach_alpha(scores: pd.DataFrame) -> tuple[float, int]:
     return float(k / (k - 1) * (1 - complete.var(ddof=1).sum() / total_var)), n
 
 
-def reliability(responses: pd.DataFrame, instrument: Instrument, lang: str = "en", min_count: int = 0) -> pd.DataFrame:
+def reliability(
+    responses: pd.DataFrame, instrument: Instrument, lang: str = "en", min_count: int = 0, dataset: str = RESPONDENTS
+) -> pd.DataFrame:
     """Cronbach's alpha per level for each scale shared by at least two of the level's items (listwise)."""
     check_lang(lang)
     scores = item_scores(responses, instrument, pomp=False)
@@ -183,9 +277,11 @@ def reliability(responses: pd.DataFrame, instrument: Instrument, lang: str = "en
                 }
             )
     frame = pd.DataFrame(rows, columns=["level", "scale", "items", "k", "n_complete", "alpha"])
-    frame = suppress(frame, "n_complete", ["alpha"], min_count)
-    hidden = hidden_response_items(responses, instrument, min_count)
-    return mask_rows(frame, [bool(set(i.split(",")) & hidden) for i in frame["items"]], ["n_complete", "alpha"])
+    if min_count <= 0:
+        return frame
+    groups = [i.split(",") for i in frame["items"]]
+    data = (responses, instrument, dataset)
+    return withhold(frame, groups, ["n_complete", "alpha"], data, min_count, lang, [public_term("levels, scales")])
 
 
 def item_correlations(responses: pd.DataFrame, instrument: Instrument) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -237,26 +333,59 @@ def _spearman_from_table(joint: np.ndarray, min_periods: int) -> float:
 
 
 def correlation_table(
-    responses: pd.DataFrame, instrument: Instrument, min_count: int = 0, decimals: int = 2
+    responses: pd.DataFrame,
+    instrument: Instrument,
+    min_count: int = 0,
+    decimals: int = 2,
+    dataset: str = RESPONDENTS,
 ) -> pd.DataFrame:
-    """The correlation matrix for printing: rounded, blank where undefined or resting on < *min_count* pairs."""
+    """The correlation matrix for printing: rounded, blank where undefined, on fewer than 3 pairs or withheld."""
     rho, pairs = item_correlations(responses, instrument)
     shown = rho.round(decimals).astype(object)
-    return shown.where(~correlation_hidden(responses, instrument, rho, pairs, min_count), "")
+    hidden = correlation_hidden(responses, instrument, rho, pairs, min_count)
+    table = shown.where(~hidden, "")
+    items = list(rho.index)
+    terms = [public_term("item ids")]
+    terms += [
+        joint_term(dataset, [a, b])
+        for i, a in enumerate(items)
+        for b in items[i:]
+        if not hidden.at[a, b]
+    ]
+    return attach(table, terms, min_count)
 
 
 def correlation_hidden(
     responses: pd.DataFrame, instrument: Instrument, rho: pd.DataFrame, pairs: pd.DataFrame, min_count: int
 ) -> pd.DataFrame:
-    """True where a correlation is not shown: undefined, too few pairs, or an item with a suppressed cell."""
-    hidden = rho.isna() | (pairs < max(min_count, MIN_CORRELATION_N))
-    items = hidden_response_items(responses, instrument, min_count)
-    if items:
-        involved = pd.Series(rho.index.isin(list(items)), index=rho.index)
-        hidden = hidden | pd.DataFrame(
-            np.logical_or.outer(involved.to_numpy(), involved.to_numpy()), index=rho.index, columns=rho.columns
-        )
+    """True where a correlation is not shown: undefined, too few pairs, or (with *min_count* > 0) its two
+    items' joint table does not pass the rule."""
+    hidden = rho.isna() | (pairs < MIN_CORRELATION_N)
+    if min_count <= 0:
+        return hidden
+    items = list(rho.index)
+    categories = study_categories(instrument)
+    for i, a in enumerate(items):
+        for b in items[i:]:
+            if not hidden.at[a, b] and joint_withheld(responses, instrument, [a, b], min_count, categories):
+                hidden.at[a, b] = hidden.at[b, a] = True
     return hidden
+
+
+def correlation_note(
+    responses: pd.DataFrame, instrument: Instrument, lang: str = "en", min_count: int = 0
+) -> str:
+    """The one-line reason under the correlation matrix (*min_count* > 0): how many of the item pairs are not
+    shown. Counted over all pairs (the diagonal included), so it does not tell which correlations are
+    undefined (an item whose answers do not vary)."""
+    if min_count <= 0:
+        return ""
+    rho, pairs = item_correlations(responses, instrument)
+    hidden = correlation_hidden(responses, instrument, rho, pairs, min_count).to_numpy()
+    upper = np.triu(np.ones(rho.shape, dtype=bool))
+    total, count = int(upper.sum()), int((hidden & upper).sum())
+    text = instrument.label("withheld_correlations", lang).format(count=count, total=total, k=min_count)
+    return public_text(text, min_count, "how many correlations are not shown")
 
 
 def paired_comparisons(
@@ -265,6 +394,8 @@ def paired_comparisons(
     comparisons: pd.DataFrame | None = None,
     min_count: int = 0,
     data_dir: str | Path = DATA_DIR,
+    lang: str = "en",
+    dataset: str = RESPONDENTS,
 ) -> pd.DataFrame:
     """One row per comparison of ``comparisons.csv``: real pairs, mean scores, exact sign and Wilcoxon tests.
 
@@ -297,16 +428,14 @@ def paired_comparisons(
                 "wilcoxon_method": tests["wilcoxon_method"],
             }
         )
-    frame = suppress_cells(pd.DataFrame(rows), ["a>b", "a<b", "a=b"], min_count, ["sign_p", "wilcoxon_p"])
-    frame = suppress(frame, "n_pairs", ["mean_a", "mean_b", "sign_p", "wilcoxon_p"], min_count)
+    frame = pd.DataFrame(rows)
     if min_count <= 0:
         return frame
-    hidden = hidden_response_items(responses, instrument, min_count)
-    in_a, in_b = frame["item_a"].isin(hidden).to_numpy(), frame["item_b"].isin(hidden).to_numpy()
-    few = (pd.to_numeric(frame["n_pairs"]) < min_count).to_numpy()
-    frame = mask_rows(frame, in_a, ["mean_a"])
-    frame = mask_rows(frame, in_b, ["mean_b"])
-    return mask_rows(frame, few | in_a | in_b, ["n_pairs"])  # N minus the pairs counts the blanks
+    # a>b + a<b + a=b = n_pairs, the means and the tests are sums and functions of the two items' joint table
+    pairs = [[a, b] for a, b in zip(frame["item_a"], frame["item_b"], strict=True)]
+    numbers = ["n_pairs", "mean_a", "mean_b", "a>b", "a<b", "a=b", "sign_p", "wilcoxon_p", "wilcoxon_method"]
+    data = (responses, instrument, dataset)
+    return withhold(frame, pairs, numbers, data, min_count, lang, [public_term("comparisons.csv")])
 
 
 def index_labels(indices: pd.DataFrame, lang: str) -> dict[str, str]:
