@@ -182,6 +182,51 @@ def interpreted_totals(study: Study, item_id: str) -> set[tuple[str, ...]]:
     return {tuple(st["categories"]) for sid, st in statements.iterrows() if str(sid) in interpreted}
 
 
+#: a whisker stands this far (rows) below the middle of its bar
+WHISKER_OFFSET = 0.36
+
+
+def suppressed_categories(study: Study, item_id: str, min_count: int) -> set[str]:
+    """The item's categories :func:`plot_item` draws as suppressed (the protected base under *min_count*)."""
+    return hidden_categories(study.counts, min_count).get(item_id, set()) if min_count > 0 else set()
+
+
+def value_labels(study: Study, rows: pd.DataFrame, small: set[str], lang: str) -> list[str]:
+    """The item figure's value column, one text per drawn row: ``40 % (4) *``, or "suppressed"."""
+    inst = study.instrument
+    return [
+        inst.label(SUPPRESSED, lang)
+        if row["category_id"] in small
+        else f"{percent(row['share'], lang)} % ({int(row['count'])}){MARKS.get(row['provenance'], '')}"
+        for _, row in rows.iterrows()
+    ]
+
+
+def value_width(values: Sequence[str]) -> float:
+    """Width (points) of the value column: its widest text and a margin."""
+    return max(layout.text_width(t, layout.SMALL) for t in values) + 12
+
+
+def bracket_width(totals: int) -> float:
+    """Width (points) of the column of *totals* stated-total brackets (0 without any)."""
+    return BRACKET_STEP * totals + 8 if totals else 0
+
+
+def value_x(value_w: float, bracket_w: float) -> float:
+    """Where (inches from the figure's left edge) the value column's texts end (they are right-aligned)."""
+    width = layout.WIDTH * 72
+    right = 1 - (value_w + bracket_w + 4) / width
+    return right * layout.WIDTH + value_w / 72
+
+
+def legend_colors(study: Study, item_id: str, rows: pd.DataFrame) -> dict[str, str]:
+    """``{provenance: colour}`` of the item legend's swatches: the colour of the largest cell of that kind."""
+    colors: dict[str, str] = {}
+    for _, row in rows.sort_values("count", ascending=False, kind="stable").iterrows():
+        colors.setdefault(row["provenance"], category_color(study.instrument, item_id, row["category_id"]))
+    return colors
+
+
 def plot_item(
     study: Study,
     item_id: str,
@@ -207,20 +252,15 @@ def plot_item(
     scale_id = inst.items.at[item_id, "scale_id"]
     labels = [inst.category_label(scale_id, c, lang) for c in rows["category_id"]]
     n = int(rows["count"].sum())
-    small = hidden_categories(study.counts, min_count).get(item_id, set()) if min_count > 0 else set()
+    small = suppressed_categories(study, item_id, min_count)
     totals = stated_totals(study, item_id)
-    values = [
-        inst.label(SUPPRESSED, lang)
-        if row["category_id"] in small
-        else f"{percent(row['share'], lang)} % ({int(row['count'])}){MARKS.get(row['provenance'], '')}"
-        for _, row in rows.iterrows()
-    ]
+    values = value_labels(study, rows, small, lang)
     width = layout.WIDTH * 72
     row_h = 24.0
     label_w = max(layout.text_width(t, layout.TEXT) for t in labels) + 8
-    value_w = max(layout.text_width(t, layout.SMALL) for t in values) + 12
+    value_w = value_width(values)
     total_labels = [f"Σ {label}" for _, label in totals]
-    bracket_w = BRACKET_STEP * len(totals) + 8 if totals else 0
+    bracket_w = bracket_width(len(totals))
     title = layout.wrap(f"{inst.exhibit_name(item_id, lang)}: {inst.title(item_id, lang)}", width - 8,
                         layout.TITLE, "bold")  # fmt: skip
     handles = _item_legend(study, item_id, rows, lang, totals, intervals is not None, n)
@@ -246,7 +286,7 @@ def plot_item(
     x0 = right * layout.WIDTH  # the axes' right edge (inches)
     for yi, (_, row), value in zip(y, rows.iterrows(), values, strict=True):
         assumed = row["provenance"] in MARKS
-        ax.text(x0 + value_w / 72, yi, value, transform=inch, ha="right", va="center", fontsize=layout.SMALL,
+        ax.text(value_x(value_w, bracket_w), yi, value, transform=inch, ha="right", va="center", fontsize=layout.SMALL,
                 color="#555555" if assumed else "#222222", style="italic" if assumed else "normal")  # fmt: skip
         if row["category_id"] in small:
             continue
@@ -259,7 +299,7 @@ def plot_item(
         for yi, cat in zip(y, rows["category_id"], strict=True):
             if cat in lookup.index and cat not in small:
                 lo, hi = 100 * lookup.at[cat, "lower"], 100 * lookup.at[cat, "upper"]
-                ax.errorbar((lo + hi) / 2, yi + 0.36, xerr=(hi - lo) / 2, fmt="none", ecolor=INTERVAL_COLOR,
+                ax.errorbar((lo + hi) / 2, yi + WHISKER_OFFSET, xerr=(hi - lo) / 2, fmt="none", ecolor=INTERVAL_COLOR,
                             elinewidth=0.9, capsize=2.5)  # fmt: skip
     y_of = dict(zip(rows["category_id"], y, strict=True))
     reading = interpreted_totals(study, item_id)  # our reading of the prose: a dotted bracket
@@ -296,9 +336,7 @@ def _item_legend(study: Study, item_id: str, rows: pd.DataFrame, lang: str, tota
     """The item figure's legend: the provenance kinds its cells have, stated totals, the interval."""
     inst = study.instrument
     provenances = set(rows["provenance"])
-    colors: dict[str, str] = {}
-    for _, row in rows.sort_values("count", ascending=False, kind="stable").iterrows():
-        colors.setdefault(row["provenance"], category_color(inst, item_id, row["category_id"]))
+    colors = legend_colors(study, item_id, rows)
     handles: list = provenance_legend(inst, provenances, lang, colors) if provenances != {"observed"} else []
     if totals:
         handles.append(Line2D([], [], color=TOTAL_COLOR, linewidth=0.9, label="Σ " + inst.label("stated_total_legend",
