@@ -479,7 +479,7 @@ COHORTS = {
 
 def reproduce(cohort: Path, out: Path, k: int | None, *extra: str) -> int:
     args = ["reproduce", "--data", str(cohort), "--out", str(out), "--lang", "en", "--langs", "en", "--formats", "svg",
-            "--no-pdf", "--jobs", "2"]  # fmt: skip
+            *([] if "--no-site" in extra else ["--no-pdf"]), "--jobs", "2"]  # fmt: skip (--no-pdf needs a site)
     return main([*args, *(["--min-count", str(k)] if k else []), *extra])
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 from samskab_analysis.output.claims import claim_output
 from samskab_analysis.output.files import (
     ROOT_ENV,
+    append_line,
     atomic_open,
     check_no_links,
     move_file,
@@ -56,6 +57,7 @@ from samskab_analysis.paths import OutputError, UnsafeOutputError
 
 __all__ = [
     "ROOT_ENV",
+    "append_line",
     "OutputBusyError",
     "OutputError",
     "UnsafeOutputError",

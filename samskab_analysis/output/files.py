@@ -179,6 +179,27 @@ def write_text(path: str | Path, text: str, **options: Any) -> Path:
     return write_bytes(path, text.encode("utf-8"), **options)
 
 
+def append_line(path: str | Path, line: str) -> Path:
+    """Append one line to a log file the user named (e.g. ``--release-log``), wherever it is.
+
+    The folder must not be a source, environment or package folder (:func:`check_writable_place`); the file is
+    never written through a symbolic link (``O_NOFOLLOW``); the line is written with one ``write`` call.
+    """
+    path = Path(os.path.abspath(path))
+    check_writable_place(path.parent, what="log file's folder")
+    _make_parents(path.parent)
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags, 0o666)
+        try:
+            os.write(fd, (line.rstrip("\n") + "\n").encode("utf-8"))
+        finally:
+            os.close(fd)
+    except OSError as err:
+        raise output_error(err, path) from None
+    return path
+
+
 def read_existing(path: str | Path, root: str | Path | None = None) -> bytes | None:
     """The bytes of an existing file below the output folder, never through a link; None when absent/unreadable."""
     try:

@@ -33,6 +33,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from samskab_analysis.data.count_table import NO_ANSWER, NOT_REACHED
+from samskab_analysis.output import write_text
+from samskab_analysis.output.places import LOCK_NAME
 from samskab_analysis.stats.audit import Interval, Relation, feasible_intervals
 from samskab_analysis.stats.disclosure import SUPPRESSED
 from samskab_analysis.stats.registry import KEY, PUBLISHED_DATASET
@@ -42,7 +44,7 @@ AUDIT_FILE = "audit.csv"
 
 #: Output entries that are renderings of the audited notebooks and tables, or the run's bookkeeping.
 RENDERINGS = ("site", "pdf", ".site-src", "html")
-BOOKKEEPING = ("manifest.json", "index.html", AUDIT_DIR, ".gitignore")
+BOOKKEEPING = ("manifest.json", "index.html", AUDIT_DIR, ".gitignore", LOCK_NAME)  # LOCK_NAME: the output gate's lock
 #: Folders of ``reports/`` that other commands (or other runs) write: not this run's outputs.
 OTHERS = ("cohorts", "scratch", "screenshots", "archive", "instrument")
 #: A figure shown inline: matplotlib's text form of it carries no data.
@@ -427,16 +429,12 @@ AUDIT_COLUMNS = ("dataset", "item_id", "category_id", "lower", "upper", "width",
 def write_audit(out_dir: Path, result: AuditResult) -> Path:
     """``disclosure/audit.csv``: one row per suppressed cell with its feasible interval (only when protected)."""
     path = Path(out_dir) / AUDIT_DIR / AUDIT_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=AUDIT_COLUMNS, lineterminator="\n")
     writer.writeheader()
     if result.protected:  # the intervals of an unprotected run would themselves tell the cells
         writer.writerows(result.rows)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(buffer.getvalue(), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_text(path, buffer.getvalue())
 
 
 def audit_run(

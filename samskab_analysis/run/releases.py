@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from samskab_analysis.data.errors import DataValidationError, Problem
+from samskab_analysis.output import append_line, remove_file, remove_tree, write_text
 
 RELEASE_FILE = Path("disclosure") / "release.json"
 FORMAT = 1
@@ -171,15 +171,9 @@ def check_release(rows: list[str], k: int, out_dir: Path, log: Path | None, allo
 def record_release(record: dict, out_dir: Path, log: Path | None) -> None:
     """Write the release's record into the output folder and append it to the release log."""
     text = json.dumps(record, sort_keys=True)
-    target = Path(out_dir) / RELEASE_FILE
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(text + "\n", encoding="utf-8")
-    tmp.replace(target)
+    write_text(Path(out_dir) / RELEASE_FILE, text + "\n")
     if log is not None:
-        Path(log).parent.mkdir(parents=True, exist_ok=True)
-        with Path(log).open("a", encoding="utf-8") as handle:
-            handle.write(text + "\n")
+        append_line(log, text)
 
 
 def previous_min_count(manifest: dict) -> int | None:
@@ -196,15 +190,11 @@ def discard_run_outputs(out_dir: Path, processed_dir: Path | None = None) -> lis
     out_dir = Path(out_dir)
     for name in RUN_OUTPUTS:
         path = out_dir / name
-        if path.is_dir():
-            shutil.rmtree(path)
-            removed.append(name)
-        elif path.is_file() or path.is_symlink():
-            path.unlink()
+        if remove_tree(path):
             removed.append(name)
     if processed_dir is not None and Path(processed_dir).is_dir() and not _inside(Path(processed_dir), out_dir):
         for path in sorted(Path(processed_dir).glob("*.csv")):
-            path.unlink()
+            remove_file(path)
             removed.append(str(path))
     return removed
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from samskab_analysis import __version__
 from samskab_analysis.data.errors import DataValidationError, Problem
-from samskab_analysis.output import ROOT_ENV, claim_output, private_temp, remove_tree, safe_name, shown
+from samskab_analysis.output import ROOT_ENV, claim_output, private_temp, remove_tree, safe_name, shown, write_text
 from samskab_analysis.paths import CACHE_ENV, INCOMPLETE_ENV, LANGS, PATHS_ENV, current_project
 from samskab_analysis.run.manifest import (
     RUN_FORMAT,
@@ -237,7 +237,7 @@ def quiet_notebooks(config: RunConfig) -> None:
     if config.min_count > 0 and folder:
         from samskab_analysis.ingest.cache import QUIET_FILE
 
-        (Path(folder) / QUIET_FILE).touch()
+        write_text(Path(folder) / QUIET_FILE, "", private=True)  # output-gate: the run's private folder
 
 
 def _run(config: RunConfig, out_dir: Path, environment: dict[str, str]) -> int:
