@@ -15,7 +15,7 @@ from pathlib import Path
 
 from samskab_analysis.output import remove_file, write_text
 from samskab_analysis.paths import PACKAGE_DIR, STUDY_PACKAGE_DIR, digest_name, study_root
-from samskab_analysis.run.plan import Job, RunConfig, display_names, rel
+from samskab_analysis.run.plan import Job, RunConfig, display_names, other_language, rel
 
 MANIFEST = "manifest.json"
 
@@ -176,7 +176,7 @@ def discard_outputs(job: Job, out_dir: Path, entry: dict[str, object] | None) ->
     figures_dir = out_dir / "figures"
     if figures_dir.is_dir():
         prefixes = tuple(f"{p}_" for p in (job.name, job.item_id) if p)
-        paths += [p for p in figures_dir.iterdir() if p.name.startswith(prefixes)]
+        paths += [p for p in figures_dir.iterdir() if p.name.startswith(prefixes) and not other_language(job, p.name)]
     return [path for path in dict.fromkeys(paths) if remove_file(path, root=out_dir)]
 
 

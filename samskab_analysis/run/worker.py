@@ -302,7 +302,10 @@ def write_outputs(nb, job, out_dir: Path, partial: Path) -> list[str]:
     write_atomic(out_dir / "notebooks" / f"{job.name}.ipynb", nbformat.writes(nb).encode("utf-8") + b"\n")
     remove_private_file(partial)
     remove_file(out_dir / "failed" / f"{job.name}.ipynb", root=out_dir)
-    return saved_figures(nb, job.name, job.item_id, out_dir / "figures")
+    from samskab_analysis.run.plan import other_language
+
+    figures = saved_figures(nb, job.name, job.item_id, out_dir / "figures")
+    return [f for f in figures if not other_language(job, f)]  # a language's figures belong to its own run
 
 
 def finish_job(nb, job, out_dir: Path, partial: Path, start: float, notes: list[str] | None = None) -> JobResult:
