@@ -248,7 +248,7 @@ class Visible(HTMLParser):
         if tag in ("br", "img", "input", "meta", "link", "hr", "source", "col", "wbr"):
             return
         classes = (values.get("class") or "").split()
-        starts = tag in ("script", "style", "template") or {"cell_input", "hide", "samskab-langs"} & set(classes)
+        starts = tag in ("script", "style", "template") or bool({"cell_input", "hide", "samskab-langs"} & set(classes))
         self.stack.append(starts)
         self.hidden += starts
 

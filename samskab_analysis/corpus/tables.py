@@ -85,6 +85,7 @@ def framework_table(corpus: Corpus, framework_id: str, lang: str = "en") -> pd.D
         for e, p, o in zip(rows["element_id"], rows["parent_id"], rows["order"], strict=True)
     ]
     rows = rows.assign(_rank=rank).sort_values("_rank", kind="stable")
+    sources = zip(rows["seed"], rows["source_section"], strict=True)
     return pd.DataFrame(
         {
             "element_id": rows["element_id"],
@@ -92,9 +93,16 @@ def framework_table(corpus: Corpus, framework_id: str, lang: str = "en") -> pd.D
             "parent": [corpus.name(framework_id, p, lang) if p else "" for p in rows["parent_id"]],
             "name": [corpus.name(framework_id, e, lang) for e in rows.index],
             "definition": in_lang(rows, "definition_en", lang),
-            "source": rows["seed"] + " " + rows["source_section"],
+            "source": [f"{seed} {section_name(section, lang)}" for seed, section in sources],
         }
     ).reset_index(drop=True)
+
+
+def section_name(section: str, lang: str) -> str:
+    """A section of a source document named in *lang* (``data/raw/site/values.csv``; ``;``-separated lists too)."""
+    values = label_table(VALUES_FILE)
+    parts = [p.strip() for p in section.split(";")]
+    return "; ".join(values[p][lang] if p in values and values[p].get(lang) else p for p in parts)
 
 
 def corpus_names(corpus: Corpus, lang: str) -> dict[str, str]:
