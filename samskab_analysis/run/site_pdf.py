@@ -102,6 +102,17 @@ def fix_dates(pdf: bytes, epoch: str) -> bytes:
     return re.sub(rb"(/(?:CreationDate|ModDate) ?\()([^)]*)\)", same_length, pdf)
 
 
+#: Chromium's tagged PDF names structure elements by its internal DOM node numbers (``/ID (node00048158)``), which
+#: shift with the browser's own work between runs.
+NODE_ID = re.compile(rb"\(node(\d{8})\)")
+
+
+def fix_node_ids(pdf: bytes) -> bytes:
+    """Renumber the structure elements' node ids by rank (same length and order: offsets and the ID tree hold)."""
+    rank = {old: f"{i:08d}".encode() for i, old in enumerate(sorted(set(NODE_ID.findall(pdf))))}
+    return NODE_ID.sub(lambda m: b"(node" + rank[m.group(1)] + b")", pdf)
+
+
 #: Links out of the document (images, notebooks, data files) would be printed as absolute file:// paths of the
 #: machine that built the PDF: keep their text, drop the link (links inside the document stay).
 LOCAL_LINKS = """() => document.querySelectorAll('a[href]').forEach(a => {
@@ -138,7 +149,7 @@ def print_pdf(html: Path, target: Path, contents: str, page_word: str, epoch: st
             )
         finally:
             browser.close()
-    write_bytes(target, fix_dates(data, epoch))
+    write_bytes(target, fix_node_ids(fix_dates(data, epoch)))
 
 
 def build_pdfs(config, sources: dict[str, Path], doctrees: Path, epoch: str) -> list[Path]:
@@ -161,7 +172,7 @@ def build_pdfs(config, sources: dict[str, Path], doctrees: Path, epoch: str) -> 
             continue
         target = Path(config.out_dir) / "pdf" / PDF_NAME.format(lang=lang)
         stamp = single.parent / "pdf.json"
-        digest = tree_digest(single)
+        digest = tree_digest(single) + hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # + the printer's code
         try:
             up_to_date = json.loads(stamp.read_text())["digest"] == digest and target.is_file()
         except (OSError, ValueError, KeyError):
