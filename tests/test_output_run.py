@@ -173,13 +173,18 @@ def test_kill_9_leaves_no_respondent_data_past_the_next_run(tmp_path: Path) -> N
     env = {**os.environ, "TMPDIR": str(scratch)}
     command = [sys.executable, "-m", "samskab_analysis.cli", "reproduce", "--data", str(SYNTHETIC), "--out",
                str(tmp_path / "out"), "--no-site", "--only", "figure", "--jobs", "1"]  # fmt: skip
-    proc = subprocess.Popen(command, cwd=REPO_ROOT, env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    log = tmp_path / "run.log"  # what the run said, shown when the cache never appears
+    with log.open("wb") as handle:
+        proc = subprocess.Popen(command, cwd=REPO_ROOT, env=env, start_new_session=True,
+                                stdout=handle, stderr=subprocess.STDOUT)  # fmt: skip
     try:
         deadline = time.monotonic() + 240
         while not list(scratch.glob("samskab-run-*/answers/*.npz")) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert list(scratch.glob("samskab-run-*/answers/*.npz")), "the answers cache never appeared"
+            if proc.poll() is not None and not list(scratch.glob("samskab-run-*/answers/*.npz")):
+                break  # the run ended before its cache could be seen
+            time.sleep(0.05)
+        said = log.read_text(encoding="utf-8", errors="replace")[-2000:]
+        assert list(scratch.glob("samskab-run-*/answers/*.npz")), f"the answers cache never appeared:\n{said}"
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
