@@ -214,8 +214,8 @@ def test_missing_item_and_wrong_partner_reported_together(raw_copy):
 
 def test_unknown_type_and_missing_rationale_in_activities(raw_copy):
     path = raw_copy / "corpus" / "activities.csv"
-    _edit(path, "plant_swap,plantebytte,inside,,", "plant_swap,plantebytte,inside,facilitating,")
-    _edit(path, "skak,inside,,named in a list of open answers; no information on roles", "skak,inside,styret,")
+    _edit(path, "plant swap,inside,,", "plant swap,inside,facilitating,")
+    _edit(path, "chess,inside,,named in a list of open answers; no information on roles", "chess,inside,styret,")
     with pytest.raises(DataValidationError) as err:
         load_corpus(raw_copy)
     text = str(err.value)

@@ -142,7 +142,7 @@ def activities_table(corpus: Corpus, lang: str = "da") -> pd.DataFrame:
     act = corpus.activities
     return pd.DataFrame(
         {
-            "activity": act["name_da"],
+            "activity": corpus.activity_names(lang),
             "location": act["location"],
             "typology": [corpus.name(TYPOLOGY, t, lang) if t else "uncoded" for t in act["typology_type"]],
         }

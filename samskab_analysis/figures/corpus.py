@@ -109,7 +109,7 @@ def plot_typology(corpus: Corpus, study: Study, lang: str = "da") -> Figure:
     uncoded = corpus.activities[corpus.activities["typology_type"] == ""]
     lists = [layout.wrap(corpus.label("activities_uncoded", lang), width - 8, layout.TEXT, "bold")]
     for location in ("inside", "outside"):
-        names = uncoded.loc[uncoded["location"] == location, "name_da"]
+        names = corpus.activity_names(lang)[uncoded.index[uncoded["location"] == location]]
         lists.append(corpus.label(location, lang) + f" ({len(names)})")
         lists += [layout.wrap("• " + n, width - 20, layout.SMALL).replace("\n", "\n   ") for n in names]
     listing = "\n".join(lists)
@@ -140,8 +140,9 @@ def plot_typology(corpus: Corpus, study: Study, lang: str = "da") -> Figure:
             share = summary.at[item_id, "top_box_share"] if item_id in summary.index else float("nan")
             top2 = f"{corpus.label('top2', lang)} {percent(share, lang)} % (N = {study.n})"
             lines.append(layout.wrap(f"★ {inst.exhibit_name(item_id, lang)}: {top2}", quad, layout.SMALL))
-        for _, act in corpus.activities[corpus.activities["typology_type"] == type_id].iterrows():
-            lines.append(layout.wrap("• " + act["name_da"], quad, layout.SMALL))
+        names = corpus.activity_names(lang)
+        for index in corpus.activities.index[corpus.activities["typology_type"] == type_id]:
+            lines.append(layout.wrap("• " + names[index], quad, layout.SMALL))
         if lines:
             below = 0.96 - (layout.line_count(name) * layout.TEXT * 1.3 + 6) / (side / 2)
             ax.text(x + 0.5, y + below, "\n".join(lines), ha="center", va="top", fontsize=layout.SMALL)
