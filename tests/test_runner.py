@@ -278,3 +278,40 @@ def test_default_exhibits_file_is_valid() -> None:
     rows = read_exhibits(REPO_ROOT / "notebooks" / "exhibits.csv")
     assert rows[0]["notebook"] == "figure.ipynb" and rows[1]["notebook"] == "overview.ipynb"
     assert DATA_DIR.is_dir()
+
+
+def test_a_stale_figure_sharing_the_job_prefix_is_not_adopted(tmp_path: Path) -> None:
+    """Only figures the job printed or wrote during its run count as its figures, not an earlier run's leftovers."""
+    import os
+    import time
+
+    from samskab_analysis.run.worker import saved_figures
+
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    for name in ("cohorts_old_da.svg", "cohorts_da.svg", "printed_da.svg"):
+        (figures / name).write_text("<svg/>", encoding="utf-8")
+    old = time.time() - 3600
+    os.utime(figures / "cohorts_old_da.svg", (old, old))
+    os.utime(figures / "printed_da.svg", (old, old))
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="saved figures/printed_da.svg\n")]
+    nb.cells = [cell]
+    since = time.time() - 60
+    assert saved_figures(nb, "cohorts", None, figures, since) == ["figures/cohorts_da.svg", "figures/printed_da.svg"]
+    assert "figures/cohorts_old_da.svg" in saved_figures(nb, "cohorts", None, figures)  # no start known: any
+
+
+def test_a_job_no_longer_planned_leaves_the_figures_a_planned_job_now_writes(tmp_path: Path) -> None:
+    """After a layout change (fig07's English figure moved from figure_fig07 to figure_fig07.en), forgetting the
+    old job removes its notebook and its other figures, never the file the new job has just written."""
+    from samskab_analysis.run.manifest import discard_recorded
+
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "notebooks").mkdir()
+    for name in ("figures/fig07_en.svg", "figures/fig07_old.svg", "notebooks/figure_fig07.ipynb"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    entry = {"figures": ["figures/fig07_en.svg", "figures/fig07_old.svg"]}
+    discard_recorded(tmp_path, "figure_fig07", entry, keep={"figures/fig07_en.svg"})
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.*")) == ["figures/fig07_en.svg"]

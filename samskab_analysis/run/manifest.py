@@ -180,11 +180,18 @@ def discard_outputs(job: Job, out_dir: Path, entry: dict[str, object] | None) ->
     return [path for path in dict.fromkeys(paths) if remove_file(path, root=out_dir)]
 
 
-def discard_recorded(out_dir: Path, name: str, entry: dict[str, object] | None) -> None:
-    """Remove the outputs the manifest recorded for job *name* (a job no longer planned, or withheld)."""
+def discard_recorded(
+    out_dir: Path, name: str, entry: dict[str, object] | None, keep: set[str] | frozenset[str] = frozenset()
+) -> None:
+    """Remove the outputs the manifest recorded for job *name* (a job no longer planned, or withheld).
+
+    Figures in *keep* (``figures/fig07_en.svg``: now recorded by a planned job, e.g. after the run's layout changed
+    and another job writes that file) stay.
+    """
     out_dir = Path(out_dir)
     paths = [out_dir / "notebooks" / f"{name}.ipynb", out_dir / "html" / f"{name}.html"]
-    paths += [out_dir / str(f) for f in (entry or {}).get("figures", [])]  # type: ignore[union-attr]
+    figures = [str(f) for f in (entry or {}).get("figures", [])]  # type: ignore[union-attr]
+    paths += [out_dir / f for f in figures if f not in keep]
     for path in paths:
         remove_file(path, root=out_dir)
 

@@ -236,8 +236,14 @@ def write_atomic(target: Path, data: bytes) -> None:
     """Write *data* to *target* through the output gate (a temporary file, ``fsync``, ``os.replace``)."""
     write_bytes(target, data)
 
-def saved_figures(nb, job_name: str, item_id: str | None, figures_dir: Path) -> list[str]:
-    """Figure files the job wrote: names printed in its outputs plus ``<job or item>_*`` files in *figures_dir*.
+#: File systems stamp a write with a coarse clock (a few ms behind ``time.time()``).
+MTIME_SLACK = 1.0
+
+
+def saved_figures(nb, job_name: str, item_id: str | None, figures_dir: Path, since: float | None = None) -> list[str]:
+    """Figure files the job wrote: names printed in its outputs plus ``<job or item>_*`` files in *figures_dir*
+    written at or after *since* (wall-clock seconds; ``None``: any), so a stale file of an earlier run that only
+    shares the prefix is not adopted.
 
     Returned as paths relative to the output folder (``figures/fig07_da.svg``), sorted.
     """
@@ -248,7 +254,9 @@ def saved_figures(nb, job_name: str, item_id: str | None, figures_dir: Path) -> 
             names.update(FIGURE_FILE.findall(text if isinstance(text, str) else "".join(text)))
     if figures_dir.is_dir():
         prefixes = tuple(f"{p}_" for p in (job_name, item_id) if p)
-        names.update(p.name for p in figures_dir.iterdir() if p.name.startswith(prefixes))
+        for path in figures_dir.iterdir():
+            if path.name.startswith(prefixes) and (since is None or path.stat().st_mtime >= since - MTIME_SLACK):
+                names.add(path.name)
     found = [n for n in names if (figures_dir / n).is_file()]
     return sorted(f"{figures_dir.name}/{n}" for n in found)
 
@@ -293,8 +301,8 @@ def failed_job(job, partial: Path, out_dir: Path, message: str, start: float, fa
     return JobResult(job.name, time.perf_counter() - start, message, fatal=fatal)
 
 
-def write_outputs(nb, job, out_dir: Path, partial: Path) -> list[str]:
-    """Write an executed notebook and return the figures it saved (the common tail of a job)."""
+def write_outputs(nb, job, out_dir: Path, partial: Path, since: float | None = None) -> list[str]:
+    """Write an executed notebook and return the figures it saved since *since* (the common tail of a job)."""
     import nbformat
 
     strip_volatile(nb)
@@ -304,14 +312,15 @@ def write_outputs(nb, job, out_dir: Path, partial: Path) -> list[str]:
     remove_file(out_dir / "failed" / f"{job.name}.ipynb", root=out_dir)
     from samskab_analysis.run.plan import other_language
 
-    figures = saved_figures(nb, job.name, job.item_id, out_dir / "figures")
+    figures = saved_figures(nb, job.name, job.item_id, out_dir / "figures", since)
     return [f for f in figures if not other_language(job, f)]  # a language's figures belong to its own run
 
 
 def finish_job(nb, job, out_dir: Path, partial: Path, start: float, notes: list[str] | None = None) -> JobResult:
     """Write the job's outputs; a write error becomes the job's failure (fatal when the disk is full/read-only)."""
     try:
-        figures = write_outputs(nb, job, out_dir, partial)
+        since = time.time() - (time.perf_counter() - start)  # the job's start on the wall clock
+        figures = write_outputs(nb, job, out_dir, partial, since)
     except OutputError as err:
         return JobResult(job.name, time.perf_counter() - start, str(err), fatal=is_fatal(err))
     return JobResult(job.name, time.perf_counter() - start, None, figures, notes or [])
