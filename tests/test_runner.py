@@ -282,25 +282,25 @@ def test_default_exhibits_file_is_valid() -> None:
 
 def test_a_stale_figure_sharing_the_job_prefix_is_not_adopted(tmp_path: Path) -> None:
     """Only figures the job printed or wrote during its run count as its figures, not an earlier run's leftovers."""
-    import os
-    import time
-
-    from samskab_analysis.run.worker import saved_figures
+    from samskab_analysis.run.worker import figure_stamps, saved_figures
 
     figures = tmp_path / "figures"
     figures.mkdir()
     for name in ("cohorts_old_da.svg", "cohorts_da.svg", "printed_da.svg"):
         (figures / name).write_text("<svg/>", encoding="utf-8")
-    old = time.time() - 3600
-    os.utime(figures / "cohorts_old_da.svg", (old, old))
-    os.utime(figures / "printed_da.svg", (old, old))
+    job = Job(name="cohorts", notebook=tmp_path / "cohorts.ipynb", parameters={}, title="cohorts")
+    before = figure_stamps(job, tmp_path)
+    assert sorted(before) == ["cohorts_da.svg", "cohorts_old_da.svg"]
+    (figures / "tmp").write_text("<svg/>", encoding="utf-8")  # rewritten with the same bytes, as the gate writes
+    (figures / "tmp").replace(figures / "cohorts_da.svg")
+    (figures / "cohorts_new_da.svg").write_text("<svg/>", encoding="utf-8")
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("")
     cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="saved figures/printed_da.svg\n")]
     nb.cells = [cell]
-    since = time.time() - 60
-    assert saved_figures(nb, "cohorts", None, figures, since) == ["figures/cohorts_da.svg", "figures/printed_da.svg"]
-    assert "figures/cohorts_old_da.svg" in saved_figures(nb, "cohorts", None, figures)  # no start known: any
+    adopted = saved_figures(nb, "cohorts", None, figures, before)
+    assert adopted == ["figures/cohorts_da.svg", "figures/cohorts_new_da.svg", "figures/printed_da.svg"]
+    assert "figures/cohorts_old_da.svg" in saved_figures(nb, "cohorts", None, figures)  # nothing known: any
 
 
 def test_a_job_no_longer_planned_leaves_the_figures_a_planned_job_now_writes(tmp_path: Path) -> None:
