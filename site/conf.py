@@ -19,7 +19,9 @@ root_doc = "index"
 extensions = ["myst_nb"]
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "site.json", "locale"]
 templates_path = ["_templates"]
-locale_dirs = ["locale"]  # sphinx.po: the theme's strings, written from data/raw/site/strings.csv
+# sphinx.po (the theme's strings) and sphinx.js (the search page's), written from data/raw/site/strings.csv; absolute:
+# Sphinx looks for sphinx.js relative to the working directory
+locale_dirs = [str(Path(__file__).parent / "locale")]
 html_static_path = ["_static"]
 html_css_files = ["samskab.css"]
 html_title = SITE["title"]
@@ -28,7 +30,8 @@ html_last_updated_fmt = None
 html_copy_source = False
 html_show_sourcelink = False
 html_show_sphinx = False
-html_context = {"samskab": SITE}
+html_show_search_summary = False  # summaries are fetched per hit: browsers refuse that from file:// (offline)
+html_context = {"samskab": SITE, "default_mode": "light"}  # a mode: the theme logs an error without one
 html_sidebars = {"**": ["navbar-logo.html", "sbt-sidebar-nav.html"]}
 html_theme_options = {
     "show_navbar_depth": 1,
@@ -38,6 +41,7 @@ html_theme_options = {
     "use_repository_button": False,
     "article_header_start": ["toggle-primary-sidebar.html", "lang-switch.html"],
     "footer_content_items": ["samskab-footer.html"],
+    "search_bar_text": SITE["search_placeholder"],
 }
 nb_execution_mode = "off"  # notebooks were executed by `samskab reproduce`
 nb_output_stderr = "remove"

@@ -122,7 +122,7 @@ def test_four_types_and_their_quadrants(corpus):
     assert tuple(quad.loc["faciliterende", ["outcome_definition", "central_actors"]]) == ("open", "external")
     assert tuple(quad.loc["styret", ["outcome_definition", "central_actors"]]) == ("defined", "public")
     assert len(set(zip(quad["outcome_definition"], quad["central_actors"], strict=True))) == 4
-    assert corpus.name("ulrich_typology", "ligevaerdig", "no") == "Ligeværdig samskabelse"  # falls back to Danish
+    assert corpus.name("ulrich_typology", "ligevaerdig", "no") == "Likeverdig samskaping"  # Norwegian names
 
 
 def test_crosswalk_covers_all_items(corpus, study):
@@ -201,8 +201,8 @@ def test_missing_item_and_wrong_partner_reported_together(raw_copy):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     _edit(
         path,
-        "fig05,behaviour,self-reported change in how easily participants co-create with associations,associations",
-        "fig05,behaviour,self-reported change in how easily participants co-create with associations,citizens",
+        "samskaper med lag og foreninger,associations,",
+        "samskaper med lag og foreninger,citizens,",
     )
     with pytest.raises(DataValidationError) as err:
         load_corpus(raw_copy)
@@ -214,8 +214,8 @@ def test_missing_item_and_wrong_partner_reported_together(raw_copy):
 
 def test_unknown_type_and_missing_rationale_in_activities(raw_copy):
     path = raw_copy / "corpus" / "activities.csv"
-    _edit(path, "plant_swap,plantebytte,inside,,", "plant_swap,plantebytte,inside,facilitating,")
-    _edit(path, "skak,inside,,named in a list of open answers; no information on roles", "skak,inside,styret,")
+    _edit(path, "plant swap,inside,,", "plant swap,inside,facilitating,")
+    _edit(path, "chess,inside,,named in a list of open answers; no information on roles", "chess,inside,styret,")
     with pytest.raises(DataValidationError) as err:
         load_corpus(raw_copy)
     text = str(err.value)

@@ -2,12 +2,14 @@
 
 Written on purpose without samskab's disclosure code (no ``stats.disclosure``, ``stats.audit``,
 ``stats.registry`` or ``run.audit``): the instrument is read from ``data/raw`` with the csv module, the
-outputs of real ``samskab reproduce`` runs are parsed as files (CSV, the notebooks' printed tables, the
-site's HTML tables, the figures' SVG geometry, JSON), and each item's unknown cells are bounded with an
-integer program of its own (``scipy.optimize.milp``) and, where the space is small, by enumerating every
-table. For seeded cohorts of 4 to 30 respondents and k = 3 and 5 it must find no cell determined and no
-interval narrower than the documented protection (k wide), and its intervals must equal those of the run's
-own audit (``disclosure/audit.csv``). The concrete leaks of issue 19 are regression tests on the same runs.
+outputs of real ``samskab reproduce`` runs are parsed as files (CSV, the notebooks' tables as a reader sees
+them - HTML, column names and values in the run's language, read back to codes through ``data/raw/site``
+columns.csv and values.csv and the instrument - the site's HTML tables, the figures' SVG geometry, JSON),
+and each item's unknown cells are bounded with an integer program of its own (``scipy.optimize.milp``) and,
+where the space is small, by enumerating every table. For seeded cohorts of 4 to 30 respondents and k = 3
+and 5 it must find no cell determined and no interval narrower than the documented protection (k wide), and
+its intervals must equal those of the run's own audit (``disclosure/audit.csv``). The concrete leaks of
+issue 19 are regression tests on the same runs.
 """
 
 from __future__ import annotations
@@ -220,8 +222,69 @@ def category_of(item: str, label: str) -> str:
     return Q.label_to_cat[Q.scale[item]][label.strip().lower()]
 
 
+# --- the reader's words back to codes (data/raw/site/columns.csv, values.csv, the instrument) --------------------
+
+
+def reader_words() -> tuple[dict[str, set[str]], list[tuple[re.Pattern[str], str]]]:
+    """Every word a table may show (column names and coded values, in every language) -> the codes it names."""
+    words: dict[str, set[str]] = {}
+    patterns = []
+
+    def add(text: str, code: str) -> None:
+        if "{" in text:  # "… for the share of the {n} respondents"
+            parts = re.split(r"\{[a-z_]+\}", text.strip().lower())
+            patterns.append((re.compile(".+?".join(re.escape(p) for p in parts)), code))
+        else:
+            words.setdefault(text.strip().lower(), set()).add(code)
+
+    for name in ("columns.csv", "values.csv"):
+        for row in read_csv(RAW / "site" / name):
+            for lang in ("da", "no", "en"):
+                add(row[lang], row["key"])
+    for names in Q.label_to_cat.values():
+        for label, cat in names.items():
+            add(label, cat)
+    for name, item in Q.exhibit_to_item.items():
+        add(name, item)
+    for row in read_csv(RAW / "analysis" / "indices.csv"):
+        for lang in ("da", "no", "en"):
+            add(row[f"label_{lang}"], row["index_id"])
+    return words, patterns
+
+
+WORDS, PATTERNS = reader_words()
+
+
+def codes_of(text: str) -> list[str]:
+    """The codes a shown word may stand for, the word itself first (an untranslated table keeps its codes)."""
+    key = html.unescape(text).strip().lower()
+    found = sorted(WORDS.get(key, set())) + [code for pattern, code in PATTERNS if pattern.fullmatch(key)]
+    return [text.strip(), *found]
+
+
+def item_of_name(text: str) -> str:
+    """An item id from an item's id or its shown name (``Figure 7``, ``Figur 7``, the meeting place's name)."""
+    text = text.strip()
+    return text if text in Q.items else Q.exhibit_to_item.get(text, text)
+
+
+def recode(header: list[str], rows: list[dict[str, str]]) -> tuple[list[str], list[dict[str, str]]]:
+    """The table with its columns named by code: every code a column's name may stand for (first column wins)."""
+    names: dict[str, str] = {}
+    for column in header:
+        for code in codes_of(column):
+            names.setdefault(code, column)
+    extra = {"<index>", "index", ""}
+    coded = [
+        {**{c: row.get(h, "") for c, h in names.items()}, **{e: row[e] for e in extra if e in row}} for row in rows
+    ]
+    return list(names), coded
+
+
 def read_table(seen: Seen, header: list[str], rows: list[dict[str, str]], where: str, item: str | None) -> None:
-    """Turn one table into what it publishes (by its columns)."""
+    """Turn one table into what it publishes (by its columns, named back to their codes)."""
+    shown = [h for h in header if h not in ("index", "")]
+    header, rows = recode(header, rows)
     cols = set(header)
     if {"category", "count", "percent"} <= cols and item:  # the table behind an item figure
         seen.tables["figure"] = seen.tables.get("figure", 0) + 1
@@ -229,12 +292,13 @@ def read_table(seen: Seen, header: list[str], rows: list[dict[str, str]], where:
             cat = category_of(item, row["category"])
             seen.cell(item, cat, row["count"], where)
             seen.share(item, [cat], row["percent"], where)
-            if re.fullmatch(r"\d+-\d+", row.get("wilson95", "")):  # an interval: a function of its cell
-                seen.stats.append((item, frozenset([cat]), where))
+            for column in ("wilson95", "exact95"):  # an interval: a function of its cell
+                if re.fullmatch(r"[\d.]+\s*[-–]\s*[\d.]+ *%?", row.get(column, "")):
+                    seen.stats.append((item, frozenset([cat]), where))
     elif {"item_id", "respondents", "answered", "dont_know", "no_answer"} <= cols:
         seen.tables["answers"] = seen.tables.get("answers", 0) + 1
         for row in rows:
-            it = row["item_id"]
+            it = item_of_name(row["item_id"])
             seen.n.add(int(float(row["respondents"])))
             seen.total(it, Q.substantive[it], row["answered"], where)
             other = [c for c in Q.categories[it][:-1] if c not in Q.substantive[it]]
@@ -243,7 +307,7 @@ def read_table(seen: Seen, header: list[str], rows: list[dict[str, str]], where:
     elif {"exhibit", "N", "top2_pct", "mean", "median"} <= cols:
         seen.tables["summary"] = seen.tables.get("summary", 0) + 1
         for row in rows:
-            it = Q.exhibit_to_item[row["exhibit"]]
+            it = item_of_name(row["exhibit"])
             seen.n.add(int(float(row["N"])))
             seen.share(it, Q.top[it], row["top2_pct"], where)
             seen.stat(it, Q.scored[it], row["mean"], where)
@@ -251,14 +315,14 @@ def read_table(seen: Seen, header: list[str], rows: list[dict[str, str]], where:
     elif {"exhibit", "category", "count_b", "pct_b"} <= cols:
         seen.tables["side_by_side"] = seen.tables.get("side_by_side", 0) + 1
         for row in rows:
-            it = Q.exhibit_to_item[row["exhibit"]]
+            it = item_of_name(row["exhibit"])
             cat = category_of(it, row["category"])
             seen.cell(it, cat, row["count_b"], where)
             seen.share(it, [cat], row["pct_b"], where)
     elif {"exhibit", "n_b", "mean_b", "mw_p"} <= cols:
         seen.tables["tests"] = seen.tables.get("tests", 0) + 1
         for row in rows:
-            it = Q.exhibit_to_item[row["exhibit"]]
+            it = item_of_name(row["exhibit"])
             seen.total(it, Q.scored[it], row["n_b"], where)
             seen.stat(it, Q.scored[it], row["mean_b"], where)
             seen.stat(it, Q.scored[it], row["mw_u"], where)
@@ -267,28 +331,29 @@ def read_table(seen: Seen, header: list[str], rows: list[dict[str, str]], where:
         for row in rows:
             numbers = [row[c] for c in ("n_pairs", "mean_a", "mean_b", "a>b", "a<b", "a=b", "sign_p", "wilcoxon_p")]
             if any(number(v) is not None for v in numbers):
-                seen.cross.append(((row["item_a"], row["item_b"]), where))
-    elif {"index_id", "items", "n", "mean"} <= cols:
+                seen.cross.append(((item_of_name(row["item_a"]), item_of_name(row["item_b"])), where))
+    elif {"index_id", "items", "n", "mean"} <= cols or {"label", "items", "n", "mean"} <= cols:
         seen.tables["indices"] = seen.tables.get("indices", 0) + 1
         index_items = index_definitions()
         for row in rows:
+            index_id = next(c for c in [row.get("index_id", ""), *codes_of(row.get("label", ""))] if c in index_items)
             if any(number(row[c]) is not None for c in ("n", "mean", "sd", "min", "median", "max") if c in row):
-                seen.cross.append((tuple(index_items[row["index_id"]]), where))
+                seen.cross.append((tuple(index_items[index_id]), where))
     elif {"level", "items", "n_complete", "alpha"} <= cols:
         seen.tables["reliability"] = seen.tables.get("reliability", 0) + 1
         for row in rows:
             if number(row["n_complete"]) is not None or number(row["alpha"]) is not None:
-                seen.cross.append((tuple(row["items"].split(",")), where))
-    elif set(header) - {"index", ""} <= set(Q.items) and len(header) > 3:  # the correlation matrix
+                seen.cross.append((tuple(item_of_name(i) for i in re.split(r",\s*", row["items"])), where))
+    elif {item_of_name(h) for h in shown} <= set(Q.items) and len(shown) > 3:  # the correlation matrix
         seen.tables["correlations"] = seen.tables.get("correlations", 0) + 1
         for row in rows:
-            a = row.get("<index>") or row.get("index") or row.get("")
-            for b in set(header) - {"index", ""}:
+            a = item_of_name(row.get("<index>") or row.get("index") or row.get(""))
+            for b in shown:
                 if number(row.get(b, "")) is not None:
-                    seen.cross.append(((a, b), where))
+                    seen.cross.append(((a, item_of_name(b)), where))
     elif {"key", "value"} <= cols:
         for row in rows:
-            if row["key"] == "respondents":
+            if "respondents" in codes_of(row["key"]):
                 seen.n.add(int(float(row["value"])))
 
 
@@ -323,6 +388,11 @@ def read_notebook(seen: Seen, path: Path, where: str, item: str | None) -> None:
     nb = json.loads(path.read_text(encoding="utf-8"))
     for cell in nb["cells"]:
         for output in cell.get("outputs", []):
+            page = output.get("data", {}).get("text/html", "")
+            if page:  # the table as a reader sees it (column names of several words, translated values)
+                for header, rows in html_tables("".join(page) if isinstance(page, list) else page):
+                    read_table(seen, header, rows, where, item)
+                continue
             text = output.get("text") or output.get("data", {}).get("text/plain", "")
             text = "".join(text) if isinstance(text, list) else text
             parsed = text_table(text)
@@ -341,6 +411,8 @@ def read_site_page(seen: Seen, path: Path, where: str, item: str | None) -> None
 
 
 def item_of(stem: str) -> str | None:
+    """The item of a figure notebook or page (``figure_fig02``; ``figure_fig02.en``: another language's copy)."""
+    stem = stem.split(".")[0]
     return stem.removeprefix("figure_") if stem.startswith("figure_") else None
 
 
@@ -477,9 +549,15 @@ COHORTS = {
 }
 
 
-def reproduce(cohort: Path, out: Path, k: int | None, *extra: str) -> int:
-    args = ["reproduce", "--data", str(cohort), "--out", str(out), "--lang", "en", "--langs", "en", "--formats", "svg",
-            *([] if "--no-site" in extra else ["--no-pdf"]), "--jobs", "2"]  # fmt: skip (--no-pdf needs a site)
+#: The reader's language of a cohort's run (English unless named): the attacker reads every language's tables.
+LANGUAGE = {"n23k5": "da", "n30k3": "no"}
+
+
+def reproduce(cohort: Path, out: Path, k: int | None, *extra: str, lang: str = "en") -> int:
+    figures = ",".join(sorted({"en", lang}))
+    site = [] if "--no-site" in extra else ["--no-pdf"]  # --no-pdf needs a site
+    args = ["reproduce", "--data", str(cohort), "--out", str(out), "--lang", lang, "--langs", figures,
+            "--formats", "svg", *site, "--jobs", "2"]  # fmt: skip
     return main([*args, *(["--min-count", str(k)] if k else []), *extra])
 
 
@@ -496,7 +574,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
             assert reproduce(cohort, target, None, "--only", "results") == 0
             assert "%" in (target / "site" / "en" / "results" / "personal.html").read_text(encoding="utf-8")
         extra = [*([] if site else ["--no-site"]), *(["--only", only] if only else [])]
-        assert reproduce(cohort, target, k, *extra) == 0
+        assert reproduce(cohort, target, k, *extra, lang=LANGUAGE.get(name, "en")) == 0
         out[name] = Run(target, rows, k, cohort, read_run(target))
     return out
 
@@ -536,9 +614,21 @@ def test_attacker_agrees_with_the_runs_own_audit(runs: dict[str, Run], name: str
 
 
 def test_html_pages_were_read(runs: dict[str, Run]) -> None:
+    """The site (one language: the run's) read as HTML, every item's page with its cells."""
     run = runs["n7k3"]
     pages = {w for cells in run.seen.cells.values() for w in cells if w.startswith("site/")}
-    assert {f"site/{lang}/exhibits/figure_fig01.html" for lang in ("da", "no", "en")} <= pages
+    languages = sorted(p.name for p in (run.out / "site").iterdir() if p.is_dir())
+    assert languages == ["en"]
+    assert {f"site/en/exhibits/figure_{item}.html" for item in Q.items} <= pages
+
+
+@pytest.mark.parametrize("name", list(COHORTS))
+def test_attacker_read_the_tables_in_the_runs_language(runs: dict[str, Run], name: str) -> None:
+    """Never vacuous: the translated tables were recognised, with a shown or hidden value for every cell."""
+    run = runs[name]
+    notebook_cells = {(i, c) for (i, c), w in run.seen.cells.items() if any(s.startswith("notebooks/") for s in w)}
+    assert notebook_cells == {(i, c) for i in Q.items for c in Q.categories[i]}  # the cohorts table shows them all
+    assert sum(run.seen.tables.values()) >= 8 + len(figure_items(run))
 
 
 # --- the concrete leaks of issue 19 --------------------------------------------------------------------------------
@@ -589,8 +679,8 @@ def test_item_figures_draw_exactly_the_shown_cells(runs: dict[str, Run], name: s
                 shown[Q.color[(item, cat)]] = shown.get(Q.color[(item, cat)], 0) + value
         drawn = {c: w for c, w in widths.items() if c in set(Q.color.values())}
         assert set(drawn) == set(shown), (item, drawn, shown)
-        for color, count in shown.items():  # the x axis runs from 0 to 112 %
-            assert drawn[color] / axes * 112 * n / 100 == pytest.approx(count, abs=0.05), (item, color)
+        for color, count in shown.items():  # the x axis runs from 0 to 100 % (shares in a column of their own)
+            assert drawn[color] / axes * 100 * n / 100 == pytest.approx(count, abs=0.05), (item, color)
 
 
 @pytest.mark.parametrize("name", list(COHORTS))
@@ -615,7 +705,8 @@ def test_cross_item_statistics_only_with_a_passing_joint_table(runs: dict[str, R
     for items, where in run.seen.cross:
         assert joint_passes(run.rows, list(dict.fromkeys(items)), run.k), (items, where)
     paired = (run.out / "notebooks" / "microdata.ipynb").read_text(encoding="utf-8")
-    assert "withheld" in paired or "tilbageholdt" in paired  # the reason is said, in the notebook's language
+    reason = {r["key"]: r for r in read_csv(RAW / "instrument" / "labels.csv")}["withheld_joint"]
+    assert any(reason[lang].split(":")[0] in paired for lang in ("da", "no", "en"))  # said, in the run's language
 
 
 def test_unprotected_run_leaves_nothing_in_a_protected_folder(runs: dict[str, Run]) -> None:

@@ -14,7 +14,7 @@ from samskab_analysis.explore.cells import cell_choices, is_consistent, move_cel
 from samskab_analysis.explore.cohort import Cohort
 from samskab_analysis.explore.published import EXPLORER_RULE, WhatIf
 from samskab_analysis.explore.texts import explore_strings
-from samskab_analysis.explore.views import comparison_lines, item_table, item_view, source_text
+from samskab_analysis.explore.views import category_labels, comparison_lines, item_table, item_view, source_text
 from samskab_analysis.paths import DATA_DIR, REPO_ROOT
 from samskab_analysis.stats.comparisons import VERDICTS, load_comparisons
 from samskab_analysis.study import load_study
@@ -152,13 +152,24 @@ def test_cohort_subgroups_respect_min_count(tmp_path, strings: dict) -> None:
     expected = observed.responses[frame.set_index("respondent_id")["startlanguage"] == "da"]["fig15"]
     assert counts_of(group.study, "fig15")["yes"] == int((expected == "yes").sum())
     assert cohort.subgroup("item:fig15", "no").study is None  # 2 answered no: fewer than 3
-    view = item_view(group.study, "fig16", "en", strings, cohort.comparison_table("meta:startlanguage", "da"),
-                     min_count=3)  # fmt: skip
+    comparisons = cohort.comparison_table("meta:startlanguage", "da")
+    view = item_view(group.study, "fig16", "en", strings, comparisons, min_count=3)
     counts = counts_of(group.study, "fig16")
     shown = view.table.set_index("Category")["Count"]
     pairs = zip(["yes", "no", "don't know"], counts.values(), strict=False)
     assert all(shown[c] == "suppressed" for c, k in pairs if k < 3)
     assert "suppressed" in view.sentence or min(v for v in counts.values()) >= 3
+    from samskab_analysis.stats.disclosure import hidden_categories
+
+    seen = 0
+    for item_id in group.study.instrument.item_ids:  # the explorer hides what a published run of the group hides
+        table = item_view(group.study, item_id, "en", strings, comparisons, min_count=3).table
+        hidden = {c for c, k in zip(table["Category"], table["Count"], strict=True) if k == "suppressed"}
+        labels = category_labels(group.study, item_id, "en")
+        protected = hidden_categories(group.study.counts, 3)[item_id]
+        assert {c.rstrip(" *†") for c in hidden} == {labels[c] for c in protected}, item_id
+        seen += len(hidden)
+    assert seen >= 5
     with pytest.raises(Exception, match="fewer than --min-count 20"):
         Cohort(path, min_count=20)
 

@@ -48,7 +48,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, Path]
     for engine in ("kernel", "fork"):
         out = tmp_path_factory.mktemp(engine) / "out"
         args = ["reproduce", "--exhibits", str(exhibits), "--out", str(out), "--jobs", "1", "--engine", engine]
-        code = main([*args, "--no-site"])
+        code = main([*args, "--no-site", "--langs", "da"])
         results[engine] = (code, out)
     return results
 

@@ -339,6 +339,20 @@ def test_init_refuses_a_folder_with_files_unless_forced(tmp_path, capsys):
     assert "the study itself" in capsys.readouterr().err
 
 
+def test_init_is_locked_against_a_second_init_into_the_same_folder(tmp_path, capsys):
+    """While one ``samskab init`` writes a folder, a second is refused naming the first; none leaves its lock."""
+    from samskab_analysis.output import lock_folder
+
+    target = tmp_path / "shared"
+    with lock_folder(target, "samskab init"):
+        assert main(["init", str(target)]) == 2
+        assert "being written by another samskab run" in capsys.readouterr().err
+        assert sorted(p.name for p in target.iterdir()) == [".samskab.lock"]
+    assert not target.exists()  # the first init wrote nothing: the folder it made is gone
+    assert main(["init", str(target)]) == 0 and not (target / ".samskab.lock").exists()
+    assert main(["init", str(target)]) == 2 and "already holds files" in capsys.readouterr().err
+
+
 def test_init_from_package_references_the_packaged_notebooks(tmp_path, capsys):
     assert main(["init", str(tmp_path / "thin"), "--from-package"]) == 0
     assert "the installed package's notebooks" in capsys.readouterr().out

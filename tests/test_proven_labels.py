@@ -154,11 +154,13 @@ def test_labels_and_legends_use_the_proven_values(study) -> None:
     assert "at most 55.6 %" in coverage_label("goodman", 10, 6)
     assert "(0.943, 0.011 × 5)" in coverage_label("goodman", 10, 6)
     assert "(0,943; 0,011 × 5)" in coverage_label("goodman", 10, 6, lang="da")
-    for item in ("fig10", "fig11", "fig15", "fig16", "fig17", "fig01"):
-        rows = plot_rows(study, item)
-        assert "83.5 %" in interval_label(study.instrument, rows, "en")
-        assert "83,5 %" in interval_label(study.instrument, rows, "da")
-        assert "91" not in interval_label(study.instrument, rows, "no")
+    for item in ("fig10", "fig11", "fig15", "fig16", "fig17", "fig01"):  # the figures' whiskers: exact, >= 95 %
+        n = int(plot_rows(study, item)["count"].sum())
+        assert interval_label(study.instrument, n, "en") == (
+            "95 % interval (Clopper–Pearson; exact) for the share of the 10 respondents"
+        )
+        assert "Clopper–Pearson; eksakt) for andelen af de 10 respondenter" in interval_label(study.instrument, n, "da")
+        assert "91" not in interval_label(study.instrument, n, "no")
 
 
 def test_coverage_table_marks_the_simplex_minimum(study) -> None:

@@ -28,8 +28,8 @@ FIGURE = """from pathlib import Path
 
 out = Path(output_dir)
 out.mkdir(parents=True, exist_ok=True)
-(out / "NAME_da.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>')
-print("NAME_da.svg")"""
+(out / f"NAME_{lang}.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>')
+print(f"NAME_{lang}.svg")"""
 
 
 def notebook(path: Path, *sources: str) -> Path:
@@ -56,7 +56,8 @@ def nbs(tmp_path: Path) -> Path:
 
 
 def reproduce(exhibits_file: Path, out: Path, *extra: str) -> int:
-    return main(["reproduce", "--exhibits", str(exhibits_file), "--out", str(out), "--jobs", "1", "--no-pdf", *extra])
+    args = ["--exhibits", str(exhibits_file), "--out", str(out), "--jobs", "1", "--no-pdf", "--langs", "da"]
+    return main(["reproduce", *args, *extra])
 
 
 # 7. strict command line -------------------------------------------------------------------------------------------
@@ -177,11 +178,11 @@ def test_changed_output_is_re_executed_and_said_so(nbs: Path, tmp_path: Path, ca
 def test_failed_notebook_leaves_no_output_claiming_to_be_current(nbs: Path, tmp_path: Path, capsys) -> None:
     notebook(nbs / "flaky.ipynb", PARAMS, FIGURE.replace("NAME", "flaky"), "assert not fail, 'failed on purpose'")
     ex, out = exhibits(nbs, "flaky"), tmp_path / "out"
-    assert reproduce(ex, out) == 0
+    assert reproduce(ex, out, "--langs", "da,en") == 0  # the English site is read below
     assert (out / "notebooks" / "flaky.ipynb").is_file()
     notebook(nbs / "flaky.ipynb", PARAMS.replace("fail = False", "fail = True"), FIGURE.replace("NAME", "flaky"),
              "assert not fail, 'failed on purpose'")  # fmt: skip
-    assert reproduce(ex, out) == 1
+    assert reproduce(ex, out, "--langs", "da,en") == 1
     capsys.readouterr()
     for stale in ("notebooks/flaky.ipynb", "figures/flaky_da.svg"):
         assert not (out / stale).exists(), stale  # the figure it wrote before failing is gone too

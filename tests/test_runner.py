@@ -68,7 +68,7 @@ def test_plan_matches_instrument() -> None:
     """The quick csv-based plan gives the same items, order and titles as the validated instrument."""
     jobs = plan_jobs(RunConfig())
     instrument = load_instrument()
-    items = [j for j in jobs if j.stem == "figure"]
+    items = [j for j in jobs if j.stem == "figure" and j.lang is None]
     assert [j.item_id for j in items] == instrument.item_ids
     assert len(items) == 18
     fig07 = next(j for j in items if j.item_id == "fig07")
@@ -80,7 +80,18 @@ def test_plan_matches_instrument() -> None:
     meeting = next(j for j in items if j.item_id == "meeting_place")
     assert meeting.title_in("en").startswith(instrument.label("meeting_place", "en") + ": ")
     assert fig07.parameters["output_dir"] == "reports/figures"
-    assert fig07.parameters["also_langs"] == "no,en"
+    assert fig07.parameters["also_langs"] == "" and fig07.parameters["lang"] == "da"
+    # every further language is a run of its own, so its site shows tables and figures in that language
+    runs = {j.name: j for j in jobs if j.base == "figure_fig07"}
+    assert sorted(runs) == ["figure_fig07", "figure_fig07.en", "figure_fig07.no"]
+    assert runs["figure_fig07.en"].parameters == {**fig07.parameters, "lang": "en"}
+    assert runs["figure_fig07.no"].lang == "no" and runs["figure_fig07.no"].item_id == "fig07"
+    assert len(jobs) == 3 * len([j for j in jobs if j.lang is None])
+    only_da = plan_jobs(RunConfig(langs=("da",), only=("fig07",)))
+    assert [j.name for j in only_da] == ["figure_fig07"]
+    assert [j.name for j in plan_jobs(RunConfig(only=("figure_fig07",)))] == [
+        "figure_fig07", "figure_fig07.no", "figure_fig07.en"
+    ]
 
 
 def test_plan_respects_applies_to_and_only(tmp_path: Path) -> None:
@@ -89,13 +100,14 @@ def test_plan_respects_applies_to_and_only(tmp_path: Path) -> None:
         "notebook,per_item,applies_to,title\nfigure.ipynb,true,both,F\npub.ipynb,false,published,P\n"
         "resp.ipynb,false,respondents,R\n"
     )
-    published = plan_jobs(RunConfig(exhibits=exhibits))
+    published = plan_jobs(RunConfig(exhibits=exhibits, langs=("da",)))
     assert [j.name for j in published][-1] == "pub"
     assert len(published) == 19
-    respondents = plan_jobs(RunConfig(exhibits=exhibits, responses=tmp_path / "x.csv"))
+    assert len(plan_jobs(RunConfig(exhibits=exhibits))) == 3 * 19  # a run per language
+    respondents = plan_jobs(RunConfig(exhibits=exhibits, responses=tmp_path / "x.csv", langs=("da",)))
     assert [j.name for j in respondents][-1] == "resp"
-    only = plan_jobs(RunConfig(exhibits=exhibits, only=("fig03", "pub")))
-    assert [j.name for j in only] == ["figure_fig03", "pub"]
+    only = plan_jobs(RunConfig(exhibits=exhibits, only=("fig03", "pub"), langs=("da", "en")))
+    assert [j.name for j in only] == ["figure_fig03", "pub", "figure_fig03.en", "pub.en"]
 
 
 def test_exhibits_problems_are_reported_together(tmp_path: Path) -> None:
@@ -136,39 +148,43 @@ def test_schedule_runs_longest_first() -> None:
 def test_incremental_reruns(setup: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
     out = setup["out"]
     assert reproduce(setup) == 0
-    assert summary_line(capsys.readouterr().out).startswith("samskab reproduce: 2 executed, 0 up to date, 0 failed")
-    for name in ("tiny", "other"):
+    assert summary_line(capsys.readouterr().out).startswith("samskab reproduce: 6 executed, 0 up to date, 0 failed")
+    for name in ("tiny", "other", "tiny.no", "tiny.en", "other.no", "other.en"):  # a run per language
         assert (out / "notebooks" / f"{name}.ipynb").is_file()
     manifest = load_manifest(out)
-    assert manifest["jobs"]["tiny"]["figures"] == ["figures/tiny_da.svg", "figures/tiny_en.svg", "figures/tiny_no.svg"]
+    assert manifest["jobs"]["tiny"]["figures"] == ["figures/tiny_da.svg"]  # each run owns its language's figures
+    assert manifest["jobs"]["tiny.en"]["figures"] == ["figures/tiny_en.svg"]
+    assert manifest["jobs"]["tiny.no"]["figures"] == ["figures/tiny_no.svg"]
     assert manifest["jobs"]["tiny"]["status"] == "ok"
     assert set(manifest["data"]) >= {"data/raw/instrument/items.csv", "data/raw/published/statements.csv"}
     executed = nbformat.read(out / "notebooks" / "tiny.ipynb", as_version=4)
     assert "duration" not in executed.metadata["papermill"]  # volatile metadata stripped
-    assert executed.cells[-1].outputs[0]["text"] == "tiny_da.svg\ntiny_no.svg\ntiny_en.svg\n"
+    assert executed.cells[-1].outputs[0]["text"] == "tiny_da.svg\n"
+    english = nbformat.read(out / "notebooks" / "tiny.en.ipynb", as_version=4)
+    assert english.cells[-1].outputs[0]["text"] == "tiny_en.svg\n"
 
     assert reproduce(setup) == 0
-    assert summary_line(capsys.readouterr().out).startswith("samskab reproduce: 0 executed, 2 up to date")
+    assert summary_line(capsys.readouterr().out).startswith("samskab reproduce: 0 executed, 6 up to date")
 
     notebook(setup["nbs"] / "other.ipynb", 'lang = "da"\nalso_langs = ""\noutput_dir = "x"', TINY.replace("NAME", "o2"))
     assert reproduce(setup) == 0
     captured = capsys.readouterr().out
-    assert summary_line(captured).startswith("samskab reproduce: 1 executed, 1 up to date")
-    assert "executed:   other" in captured
+    assert summary_line(captured).startswith("samskab reproduce: 3 executed, 3 up to date")
+    assert "executed:   other ×3" in captured
 
     (out / "figures" / "tiny_no.svg").unlink()
     assert reproduce(setup) == 0
     captured = capsys.readouterr().out
-    assert summary_line(captured).startswith("samskab reproduce: 1 executed, 1 up to date")
-    assert "executed:   tiny" in captured
+    assert summary_line(captured).startswith("samskab reproduce: 1 executed, 5 up to date")
+    assert "executed:   tiny\n" in captured  # only the Norwegian run, whose figure was removed
     assert (out / "figures" / "tiny_no.svg").is_file()
 
     (out / "notebooks" / "other.ipynb").unlink()
     assert reproduce(setup, "--only", "other") == 0
-    assert summary_line(capsys.readouterr().out).startswith("samskab reproduce: 1 executed, 0 up to date")
+    assert summary_line(capsys.readouterr().out).startswith("samskab reproduce: 1 executed, 2 up to date")
 
     assert reproduce(setup, "--force") == 0
-    assert summary_line(capsys.readouterr().out).startswith("samskab reproduce: 2 executed, 0 up to date")
+    assert summary_line(capsys.readouterr().out).startswith("samskab reproduce: 6 executed, 0 up to date")
 
     # the no-op path neither imports pandas nor papermill (that is what keeps it well under a second)
     code = (
@@ -178,11 +194,11 @@ def test_incremental_reruns(setup: dict[str, Path], capsys: pytest.CaptureFixtur
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, check=True)
     assert json.loads(done.stdout.splitlines()[-1]) == [0, False, False]
-    assert "0 executed, 2 up to date" in done.stdout
+    assert "0 executed, 6 up to date" in done.stdout
 
 
 def test_changed_data_reruns_everything(raw_copy: Path, setup: dict[str, Path], capsys) -> None:
-    args = ("--data-dir", str(raw_copy))
+    args = ("--data-dir", str(raw_copy), "--langs", "da")
     assert reproduce(setup, *args) == 0
     capsys.readouterr()
     design = raw_copy / "published" / "design.csv"
@@ -195,7 +211,7 @@ def test_failing_notebook_is_named_and_others_finish(setup: dict[str, Path], cap
     notebook(setup["nbs"] / "broken.ipynb", 'lang = "da"', "x = 1", "y = 2\nratio = x / 0  # boom\n")
     with setup["exhibits"].open("a") as handle:
         handle.write("broken.ipynb,false,both,Broken on purpose\n")
-    assert reproduce(setup) == 1
+    assert reproduce(setup, "--langs", "da") == 1
     captured = capsys.readouterr()
     assert summary_line(captured.out).startswith("samskab reproduce: 2 executed, 0 up to date, 1 failed")
     assert "FAILED broken: cell 3/3 (`y = 2`): ZeroDivisionError: division by zero" in captured.err
@@ -208,7 +224,7 @@ def test_failing_notebook_is_named_and_others_finish(setup: dict[str, Path], cap
     assert "KeyboardInterrupt" not in captured.err and "without encryption" not in captured.err
 
     # the failure is not remembered as done: the next run retries it (and only it)
-    assert reproduce(setup) == 1
+    assert reproduce(setup, "--langs", "da") == 1
     assert summary_line(capsys.readouterr().out).startswith("samskab reproduce: 0 executed, 2 up to date, 1 failed")
 
 
@@ -262,3 +278,40 @@ def test_default_exhibits_file_is_valid() -> None:
     rows = read_exhibits(REPO_ROOT / "notebooks" / "exhibits.csv")
     assert rows[0]["notebook"] == "figure.ipynb" and rows[1]["notebook"] == "overview.ipynb"
     assert DATA_DIR.is_dir()
+
+
+def test_a_stale_figure_sharing_the_job_prefix_is_not_adopted(tmp_path: Path) -> None:
+    """Only figures the job printed or wrote during its run count as its figures, not an earlier run's leftovers."""
+    from samskab_analysis.run.worker import figure_stamps, saved_figures
+
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    for name in ("cohorts_old_da.svg", "cohorts_da.svg", "printed_da.svg"):
+        (figures / name).write_text("<svg/>", encoding="utf-8")
+    job = Job(name="cohorts", notebook=tmp_path / "cohorts.ipynb", parameters={}, title="cohorts")
+    before = figure_stamps(job, tmp_path)
+    assert sorted(before) == ["cohorts_da.svg", "cohorts_old_da.svg"]
+    (figures / "tmp").write_text("<svg/>", encoding="utf-8")  # rewritten with the same bytes, as the gate writes
+    (figures / "tmp").replace(figures / "cohorts_da.svg")
+    (figures / "cohorts_new_da.svg").write_text("<svg/>", encoding="utf-8")
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="saved figures/printed_da.svg\n")]
+    nb.cells = [cell]
+    adopted = saved_figures(nb, "cohorts", None, figures, before)
+    assert adopted == ["figures/cohorts_da.svg", "figures/cohorts_new_da.svg", "figures/printed_da.svg"]
+    assert "figures/cohorts_old_da.svg" in saved_figures(nb, "cohorts", None, figures)  # nothing known: any
+
+
+def test_a_job_no_longer_planned_leaves_the_figures_a_planned_job_now_writes(tmp_path: Path) -> None:
+    """After a layout change (fig07's English figure moved from figure_fig07 to figure_fig07.en), forgetting the
+    old job removes its notebook and its other figures, never the file the new job has just written."""
+    from samskab_analysis.run.manifest import discard_recorded
+
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "notebooks").mkdir()
+    for name in ("figures/fig07_en.svg", "figures/fig07_old.svg", "notebooks/figure_fig07.ipynb"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    entry = {"figures": ["figures/fig07_en.svg", "figures/fig07_old.svg"]}
+    discard_recorded(tmp_path, "figure_fig07", entry, keep={"figures/fig07_en.svg"})
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.*")) == ["figures/fig07_en.svg"]

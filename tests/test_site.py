@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 import pandas as pd
 import pytest
+from reader_view import example_numbers, foreign_hits, foreign_strings, svg_text
 
 from samskab_analysis.data.errors import DataValidationError
 from samskab_analysis.data.strings import load_strings
@@ -51,11 +52,33 @@ def test_table_keeps_the_text_form_and_marks_provenance() -> None:
     table = Table(df)
     assert repr(table) == df.to_string(index=False)
     page = table._repr_html_()
-    assert page.count("text-align:right;white-space:nowrap") == 6 + 3  # 3 numeric headers, 6 numeric cells
+    assert page.count("text-align:right;white-space:nowrap") == 6  # numbers never wrap; their headers may
+    assert page.count('<th style="text-align:right">') == 3
     assert '<tr class="prov-assumed" style="background:#fff4e0" title="assumed">' in page
     assert ">1*</td>" in page and ">4</td>" in page  # the marker goes on the first number of an assumed row
     assert "overflow-x:auto" in page
     assert table_html(df) == page  # deterministic
+    danish = Table(df, lang="da")
+    assert repr(danish).splitlines()[0].split() == ["Kategori", "Antal", "Procent", "Grundlag", "wilson95"]
+    html = danish._repr_html_()
+    assert 'title="antaget">' in html and ">antaget</td>" in html and ">oplyst</td>" in html  # tooltip too
+    assert '<p class="samskab-legend" style="font-size:85%">* antaget</p>' in html
+
+
+def test_localize_translates_headers_codes_lists_and_ids(study) -> None:
+    from samskab_analysis.figures.display import localize
+
+    df = pd.DataFrame({"item_id": ["fig07", "meeting_place"], "categories": ["very_high+high", "some"],
+                       "cells": ["assumed,stated", "stated"], "status": ["consistent", "INCONSISTENT"],
+                       "exact95": ["3-56", "7-65"], "note": ["assumption: adjacent_below", "S07a"]})  # fmt: skip
+    shown = localize(df, "no", study.instrument, n=10)
+    assert list(shown.columns)[:2] == ["Figur", "Kategorier"]
+    assert shown.columns[4] == "95 %-intervall (Clopper–Pearson; eksakt) for andelen av de 10 respondentene"
+    first = ["Figur 7", "i svært stor grad + i stor grad", "antatt, oppgitt", "stemmer med tabellen"]
+    assert shown.iloc[0].tolist()[:4] == first
+    assert shown.iloc[1, 0] == "Møteplass (uten figurnummer)" and shown.iloc[1, 3] == "STEMMER IKKE"
+    assert shown.iloc[0, 5] == "antakelse: nærmeste kategori nedenfor" and shown.iloc[1, 5] == "S07a"
+    assert localize(df, "en", study.instrument, keep=("note",), n=10).iloc[0, 5] == "assumption: adjacent_below"
 
 
 # --- strings ----------------------------------------------------------------------------------------------------
@@ -81,7 +104,7 @@ def test_missing_translation_is_reported(tmp_path: Path) -> None:
 
 def test_item_results_published() -> None:
     table = item_results(load_study()).set_index("item_id")
-    assert table.loc["fig01", ["pct", "lo", "hi", "basis"]].tolist() == [90, 60, 98, "fixed"]
+    assert table.loc["fig01", ["pct", "lo", "hi", "basis"]].tolist() == [90, 55, 100, "fixed"]  # Clopper–Pearson
     assert table.loc["fig03", ["pct", "basis", "min_pct", "max_pct"]].tolist() == [30, "assumed", 30, 40]
     strings = load_strings()
     keys = glue_keys(table.reset_index().iloc[2], strings)
@@ -157,7 +180,8 @@ def test_exhibit_page_has_title_figure_caption_links_and_collapsed_code(built) -
 def test_results_page_sentences_carry_the_computed_numbers(built) -> None:
     page = (built[0] / "en" / "results" / "personal.html").read_text(encoding="utf-8")
     text = re.sub(r"<[^>]+>", "", page)
-    assert "30 % of the 10 answered to a very high or high degree (95 % interval 11–60 %)" in text
+    assert "30 % of the 10 answered to a very high or high degree (95 % interval 7–65 %, exact Clopper–Pearson, " \
+        "for the share of the 10 respondents)" in text
     assert "rests on the reconstruction" in text and "give 30–40 %" in text
 
 
@@ -208,33 +232,34 @@ def test_override_one_assumption_rebuild_and_the_sentence_changes(tmp_path: Path
 
 
 class Visible(HTMLParser):
-    """Visible text of a page (no script, style, or elements hidden from everyone)."""
+    """What a page shows: its text, tooltips and labels, without scripts, styles and the folded code cells."""
 
     def __init__(self) -> None:
         super().__init__()
         self.parts: list[str] = []
-        self.skip = 0
-        self.tags: list[bool] = []  # per open div: does it start a skipped region?
+        self.stack: list[bool] = []  # per open element: does it start a hidden region?
+        self.hidden = 0
 
     def handle_starttag(self, tag, attrs) -> None:
-        # code, text output and the notebooks' own data tables (column names and notes as the notebook prints
-        # them) are the notebook's output, not the site's interface
-        if tag == "div":
-            notebook_table = ("data-source", "notebook") in attrs
-            self.tags.append(notebook_table)
-            self.skip += notebook_table
-        elif tag in ("script", "style", "pre", "code"):
-            self.skip += 1
+        values = dict(attrs)
+        for name in ("title", "aria-label", "placeholder", "alt"):
+            if values.get(name) and not self.hidden:
+                self.parts.append(values[name])
+        if tag in ("br", "img", "input", "meta", "link", "hr", "source", "col", "wbr"):
+            return
+        classes = (values.get("class") or "").split()
+        starts = tag in ("script", "style", "template") or bool({"cell_input", "hide", "samskab-langs"} & set(classes))
+        self.stack.append(starts)
+        self.hidden += starts
 
     def handle_endtag(self, tag) -> None:
-        if tag == "div":
-            if self.tags and self.tags.pop() and self.skip:
-                self.skip -= 1
-        elif tag in ("script", "style", "pre", "code") and self.skip:
-            self.skip -= 1
+        if tag in ("br", "img", "input", "meta", "link", "hr", "source", "col", "wbr"):
+            return
+        if self.stack and self.stack.pop():
+            self.hidden -= 1
 
     def handle_data(self, data) -> None:
-        if not self.skip:
+        if not self.hidden:
             self.parts.append(data)
 
 
@@ -244,40 +269,75 @@ def visible_text(path: Path) -> str:
     return htmlmod.unescape(" ".join(" ".join(parser.parts).split()))
 
 
-def english_strings() -> list[str]:
-    """Our English interface strings, captions, labels and sentence parts that differ from their translations."""
-    found = set()
-    for key, row in load_strings().items():
-        if key.startswith("theme:"):  # the theme's own strings (Search, previous, next, ...), any length
-            found.add(row["en"])
-            continue
-        for part in re.split(r"\{[a-z_]+\}", row["en"]):
-            part = part.strip(" .,;:()")
-            if len(part) >= 12 and part not in row["da"] and part not in row["no"]:
-                found.add(part)
-    for name in ("levels.csv", "scales.csv", "items.csv"):
-        table = pd.read_csv(DATA_DIR / "instrument" / name)
-        for column in ("label_en", "title_en"):
-            if column in table:
-                found |= {v for v in table[column].dropna() if len(v) >= 12}
-    return sorted(found)
-
-
 committed = pytest.mark.skipif(not (SITE / "da" / "index.html").is_file(), reason="reports/site not built")
 
 
 @committed
-@pytest.mark.parametrize("lang", ["da", "no"])
-def test_no_english_left_in_the_danish_and_norwegian_sites(lang: str) -> None:
-    english = english_strings()
-    assert len(english) > 50
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_other_language_in_the_committed_site(lang: str) -> None:
+    """Without a browser: no page's text (notebook outputs included) or tooltip holds another language's string."""
+    assert len(foreign_strings(lang)) > 500
     left = {}
     for path in sorted((SITE / lang).rglob("*.html")):
-        text = visible_text(path)
-        hits = [s for s in english if re.search(rf"(?<!\w){re.escape(s)}(?!\w)", text)]
+        hits = foreign_hits(visible_text(path), lang)
         if hits:
-            left[path.relative_to(SITE).as_posix()] = hits
-    assert not left, f"English strings in the {lang} site: {left}"
+            left[path.relative_to(SITE).as_posix()] = hits[:8]
+    assert not left, f"strings of another language in the {lang} site: {left}"
+
+
+#: An interval's method and whom it is about, in the site's languages.
+METHOD = re.compile(r"Clopper–Pearson|Wilson|Bonferroni|Goodman|Sison|Manski|hypergeometri", re.I)
+FRAME = re.compile(r"respondent|inviter|invited|deltage|deltake|participant|runde|wave|tabel|table", re.I)
+INTERVAL = re.compile(r"\b(?:\d+ %-)?(?:konfidens)?interval(?:l|let|lerne|lene|s)?\b|\binterval\b", re.I)
+
+
+@committed
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_interval_names_its_method_and_frame(lang: str) -> None:
+    """Table headers and figure captions that show an interval say which (Clopper–Pearson, exact …) and of whom."""
+    vague = []
+    for path in sorted((SITE / lang).rglob("*.html")):
+        page = path.read_text(encoding="utf-8")
+        texts = [htmlmod.unescape(re.sub(r"<[^>]+>", "", t)) for t in re.findall(r"<th[^>]*>(.*?)</th>", page, re.S)]
+        texts += [htmlmod.unescape(re.sub(r"<[^>]+>", "", t)) for t in re.findall(r"<figcaption>(.*?)</figcaption>",
+                                                                              page, re.S)]  # fmt: skip
+        for text in texts:
+            if INTERVAL.search(text) and not (METHOD.search(text) and FRAME.search(text)):
+                vague.append(f"{path.relative_to(SITE).as_posix()}: {' '.join(text.split())[:120]}")
+    assert not vague, "\n".join(vague[:20])
+
+
+@committed
+def test_published_report_shows_no_invented_numbers() -> None:
+    """No page or figure of the published report carries the invented example's N or its shares (k of 14).
+
+    The example's N counts on its own; its shares count from two different ones on a page, because one such number
+    also occurs in other arithmetic (the planning page's half-width at N = 200 is 7.1 points, as 1 of 14 is 7.1 %).
+    Any plot or table of the example shows its N and several of its shares.
+    """
+    numbers = example_numbers()
+    pattern = re.compile(r"(?<![\d.,])(" + "|".join(re.escape(n) for n in numbers) + r")(?![\d])")
+    words = ("SYNTHETIC", "SYNTETISK", "synthetic_cohort")
+
+    def invented(text: str) -> list[str]:
+        hits = set(pattern.findall(text))
+        shares = {h.replace(",", ".") for h in hits if not h.startswith("N")}
+        flagged = {h for h in hits if h.startswith("N")} | (hits if len(shares) >= 2 else set())
+        return sorted(flagged | {w for w in words if w in text})
+
+    found = {}
+    for path in sorted(SITE.rglob("*.html")):
+        hits = invented(visible_text(path))
+        if hits:
+            found[path.relative_to(SITE).as_posix()] = hits
+    figures = [*SITE.glob("*/_images/*.svg"), *(REPORTS_DIR / "figures").glob("*.svg")]
+    assert figures
+    for svg in figures:
+        hits = invented(" ".join(t for t, _ in svg_text(svg)[2]))
+        if hits:
+            found[svg.relative_to(REPORTS_DIR).as_posix()] = hits
+    assert not found, found
+    assert invented("N = 10 · 14.3 % · 28,6 %") and invented("N = 14") and not invented("half-width 7.1")
 
 
 @committed
@@ -285,7 +345,7 @@ def test_committed_site_has_the_same_pages_in_every_language_and_links_resolve()
     pages = {lang: {p.relative_to(SITE / lang).as_posix() for p in (SITE / lang).rglob("*.html")} for lang in LANGS}
     assert pages["da"] == pages["no"] == pages["en"]
     for job in plan_jobs(RunConfig()):
-        assert f"exhibits/{job.name}.html" in pages["da"], job.name
+        assert f"exhibits/{job.base}.html" in pages[job.parameters["lang"]], job.name  # each language's own run
     levels = pd.read_csv(DATA_DIR / "instrument" / "levels.csv")["level_id"]
     assert {f"results/{level}.html" for level in levels} <= pages["da"]
     missing = []
@@ -315,7 +375,7 @@ def test_nbval_fails_when_a_number_in_a_table_changes(tmp_path: Path) -> None:
     for cell in nb["cells"]:
         for output in cell.get("outputs", []):
             data = output.get("data", {})
-            if "text/html" in data and "text/plain" in data and "provenance" in "".join(data["text/plain"]):
+            if "text/html" in data and "text/plain" in data and "   50.0" in "".join(data["text/plain"]):
                 text = "".join(data["text/plain"])
                 data["text/plain"] = text.replace("   50.0", "   60.0", 1)
                 changed = data["text/plain"] != text
@@ -334,3 +394,18 @@ def test_nbval_fails_when_a_number_in_a_table_changes(tmp_path: Path) -> None:
     assert result.returncode != 0, result.stdout[-2000:]
     assert "60.0" in result.stdout and "50.0" in result.stdout
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_each_language_page_shows_its_own_run(tmp_path: Path) -> None:
+    """``<job>.<lang>.ipynb`` (a further language's run) for that language; the plain job for the run's language."""
+    from samskab_analysis.run.site import page_notebook
+
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    for name in ("figure_fig03.ipynb", "figure_fig03.en.ipynb"):
+        (notebooks / name).write_text("{}", encoding="utf-8")
+    assert page_notebook(tmp_path, "figure_fig03", "en").name == "figure_fig03.en.ipynb"
+    assert page_notebook(tmp_path, "figure_fig03", "da").name == "figure_fig03.ipynb"
+    # a language run twice as the primary and as a further language never mixes: the own run wins
+    (notebooks / "figure_fig03.da.ipynb").write_text("{}", encoding="utf-8")
+    assert page_notebook(tmp_path, "figure_fig03", "da").name == "figure_fig03.da.ipynb"

@@ -44,7 +44,7 @@ def test_duplicated_rows_are_reported_together(raw_copy):
     path = raw_copy / "published" / "assumptions.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
     lines.append(lines[1])
-    lines.append("fig01,bogus,1,x,y")
+    lines.append("fig01,bogus,1,x,y,,")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(DataValidationError) as err:
         load_study(raw_copy)

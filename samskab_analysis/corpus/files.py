@@ -85,7 +85,8 @@ CROSSWALK_COLUMNS = (
     "seed",
     "source_section",
 )
-ACTIVITY_COLUMNS = ("activity_id", "name_da", "location", "typology_type", "coding_rationale", "seed", "source_section")
+ACTIVITY_COLUMNS = ("activity_id", "name_da", "name_no", "name_en", "location", "typology_type", "coding_rationale",
+                    "seed", "source_section")  # fmt: skip
 LABEL_COLUMNS = ("key", "da", "no", "en")
 
 
@@ -283,7 +284,8 @@ def load_activities(path: str | Path, frameworks: pd.DataFrame) -> pd.DataFrame:
     """Load ``activities.csv``: location inside/outside, optional typology type with rationale."""
     frame = read_table(path, ACTIVITY_COLUMNS, what="activities")
     typology = frameworks[(frameworks["framework_id"] == TYPOLOGY) & (frameworks["kind"] == "type")]
-    problems = check_required_values(frame, ["activity_id", "name_da", "location", "coding_rationale", "seed"])
+    required = ["activity_id", "name_da", "name_no", "name_en", "location", "coding_rationale", "seed"]
+    problems = check_required_values(frame, required)
     problems += check_unique(frame, ["activity_id"])
     problems += check_allowed(frame, "location", LOCATIONS)
     problems += _check_typology_column(frame, "typology_type", "coding_rationale", list(typology["element_id"]))

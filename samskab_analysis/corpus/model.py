@@ -119,6 +119,11 @@ class Corpus:
         value = str(row.get(f"name_{lang}", "") or "")
         return value if value else str(row["name_da"])
 
+    def activity_names(self, lang: str = "da") -> pd.Series:
+        """Each activity's name in *lang* (as the report names it in Danish; translated for no/en)."""
+        column = f"name_{lang}" if f"name_{lang}" in self.activities.columns else "name_da"
+        return self.activities[column]
+
     def fact(self, study_id: str, key: str) -> str:
         """The value (as text) of one study fact."""
         rows = self.facts[(self.facts["study_id"] == study_id) & (self.facts["key"] == key)]

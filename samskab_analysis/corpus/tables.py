@@ -8,6 +8,7 @@ import pandas as pd
 
 from samskab_analysis.corpus.files import KIRKPATRICK, TYPOLOGY, date_bounds
 from samskab_analysis.data.instrument import Instrument
+from samskab_analysis.data.labels import VALUES_FILE, label_table
 from samskab_analysis.stats.sensitivity import sensitivity_table
 
 if TYPE_CHECKING:
@@ -15,20 +16,33 @@ if TYPE_CHECKING:
     from samskab_analysis.study import Study
 
 
-def studies_table(corpus: Corpus) -> pd.DataFrame:
-    """One line per study: id, seed, kind, period, country, frameworks."""
+def in_lang(frame: pd.DataFrame, column: str, lang: str) -> pd.Series:
+    """``<column>_<lang>`` where the file fills it in (English data columns end in ``_en`` or have no suffix)."""
+    base = column[: -len("_en")] if column.endswith("_en") else column
+    local = f"{base}_{lang}"
+    if local in frame.columns and local != column:
+        return frame[local].where(frame[local] != "", frame[column])
+    return frame[column]
+
+
+def studies_table(corpus: Corpus, lang: str = "en") -> pd.DataFrame:
+    """One line per study: id, seed, kind, period, country, frameworks (ids: a reader's table translates them)."""
     cols = ["study_id", "seed", "kind", "period", "country", "frameworks"]
     return corpus.studies[cols].reset_index(drop=True)
 
 
-def design_side_by_side(corpus: Corpus) -> pd.DataFrame:
-    """Comparable design numbers (facts with a ``compare`` id), one column per study; ``-`` = not reported."""
+def design_side_by_side(corpus: Corpus, lang: str = "en") -> pd.DataFrame:
+    """Comparable design numbers (facts with a ``compare`` id), one column per study; ``-`` = not reported.
+
+    Units are written in *lang* (``data/raw/site/values.csv``).
+    """
+    words = {k: v[lang] for k, v in label_table(VALUES_FILE).items()}
     rows = corpus.facts[corpus.facts["compare"] != ""]
     order = list(dict.fromkeys(rows["compare"]))
     table = pd.DataFrame(index=order, columns=list(corpus.studies.index), dtype=object).fillna("-")
     for (compare, study_id), part in rows.groupby(["compare", "study_id"], sort=False):
         values = [
-            v + ("" if u in ("date",) else f" {u}") + (" *" if k == "derived" else "")
+            v + ("" if u in ("date",) else f" {words.get(u, u)}") + (" *" if k == "derived" else "")
             for v, u, k in zip(part["value"], part["unit"], part["kind"], strict=True)
         ]
         table.at[compare, study_id] = " - ".join(values)
@@ -61,7 +75,7 @@ def timeline_frame(corpus: Corpus, lang: str = "da") -> pd.DataFrame:
 
 
 def framework_table(corpus: Corpus, framework_id: str, lang: str = "en") -> pd.DataFrame:
-    """Elements of one framework: id, kind, parent, name in *lang*, definition, source."""
+    """Elements of one framework: id, kind, parent, name and definition in *lang*, source."""
     rows = corpus.elements(framework_id)
     top = rows[rows["parent_id"] == ""]
     kinds = list(dict.fromkeys(top["kind"]))
@@ -71,16 +85,33 @@ def framework_table(corpus: Corpus, framework_id: str, lang: str = "en") -> pd.D
         for e, p, o in zip(rows["element_id"], rows["parent_id"], rows["order"], strict=True)
     ]
     rows = rows.assign(_rank=rank).sort_values("_rank", kind="stable")
+    sources = zip(rows["seed"], rows["source_section"], strict=True)
     return pd.DataFrame(
         {
             "element_id": rows["element_id"],
             "kind": rows["kind"],
-            "parent": rows["parent_id"],
+            "parent": [corpus.name(framework_id, p, lang) if p else "" for p in rows["parent_id"]],
             "name": [corpus.name(framework_id, e, lang) for e in rows.index],
-            "definition_en": rows["definition_en"],
-            "source": rows["seed"] + " " + rows["source_section"],
+            "definition": in_lang(rows, "definition_en", lang),
+            "source": [f"{seed} {section_name(section, lang)}" for seed, section in sources],
         }
     ).reset_index(drop=True)
+
+
+def section_name(section: str, lang: str) -> str:
+    """A section of a source document named in *lang* (``data/raw/site/values.csv``; ``;``-separated lists too)."""
+    values = label_table(VALUES_FILE)
+    parts = [p.strip() for p in section.split(";")]
+    return "; ".join(values[p][lang] if p in values and values[p].get(lang) else p for p in parts)
+
+
+def corpus_names(corpus: Corpus, lang: str) -> dict[str, str]:
+    """Every framework element id of the corpus with its name in *lang* (for a reader's tables)."""
+    names = {}
+    for (framework_id, element_id) in zip(corpus.frameworks["framework_id"], corpus.frameworks["element_id"],
+                                          strict=True):  # fmt: skip
+        names.setdefault(str(element_id), corpus.name(framework_id, element_id, lang))
+    return names
 
 
 def quadrants(corpus: Corpus) -> pd.DataFrame:
@@ -101,7 +132,7 @@ def crosswalk_table(corpus: Corpus, instrument: Instrument, lang: str = "da") ->
             "kirkpatrick": [corpus.name(KIRKPATRICK, lv, lang) for lv in cw["kirkpatrick_level"]],
             "partner": [instrument.partners.at[p, f"label_{lang}"] for p in cw["partner_id"]],
             "typology": [corpus.name(TYPOLOGY, t, lang) if t else "" for t in cw["typology_type"]],
-            "rationale": cw["kirkpatrick_rationale"],
+            "rationale": in_lang(cw, "kirkpatrick_rationale", lang),
         }
     ).reset_index(drop=True)
 
@@ -111,9 +142,9 @@ def activities_table(corpus: Corpus, lang: str = "da") -> pd.DataFrame:
     act = corpus.activities
     return pd.DataFrame(
         {
-            "activity": act["name_da"],
+            "activity": corpus.activity_names(lang),
             "location": act["location"],
-            "typology": [corpus.name(TYPOLOGY, t, lang) if t else "(uncoded)" for t in act["typology_type"]],
+            "typology": [corpus.name(TYPOLOGY, t, lang) if t else "uncoded" for t in act["typology_type"]],
         }
     ).reset_index(drop=True)
 

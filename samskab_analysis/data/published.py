@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -323,3 +324,34 @@ def load_errata(instrument: Instrument, statements: pd.DataFrame, data_dir: str 
     problems += check_parse(frame, "cited_figure", parse_int, "a figure number")
     raise_if(problems)
     return frame.set_index("erratum_id", drop=False)
+
+
+_SEE = re.compile(r"^see (\w+)/(\w+)$")
+
+
+def assumption_rationale(assumptions: pd.DataFrame, row: pd.Series, lang: str = "en", depth: int = 0) -> str:
+    """The rationale of one assumption in *lang*, following ``see <item>/<category>`` pointers.
+
+    ``rationale_<lang>`` when the file has it (the shipped file: Danish and Norwegian), else ``rationale``
+    as written (English in the shipped file; an override file's own words).
+    """
+    english = str(row.get("rationale", "") or "")
+    match = _SEE.match(english)
+    if match and depth < 5:
+        same = (assumptions["item_id"] == match.group(1)) & (assumptions["category_id"] == match.group(2))
+        target = assumptions[same]
+        if len(target):
+            return assumption_rationale(assumptions, target.iloc[0], lang, depth + 1)
+    return str(row.get(f"rationale_{lang}", "") or "") or english
+
+
+def statement_interpretation(statements: pd.DataFrame | None, statement_id: str, lang: str, english: str = "") -> str:
+    """Our reading of one statement and its reason in *lang* (``interpretation_<lang>`` columns), else *english*."""
+    if statements is None or statement_id not in statements.index or lang == "en":
+        return english
+    row = statements.loc[statement_id]
+    text = str(row.get(f"interpretation_{lang}", "") or "")
+    reason = str(row.get(f"interpretation_reason_{lang}", "") or "")
+    if not text:
+        return english
+    return f"{text} -- {reason}" if reason else text

@@ -1,18 +1,19 @@
 """The explorer's item figure, redrawn fast: the figure the site draws, kept alive and updated where counts move.
 
-:func:`~samskab_analysis.figures.plotting.plot_item` draws an item's figure (bars hatched by provenance, share
-labels, exact-interval whiskers, stated totals, legend, N).  When a control changes only the counts -- the same
-drawn categories, provenance, suppressed cells, N and stated totals: the figure's *layout key* -- the explorer
-keeps the figure ``plot_item`` drew for the first such table and moves what counts move: bar widths, share labels
-(text and position) and whiskers.  What does not move (axes background, grid, ticks, tick labels, title, source
-note) is drawn once into a background raster (matplotlib's blitting: the moving artists and those drawn over
-them -- spines, brackets, texts, legend -- are marked *animated*); a change restores the background and draws the
-animated artists on top, in the order ``Axes.draw`` gives them.
+:func:`~samskab_analysis.figures.plotting.plot_item` draws an item's figure (bars hatched by provenance, a value
+column of shares and counts right of the bars, exact-interval whiskers, stated totals, legend, N).  When a
+control changes only the counts -- the same drawn categories, provenance, suppressed cells, N, stated totals,
+value-column width and legend colours: the figure's *layout key* -- the explorer keeps the figure ``plot_item``
+drew for the first such table and moves what counts move: bar widths, the value texts and whiskers.  What does
+not move (axes background, grid, ticks, tick labels, title, source note, legend) is drawn once into a background
+raster (matplotlib's blitting: the moving artists and those drawn over them -- spines, brackets, texts -- are
+marked *animated*); a change restores the background and draws the animated artists on top, in the order
+``Axes.draw`` gives them.
 
 The pixels are those of a fresh ``plot_item`` saved as PNG at the same dpi (tested for every item, language and
 many tables).  Two guards keep it so at run time: a figure whose bars, labels or whiskers are not where this
 module would put them for the table it was drawn with is never updated (always drawn afresh), and a change that
-puts a share label outside the axes (which ``tight_layout`` would make room for) is drawn afresh too.
+puts a value text outside its column is drawn afresh too.
 """
 
 from __future__ import annotations
@@ -35,9 +36,19 @@ from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 from samskab_analysis.figures.exhibits import item_intervals
-from samskab_analysis.figures.plotting import MARKS, apply_style, plot_item, plot_rows, stated_totals
-from samskab_analysis.stats.disclosure import hidden_cells
-from samskab_analysis.stats.wording import percent
+from samskab_analysis.figures.plotting import (
+    WHISKER_OFFSET,
+    apply_style,
+    bracket_width,
+    legend_colors,
+    plot_item,
+    plot_rows,
+    stated_totals,
+    suppressed_categories,
+    value_labels,
+    value_width,
+    value_x,
+)
 from samskab_analysis.study import Study
 
 #: resolution of the explorer's figures (dots per inch)
@@ -68,44 +79,53 @@ class Moving:
 
 def layout_key(study: Study, item_id: str, lang: str, min_count: int = 0) -> Hashable:
     """Everything :func:`plot_item` draws from, except what :class:`Moving` holds: same key, same figure but for
-    bar widths, share labels and whiskers."""
-    rows = plot_rows(study, item_id)
-    hidden = hidden_cells(rows["count"].astype(int).tolist(), min_count)
+    bar widths, share labels and whiskers.
+
+    The value column right of the bars is as wide as its widest text and the legend's swatches take the colour
+    of each kind's largest cell: both are part of the key (a change that widens the column or recolours a swatch
+    lays the figure out anew)."""
+    rows = plot_rows(study, item_id, min_count)
+    small = suppressed_categories(study, item_id, min_count)
+    totals = tuple(stated_totals(study, item_id))
+    value_w = value_width(value_labels(study, rows, small, lang))
     return (
         item_id,
         lang,
         min_count,
         tuple(rows["category_id"]),
         tuple(rows["provenance"]),
-        tuple(hidden),
+        tuple(c in small for c in rows["category_id"]),
         int(rows["count"].sum()),
         study.is_published,
         id(study.statements),  # the same statements (and readings of them): the same brackets
-        tuple(stated_totals(study, item_id)),
+        totals,
+        value_w,
+        tuple(sorted(legend_colors(study, item_id, rows).items())),
     )
 
 
 def moving(study: Study, item_id: str, lang: str, min_count: int = 0) -> Moving:
     """Bar widths, share labels and whiskers of *item_id*, computed as :func:`plot_item` computes them."""
-    rows = plot_rows(study, item_id)
-    hidden = hidden_cells(rows["count"].astype(int).tolist(), min_count)
+    rows = plot_rows(study, item_id, min_count)
+    small = suppressed_categories(study, item_id, min_count)
+    texts = value_labels(study, rows, small, lang)
+    x = value_x(value_width(texts), bracket_width(len(stated_totals(study, item_id))))
     lookup = item_intervals(study, item_id).set_index("category_id")
     widths, labels, whiskers = [], [], []
-    for yi, ((_, row), small) in enumerate(zip(rows.iterrows(), hidden, strict=True)):
-        if small:
+    for yi, ((_, row), text) in enumerate(zip(rows.iterrows(), texts, strict=True)):
+        category = row["category_id"]
+        if category in small:
             widths.append(None)
             labels.append(None)
             whiskers.append(None)
             continue
         share = row["share"]
         widths.append(100 * share)
-        text = f"{percent(share, lang)} % ({int(row['count'])}){MARKS.get(row['provenance'], '')}"
-        labels.append((text, 100 * share + 1.2))
-        category = row["category_id"]
+        labels.append((text, x))
         if category in lookup.index:
             lo, hi = 100 * lookup.at[category, "lower"], 100 * lookup.at[category, "upper"]
-            x, err = (lo + hi) / 2, (hi - lo) / 2
-            whiskers.append(Whisker(float(x - err), float(x + err), yi + 0.3))
+            mid, err = (lo + hi) / 2, (hi - lo) / 2
+            whiskers.append(Whisker(float(mid - err), float(mid + err), yi + WHISKER_OFFSET))
         else:
             whiskers.append(None)
     return Moving(tuple(widths), tuple(labels), tuple(whiskers))
@@ -178,14 +198,15 @@ class LiveFigure:
         return True
 
     def labels_inside(self) -> bool:
-        """True when every share label lies inside the axes (so ``tight_layout`` did not make room for one)."""
+        """True when every share label stands in the value column: right of the bars' axes, inside the figure
+        (the column is as wide as its widest text, which is part of the layout key)."""
         renderer = self.canvas.get_renderer()
         box = self.ax.get_window_extent(renderer)
         for text in self.labels:
             if text is None:
                 continue
             extent = text.get_window_extent(renderer)
-            if extent.x1 > box.x1 - EDGE or extent.x0 < box.x0 + EDGE:
+            if extent.x0 < box.x1 + EDGE or extent.x1 > self.fig.bbox.x1 - EDGE:
                 return False
         return True
 

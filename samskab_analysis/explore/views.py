@@ -21,8 +21,8 @@ from samskab_analysis.data.strings import Strings
 from samskab_analysis.explore.figure import FigureDrawer, fresh_png
 from samskab_analysis.explore.texts import text_or
 from samskab_analysis.figures.exhibits import item_claims, item_intervals
-from samskab_analysis.figures.plotting import MARKS, plot_item, plot_rows
-from samskab_analysis.stats.disclosure import SUPPRESSED, hidden_cells, mask_rows
+from samskab_analysis.figures.plotting import MARKS, plot_item, plot_rows, suppressed_categories
+from samskab_analysis.stats.disclosure import SUPPRESSED, mask_rows
 from samskab_analysis.stats.interval_methods import proportion_interval
 from samskab_analysis.stats.readings import load_readings
 from samskab_analysis.stats.results import results_sentence
@@ -65,7 +65,7 @@ def figure_html(png: bytes, alt: str) -> str:
 def figure_alt(study: Study, item_id: str, lang: str, min_count: int = 0) -> str:
     """The figure's text alternative: exhibit, title, N and the count of every shown cell."""
     inst = study.instrument
-    rows = plot_rows(study, item_id)
+    rows = plot_rows(study, item_id, min_count)
     scale_id = inst.items.at[item_id, "scale_id"]
     hidden = hidden_rows(study, item_id, min_count)
     cells = [
@@ -84,8 +84,10 @@ def category_labels(study: Study, item_id: str, lang: str) -> dict[str, str]:
 
 
 def hidden_rows(study: Study, item_id: str, min_count: int) -> list[bool]:
-    """Which drawn cells of *item_id* the disclosure rule hides (all False when *min_count* is 0)."""
-    return hidden_cells(plot_rows(study, item_id)["count"].astype(int).tolist(), min_count)
+    """Which drawn cells of *item_id* the disclosure rule hides (all False when *min_count* is 0): the protected
+    base's categories, as the published tables and :func:`plot_item` hide them."""
+    gone = suppressed_categories(study, item_id, min_count)
+    return [c in gone for c in plot_rows(study, item_id, min_count)["category_id"]]
 
 
 def item_table(study: Study, item_id: str, lang: str, say: Strings, min_count: int = 0) -> pd.DataFrame:
@@ -95,7 +97,7 @@ def item_table(study: Study, item_id: str, lang: str, say: Strings, min_count: i
     :data:`~samskab_analysis.stats.disclosure.SUPPRESSED` in count, percent and interval.
     """
     inst = study.instrument
-    rows = plot_rows(study, item_id)
+    rows = plot_rows(study, item_id, min_count)
     n = int(rows["count"].sum())
     bounds = [proportion_interval(int(c), n, "clopper-pearson") for c in rows["count"]]
     labels = category_labels(study, item_id, lang)

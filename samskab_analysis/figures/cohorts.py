@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from samskab_analysis.data.count_table import MISSING, NOT_REACHED
+from samskab_analysis.figures import layout
 from samskab_analysis.figures.exhibits import split_list
 from samskab_analysis.figures.plotting import (
     NO_ANSWER_COLOR,
@@ -20,7 +21,7 @@ from samskab_analysis.figures.plotting import (
     save_figure,
 )
 from samskab_analysis.paths import resolve
-from samskab_analysis.stats.cohorts import cohort_label, is_synthetic
+from samskab_analysis.stats.cohorts import cohort_label
 from samskab_analysis.stats.disclosure import SUPPRESSED, hidden_items
 from samskab_analysis.study import Study
 
@@ -42,7 +43,17 @@ def plot_cohorts(a: Study, b: Study, lang: str = "da", min_count: int = 0) -> Fi
     apply_style()
     inst = a.instrument
     items = inst.item_ids
-    fig, ax = plt.subplots(figsize=(10, 0.62 * len(items) + 2.2))
+    handles = colour_legend(inst, lang)
+    handles.append(Patch(color=NO_ANSWER_COLOR, label=inst.label("no_answer", lang)))
+    if any((s.counts["category_id"] == NOT_REACHED).any() for s in (a, b)):
+        handles.append(Patch(color=NOT_REACHED_COLOR, label=inst.label(NOT_REACHED, lang)))
+    if a.counts.get("provenance").isin(["assumed", "derived_under_assumption"]).any():
+        handles.append(Patch(facecolor="#7a7a7a", alpha=0.5, hatch="///", label=inst.label("assumed", lang)))
+    title = "\n".join(layout.wrap(f"{tag}: {cohort_label(s, lang)}", layout.WIDTH * 72 - 8, layout.TEXT, "bold")
+                      for tag, s in (("A", a), ("B", b)))  # fmt: skip
+    head = (layout.line_count(title) * layout.TEXT * 1.25 + 10) / 72
+    foot = (sum(layout.line_count(h.get_label()) for h in handles) * layout.SMALL * 1.3 + 40) / 72
+    fig, ax = plt.subplots(figsize=(layout.WIDTH, 0.62 * len(items) + head + foot))
     hidden = [hidden_items(study.counts, min_count) for study in (a, b)]  # each cohort's protected base
     yticks, ylabels = [], []
     for k, item_id in enumerate(items):
@@ -51,7 +62,8 @@ def plot_cohorts(a: Study, b: Study, lang: str = "da", min_count: int = 0) -> Fi
             rows = study.item_counts(item_id)
             if item_id in hidden[j]:
                 # statistical disclosure control: no segment at all (shown widths would give the others away)
-                ax.text(50, ypos, inst.label(SUPPRESSED, lang), ha="center", va="center", fontsize=7, color="#555555")
+                ax.text(50, ypos, inst.label(SUPPRESSED, lang), ha="center", va="center", fontsize=layout.SMALL,
+                        color="#555555")  # fmt: skip
                 rows = rows.iloc[0:0]
             rows = rows[~rows["category_id"].isin(MISSING) | (rows["count"] > 0)]
             left = 0.0
@@ -71,30 +83,24 @@ def plot_cohorts(a: Study, b: Study, lang: str = "da", min_count: int = 0) -> Fi
                     linewidth=0.5,
                 )
                 count = int(row["count"])
-                if width >= 6 and count >= max(min_count, 1):
+                if width >= 9 and count >= max(min_count, 1):
                     ink = "white" if dark(color) and not assumed else "#222222"
-                    ax.text(left + width / 2, ypos, str(count), ha="center", va="center", fontsize=7, color=ink)
+                    ax.text(left + width / 2, ypos, str(count), ha="center", va="center", fontsize=layout.SMALL,
+                            color=ink)  # fmt: skip
                 left += width
             yticks.append(ypos)
             tag = "A" if j == 0 else "B"
-            ylabels.append(f"{inst.exhibit_name(item_id, lang)}  {tag} (N = {study.n})")
-    ax.set_yticks(yticks, ylabels, fontsize=7)
+            name = layout.wrap(inst.exhibit_name(item_id, lang), 90, layout.SMALL) + "  " if j == 0 else ""
+            ylabels.append(f"{name}{tag}")  # each cohort's N is in the title
+    ax.set_yticks(yticks, ylabels, fontsize=layout.SMALL)
     ax.set_ylim(yticks[-1] + 0.7, -0.7)
     ax.set_xlim(0, 100)
     ax.set_xlabel(inst.label("percent_of_respondents", lang))
     ax.grid(axis="y", visible=False)
-    title = f"A: {cohort_label(a)}\nB: {cohort_label(b)}"
-    ax.set_title(title, loc="left", fontsize=9, fontweight="bold")
-    handles = colour_legend(inst, lang)
-    handles.append(Patch(color=NO_ANSWER_COLOR, label=inst.label("no_answer", lang)))
-    if any((s.counts["category_id"] == NOT_REACHED).any() for s in (a, b)):
-        handles.append(Patch(color=NOT_REACHED_COLOR, label=inst.label(NOT_REACHED, lang)))
-    if a.counts.get("provenance").isin(["assumed", "derived_under_assumption"]).any():
-        handles.append(Patch(facecolor="#7a7a7a", alpha=0.5, hatch="///", label=inst.label("assumed", lang)))
-    fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=7, frameon=False)
-    if is_synthetic(a) or is_synthetic(b):
-        fig.text(0.99, 0.995, "SYNTHETIC DATA", ha="right", va="top", fontsize=11, color="#b8412e", weight="bold")
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    height = fig.get_figheight()
+    fig.text(0.01, 1 - 4 / 72 / height, title, ha="left", va="top", fontsize=layout.TEXT, fontweight="bold")
+    fig.legend(handles=handles, loc="lower left", ncol=1, fontsize=layout.SMALL, frameon=False)
+    fig.tight_layout(rect=(0, foot / height, 1, 1 - head / height))
     return fig
 
 

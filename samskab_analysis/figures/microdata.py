@@ -10,6 +10,7 @@ import pandas as pd
 from matplotlib import cbook
 
 from samskab_analysis.data.instrument import Instrument
+from samskab_analysis.figures import layout
 from samskab_analysis.figures.exhibits import split_list
 from samskab_analysis.figures.plotting import apply_style, save_figure
 from samskab_analysis.paths import resolve
@@ -35,7 +36,15 @@ def box_stats(data: list[np.ndarray]) -> list[dict]:
     return stats
 
 
-def plot_respondent_indices(values: pd.DataFrame, labels: dict[str, str], min_count: int = 0) -> plt.Figure:
+def _text(key: str, lang: str) -> str:
+    from samskab_analysis.data.labels import label_table
+
+    return label_table("analysis/microdata_labels.csv")[key][lang]
+
+
+def plot_respondent_indices(
+    values: pd.DataFrame, labels: dict[str, str], min_count: int = 0, lang: str = "en"
+) -> plt.Figure:
     """Box plot of respondent index scores (0..1) per index with N.
 
     A box plot shows individual scores (whiskers, outliers, an odd N's median), so with *min_count* > 0
@@ -44,9 +53,10 @@ def plot_respondent_indices(values: pd.DataFrame, labels: dict[str, str], min_co
 
     apply_style()
     columns = [c for c in values.columns if values[c].notna().sum() >= 1] if min_count <= 0 else []
-    fig, ax = plt.subplots(figsize=(7.2, 0.55 * max(len(columns), 1) + 1.6))
+    fig, ax = plt.subplots(figsize=(layout.WIDTH, 0.55 * max(len(columns), 1) + 2.2))
     data = [values[c].dropna().to_numpy() for c in columns]
-    names = [f"{labels.get(c, c)} (N = {len(d)})" for c, d in zip(columns, data, strict=True)]
+    names = [layout.wrap(f"{labels.get(c, c)} (N = {len(d)})", 130, layout.SMALL)
+             for c, d in zip(columns, data, strict=True)]  # fmt: skip
     if data:
         ax.bxp(
             box_stats(data),
@@ -56,14 +66,15 @@ def plot_respondent_indices(values: pd.DataFrame, labels: dict[str, str], min_co
             boxprops={"facecolor": "#6fa8dc", "alpha": 0.8},
             medianprops={"color": "#222222"},
         )
-        ax.set_yticks(range(1, len(names) + 1), names, fontsize=8)
+        ax.set_yticks(range(1, len(names) + 1), names, fontsize=layout.SMALL)
     elif min_count > 0:
-        ax.text(0.5, 0.5, f"not shown: individual scores (min_count = {min_count})", ha="center", va="center")
+        ax.text(0.5, 0.5, layout.wrap(_text("not_shown", lang).format(k=min_count), 200, layout.TEXT), ha="center",
+                va="center", fontsize=layout.TEXT)  # fmt: skip
         ax.set_yticks([])
     ax.invert_yaxis()
     ax.set_xlim(-0.02, 1.02)
-    ax.set_xlabel("index score (0 = lowest possible, 1 = highest possible answer on every item)")
-    ax.set_title("Respondent index scores", loc="left", fontweight="bold")
+    ax.set_xlabel(layout.wrap(_text("index_axis", lang), 300, layout.TEXT))
+    ax.set_title(_text("indices_title", lang), loc="left", fontweight="bold")
     fig.tight_layout()
     return fig
 
@@ -77,14 +88,14 @@ def plot_correlations(
     rho, pairs = item_correlations(responses, instrument)
     shown = rho.where(~correlation_hidden(responses, instrument, rho, pairs, min_count))
     names = [instrument.exhibit_name(i, lang).replace(instrument.label("figure", lang) + " ", "") for i in rho.index]
-    names = [n if len(n) < 12 else n.split(" ")[0] for n in names]
-    fig, ax = plt.subplots(figsize=(7.6, 6.6))
+    names = [n if len(n) < 12 else n.split(" ")[0][:3] for n in names]
+    fig, ax = plt.subplots(figsize=(layout.WIDTH, layout.WIDTH + 0.4))
     image = ax.imshow(shown.to_numpy(dtype=float), cmap="RdBu_r", vmin=-1, vmax=1)
-    ax.set_xticks(range(len(names)), names, rotation=90, fontsize=7)
-    ax.set_yticks(range(len(names)), names, fontsize=7)
+    ax.set_xticks(range(len(names)), names, rotation=90, fontsize=layout.SMALL)
+    ax.set_yticks(range(len(names)), names, fontsize=layout.SMALL)
     ax.grid(False)
-    fig.colorbar(image, ax=ax, shrink=0.8, label="Spearman rho")
-    ax.set_title(f"Item correlations (N = {len(responses)})", loc="left", fontweight="bold")
+    fig.colorbar(image, ax=ax, shrink=0.7, label="Spearman rho", orientation="horizontal", pad=0.12)
+    ax.set_title(_text("correlations_title", lang).format(n=len(responses)), loc="left", fontweight="bold")
     fig.tight_layout()
     return fig
 
@@ -106,7 +117,7 @@ def save_microdata_figures(
     values = respondent_indices(responses, instrument, defs)
     paths = []
     for code in dict.fromkeys([lang, *split_list(also_langs)]):
-        fig = plot_respondent_indices(values, index_labels(defs, code), min_count)
+        fig = plot_respondent_indices(values, index_labels(defs, code), min_count, code)
         paths += save_figure(fig, f"microdata_indices_{code}", out, split_list(formats))
         plt.close(fig)
         fig = plot_correlations(responses, instrument, code, min_count)

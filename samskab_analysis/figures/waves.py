@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from samskab_analysis.figures import layout
 from samskab_analysis.figures.exhibits import split_list
 from samskab_analysis.figures.plotting import apply_style, save_figure
 from samskab_analysis.paths import resolve
@@ -23,9 +24,17 @@ def plot_trends(waves: Sequence[Wave], shares: pd.DataFrame, lang: str = "da", m
     text = load_wave_labels()
     instrument = waves[0].study.instrument
     items = instrument.item_ids
-    ncols = 6
+    ncols = 3
     nrows = int(np.ceil(len(items) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.2 * ncols, 2.0 * nrows + 1.0), sharey=True, sharex=True)
+    legend = "\n".join(layout.wrap(f"{k}: {wave_name(w, lang, text)}", layout.WIDTH * 72 - 8, layout.SMALL)
+                       for k, w in enumerate(waves, start=1))  # fmt: skip
+    if any(is_synthetic(w.study) for w in waves):
+        legend += "\n" + str(text.at["synthetic", lang])
+    title = layout.wrap(str(text.at["title", lang]), layout.WIDTH * 72 - 8, layout.TITLE, "bold")
+    head = (layout.line_count(title) * layout.TITLE * 1.22 + 10) / 72
+    foot = (layout.line_count(legend) * layout.SMALL * 1.25 + 10) / 72
+    height = 1.55 * nrows + head + foot
+    fig, axes = plt.subplots(nrows, ncols, figsize=(layout.WIDTH, height), sharey=True, sharex=True)
     x = np.arange(1, len(waves) + 1)
     for ax, item_id in zip(axes.flat, items, strict=False):
         rows = shares[shares["item_id"] == item_id].sort_values("wave_no")
@@ -42,21 +51,19 @@ def plot_trends(waves: Sequence[Wave], shares: pd.DataFrame, lang: str = "da", m
             linewidth=1,
         )
         for row in rows[rows["suppressed"]].itertuples():
-            ax.text(row.wave_no, 0.5, f"<{min_count}", ha="center", va="center", fontsize=7, color="#7a7a7a")
-        ax.set_title(instrument.exhibit_name(item_id, lang), fontsize=8)
+            ax.text(row.wave_no, 0.5, f"<{min_count}", ha="center", va="center", fontsize=layout.SMALL,
+                    color="#7a7a7a")  # fmt: skip
+        ax.set_title(layout.wrap(instrument.exhibit_name(item_id, lang), 95, layout.SMALL), fontsize=layout.SMALL)
         ax.set_ylim(0, 1)
         ax.set_xlim(0.5, len(waves) + 0.5)
         ax.set_xticks(x)
         ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f} %"))
-        ax.tick_params(labelsize=7)
+        ax.tick_params(labelsize=layout.SMALL)
     for ax in list(axes.flat)[len(items) :]:
         ax.axis("off")
-    legend = "   ".join(f"{k}: {wave_name(w, lang, text)}" for k, w in enumerate(waves, start=1))
-    fig.suptitle(str(text.at["title", lang]), fontsize=10)
-    fig.text(0.5, 0.01, legend, ha="center", va="bottom", fontsize=7.5)
-    if any(is_synthetic(w.study) for w in waves):
-        fig.text(0.99, 0.995, "SYNTHETIC DATA", ha="right", va="top", fontsize=10, color="#b8412e", weight="bold")
-    fig.tight_layout(rect=(0, 0.04, 1, 0.97))
+    fig.text(0.01, 1 - 4 / 72 / height, title, ha="left", va="top", fontsize=layout.TITLE, fontweight="bold")
+    fig.text(0.01, 0.004, legend, ha="left", va="bottom", fontsize=layout.SMALL)
+    fig.tight_layout(rect=(0, foot / height, 0.97, 1 - head / height), h_pad=0.8, w_pad=0.4)
     return fig
 
 

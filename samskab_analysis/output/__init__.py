@@ -26,7 +26,7 @@ package for direct writes). What it owns:
 
 from __future__ import annotations
 
-from samskab_analysis.output.claims import claim_output
+from samskab_analysis.output.claims import claim_output, lock_folder
 from samskab_analysis.output.files import (
     ROOT_ENV,
     append_line,
@@ -66,6 +66,7 @@ __all__ = [
     "check_out_dir",
     "check_writable_place",
     "claim_output",
+    "lock_folder",
     "claimed_folders",
     "describe_os_error",
     "is_fatal",

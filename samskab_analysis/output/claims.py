@@ -114,3 +114,28 @@ def claim_output(
         for parent in made:  # deepest first; only empty ones
             with contextlib.suppress(OSError):
                 parent.rmdir()
+
+
+@contextlib.contextmanager
+def lock_folder(folder: str | Path, what: str) -> Iterator[Path]:
+    """Create (if missing) and lock *folder* for one command that checks the folder itself (``samskab init``);
+    a second such command is refused, naming the first. The lock file is removed at the end, and so are the
+    folders this created when nothing was written into them."""
+    folder = Path(os.path.abspath(Path(folder).expanduser()))
+    made = _make_parents(folder)
+    try:
+        fd, _ = _lock(folder, what)
+    except OSError as err:
+        for parent in made:
+            with contextlib.suppress(OSError):
+                parent.rmdir()
+        raise output_error(err, folder / LOCK_NAME) from None
+    try:
+        yield folder
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(folder / LOCK_NAME)  # still held: a waiting command is refused until we release it
+        _unlock(fd)
+        for parent in made:
+            with contextlib.suppress(OSError):
+                parent.rmdir()

@@ -6,13 +6,31 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from samskab_analysis.data.published import assumption_rationale
+
 if TYPE_CHECKING:
     from samskab_analysis.study import Study
 
 
-def statements_table(study: Study) -> pd.DataFrame:
+def _in_lang(st: pd.DataFrame, column: str, lang: str) -> pd.Series:
+    """``<column>_<lang>`` where the file has it filled in, else the column as written (English)."""
+    local = f"{column}_{lang}"
+    if lang == "en" or local not in st.columns:
+        return st[column]
+    return st[local].where(st[local] != "", st[column])
+
+
+def _wording(st: pd.DataFrame, lang: str) -> pd.Series:
+    """The report's wording: as published (Danish) for ``da``, else ``wording_<lang>`` (our translation) where given."""
+    local = f"wording_{lang}"
+    if lang == "da" or local not in st.columns:
+        return st["wording"]
+    return st[local].where(st[local] != "", st["wording"])
+
+
+def statements_table(study: Study, lang: str = "en") -> pd.DataFrame:
     """The published statements: id, item, categories, value, unit, the report's wording and our interpretation
-    (blank where the wording names the categories itself)."""
+    (blank where the wording names the categories itself; in *lang* where the statements file translates it)."""
     st = study.statements
     return pd.DataFrame(
         {
@@ -22,18 +40,22 @@ def statements_table(study: Study) -> pd.DataFrame:
             "categories": st["categories"].map("+".join),
             "value": st["value"].map(lambda v: f"{v:g}"),
             "unit": st["unit"],
-            "wording": st["wording"],
-            "interpretation": st["interpretation"],
+            "wording": _wording(st, lang),
+            "interpretation": _in_lang(st, "interpretation", lang),
         }
     ).reset_index(drop=True)
 
 
-def interpretations_table(study: Study) -> pd.DataFrame:
-    """Statements whose reading adds to the report's words: the interpretation and its reason."""
+def interpretations_table(study: Study, lang: str = "en") -> pd.DataFrame:
+    """Statements whose reading adds to the report's words: the interpretation and its reason (in *lang*)."""
     st = study.statements
     st = st[st["interpretation"] != ""]
     return pd.DataFrame(
-        {"statement": st["statement_id"], "interpretation": st["interpretation"], "reason": st["interpretation_reason"]}
+        {
+            "statement": st["statement_id"],
+            "interpretation": _in_lang(st, "interpretation", lang),
+            "reason": _in_lang(st, "interpretation_reason", lang),
+        }
     ).reset_index(drop=True)
 
 
@@ -57,10 +79,12 @@ def completions_table(study: Study) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def assumptions_table(study: Study) -> pd.DataFrame:
-    """The assumptions in force, with their rules (rationales are in the CSV)."""
+def assumptions_table(study: Study, lang: str = "en") -> pd.DataFrame:
+    """The assumptions in force, with their rules and rationales (in *lang* where the file translates them)."""
     asm = study.assumptions
-    return asm[["item_id", "category_id", "count", "rule"]].reset_index(drop=True)
+    table = asm[["item_id", "category_id", "count", "rule"]].reset_index(drop=True)
+    table["rationale"] = [assumption_rationale(asm, row, lang) for _, row in asm.iterrows()]
+    return table
 
 
 def count_matrix(study: Study) -> pd.DataFrame:

@@ -47,8 +47,8 @@ RENDERINGS = ("site", "pdf", ".site-src", "html")
 BOOKKEEPING = ("manifest.json", "index.html", AUDIT_DIR, ".gitignore", LOCK_NAME)  # LOCK_NAME: the output gate's lock
 #: Folders of ``reports/`` that other commands (or other runs) write: not this run's outputs.
 OTHERS = ("cohorts", "scratch", "screenshots", "archive", "instrument")
-#: A figure shown inline: matplotlib's text form of it carries no data.
-FIGURE_REPR = re.compile(r"^<Figure size \d+x\d+ with \d+ Axes>$")
+#: A figure shown inline: matplotlib's text form of it carries no data (its size in pixels, fractional too).
+FIGURE_REPR = re.compile(r"^<Figure size \d+(?:\.\d+)?x\d+(?:\.\d+)? with \d+ Axes>$")
 DIGIT = re.compile(r"\d")
 #: Tables of the published report (public) that a run of the published study writes.
 PUBLIC_TABLES = ("claims_ledger.csv", "design.csv")

@@ -382,6 +382,7 @@ def execute_in_child(job, out_dir: Path, send, start: float) -> JobResult:
 
     workdir = worker._workdir or Path(tempfile.mkdtemp(prefix="worker-"))  # output-gate: the run's private folder
     partial = workdir / f"{job.name}.ipynb"
+    before = worker.figure_stamps(job, Path(out_dir))
 
     def on_notebook_start(notebook=None, **_: object) -> None:
         send("start", job.name, len(notebook.cells) if notebook is not None else 0)
@@ -408,4 +409,4 @@ def execute_in_child(job, out_dir: Path, send, start: float) -> JobResult:
         )
     except Exception as err:  # noqa: BLE001 - report the failure of this notebook
         return worker.failed_job(job, partial, out_dir, worker.failure_message(err, partial), start, is_fatal(err))
-    return worker.finish_job(nb, job, Path(out_dir), partial, start)
+    return worker.finish_job(nb, job, Path(out_dir), partial, start, before=before)

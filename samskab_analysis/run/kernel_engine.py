@@ -160,6 +160,7 @@ def run_job(job, out_dir: Path, prestart_next: bool = False, timeout: float | No
     out_dir = Path(out_dir)
     workdir = worker._workdir or Path(tempfile.mkdtemp(prefix="worker-"))  # output-gate: the run's private folder
     partial = workdir / f"{job.name}.ipynb"
+    before = worker.figure_stamps(job, out_dir)
     emit("start", job.name, 0)
 
     def on_notebook_start(notebook=None, **_: object) -> None:
@@ -207,4 +208,4 @@ def run_job(job, out_dir: Path, prestart_next: bool = False, timeout: float | No
         notes = kernel_messages(kernel.log_path) if kernel else []
         if kernel:
             remove_private_file(kernel.log_path)
-    return finish_job(nb, job, out_dir, partial, start, notes)
+    return finish_job(nb, job, out_dir, partial, start, notes, before)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from samskab_analysis.output import remove_file, write_text
 from samskab_analysis.paths import PACKAGE_DIR, STUDY_PACKAGE_DIR, digest_name, study_root
-from samskab_analysis.run.plan import Job, RunConfig, display_names, rel
+from samskab_analysis.run.plan import Job, RunConfig, display_names, other_language, rel
 
 MANIFEST = "manifest.json"
 
@@ -176,15 +176,22 @@ def discard_outputs(job: Job, out_dir: Path, entry: dict[str, object] | None) ->
     figures_dir = out_dir / "figures"
     if figures_dir.is_dir():
         prefixes = tuple(f"{p}_" for p in (job.name, job.item_id) if p)
-        paths += [p for p in figures_dir.iterdir() if p.name.startswith(prefixes)]
+        paths += [p for p in figures_dir.iterdir() if p.name.startswith(prefixes) and not other_language(job, p.name)]
     return [path for path in dict.fromkeys(paths) if remove_file(path, root=out_dir)]
 
 
-def discard_recorded(out_dir: Path, name: str, entry: dict[str, object] | None) -> None:
-    """Remove the outputs the manifest recorded for job *name* (a job no longer planned, or withheld)."""
+def discard_recorded(
+    out_dir: Path, name: str, entry: dict[str, object] | None, keep: set[str] | frozenset[str] = frozenset()
+) -> None:
+    """Remove the outputs the manifest recorded for job *name* (a job no longer planned, or withheld).
+
+    Figures in *keep* (``figures/fig07_en.svg``: now recorded by a planned job, e.g. after the run's layout changed
+    and another job writes that file) stay.
+    """
     out_dir = Path(out_dir)
     paths = [out_dir / "notebooks" / f"{name}.ipynb", out_dir / "html" / f"{name}.html"]
-    paths += [out_dir / str(f) for f in (entry or {}).get("figures", [])]  # type: ignore[union-attr]
+    figures = [str(f) for f in (entry or {}).get("figures", [])]  # type: ignore[union-attr]
+    paths += [out_dir / f for f in figures if f not in keep]
     for path in paths:
         remove_file(path, root=out_dir)
 

@@ -10,7 +10,7 @@ import csv
 import io
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from samskab_analysis.data.errors import DataValidationError, Problem, raise_if
@@ -40,11 +40,18 @@ class Job:
     title: str
     item_id: str | None = None
     titles: dict[str, str] = field(default_factory=dict)
+    #: Set on the run of a further language (``figure_fig07.en``): the run's own language has ``None``.
+    lang: str | None = None
 
     @property
     def stem(self) -> str:
         """The notebook's file stem (``figure`` for ``figure_fig07``)."""
         return self.notebook.stem
+
+    @property
+    def base(self) -> str:
+        """The job's name without its language (``figure_fig07`` for ``figure_fig07.en``)."""
+        return self.name.removesuffix(f".{self.lang}") if self.lang else self.name
 
     def title_in(self, lang: str) -> str:
         """The job's title in *lang* (item titles are translated; others fall back to :attr:`title`)."""
@@ -256,7 +263,7 @@ def common_parameters(config: RunConfig) -> dict[str, object]:
         "data_dir": shown(config.data_dir),
         "responses": shown(config.responses),
         "lang": config.lang,
-        "also_langs": ",".join(lang for lang in config.langs if lang != config.lang),
+        "also_langs": "",  # each further language is a job of its own (language_jobs)
         "output_dir": shown(Path(config.out_dir) / "figures"),
         "formats": ",".join(config.formats),
         "assumptions": shown(config.assumptions),
@@ -277,9 +284,34 @@ def wave_parameters(config: RunConfig, shown=parameter_path) -> dict[str, object
     return {"waves": "|".join(str(shown(p)) for p in config.waves), "wave_labels": "|".join(config.wave_labels) or None}
 
 
+def other_language(job: Job, filename: str) -> bool:
+    """True when a figure file is in another language than *job*'s run (``fig07_en.svg`` for ``figure_fig07``)."""
+    code = Path(filename).stem.rpartition("_")[2]
+    return code in LANGS and code != job.parameters.get("lang", code)
+
+
+def matches(job: Job, key: str) -> bool:
+    """True when an ``--only`` key names *job*: its name (with or without language), item or notebook stem."""
+    return key in (job.name, job.base, job.item_id, job.stem)
+
+
 def unknown_only(config: RunConfig, jobs: list[Job]) -> list[str]:
     """The ``--only`` keys matching no job of *jobs* (the unfiltered plan)."""
-    return [key for key in config.only if not any(key in (j.name, j.item_id, j.stem) for j in jobs)]
+    return [key for key in config.only if not any(matches(j, key) for j in jobs)]
+
+
+def language_jobs(config: RunConfig, jobs: list[Job]) -> list[Job]:
+    """One run of every job per further language of ``config.langs``, named ``<job>.<lang>``.
+
+    Each language's site shows its own run (tables, sentences and figures in that language,
+    :mod:`samskab_analysis.run.site`); the run's own language keeps the plain job names.
+    """
+    return [
+        replace(job, name=f"{job.name}.{lang}", parameters={**job.parameters, "lang": lang}, lang=lang)
+        for lang in config.langs
+        if lang != config.lang
+        for job in jobs
+    ]
 
 
 def only_choices(jobs: list[Job]) -> str:
@@ -327,8 +359,9 @@ def plan_jobs(config: RunConfig) -> list[Job]:
                 jobs.append(Job(name, notebook, params, item.titles["en"], item.item_id, item.titles))
         else:
             jobs.append(Job(notebook.stem, notebook, dict(common), row["title"]))
+    jobs += language_jobs(config, jobs)
     if config.only:
-        jobs = [j for j in jobs if any(key in (j.name, j.item_id, j.stem) for key in config.only)]
+        jobs = [j for j in jobs if any(matches(j, key) for key in config.only)]
     return jobs
 
 

@@ -331,8 +331,11 @@ def _run(config: RunConfig, out_dir: Path, environment: dict[str, str]) -> int:
     if not config.only:  # forget jobs that are no longer planned (e.g. a notebook removed from exhibits.csv)
         planned = {job.name for job in jobs}
         changes.update({name: None for name in previous if name not in planned})
+        recorded = load_manifest(out_dir).get("jobs", {})
+        owned = {str(f) for name in planned if name not in changes
+                 for f in (recorded.get(name) or {}).get("figures", [])}  # fmt: skip
         for name in changes:  # and their outputs: e.g. a notebook withheld by --min-count keeps no old counts
-            discard_recorded(out_dir, name, previous.get(name))
+            discard_recorded(out_dir, name, previous.get(name), keep=owned)
     manifest = update_manifest(out_dir, changes, top)
     all_jobs = plan_jobs(RunConfig(**{**config.__dict__, "only": ()})) if config.only else jobs
     index = out_dir / "index.html"

@@ -20,8 +20,8 @@ from pathlib import Path
 from string import Template
 
 from samskab_analysis import __version__
-from samskab_analysis.output import write_bytes
-from samskab_analysis.output.places import refusal
+from samskab_analysis.output import lock_folder, write_bytes
+from samskab_analysis.output.places import LOCK_NAME, refusal
 from samskab_analysis.paths import (
     LANGS,
     PACKAGE,
@@ -128,7 +128,7 @@ def check_target(target: Path, force: bool) -> None:
     if target.exists() and not target.is_dir():
         raise UnsafeOutputError(f"samskab init {target}: a file of that name exists; choose a new folder")
     if target.is_dir() and not force:
-        held = sorted(p.name for p in target.iterdir())
+        held = sorted(p.name for p in target.iterdir() if p.name != LOCK_NAME)
         if held:
             shown = ", ".join(held[:5]) + (", …" if len(held) > 5 else "")
             raise UnsafeOutputError(
@@ -157,6 +157,13 @@ def init_project(target: str | Path, lang: str = "da", from_package: bool = Fals
     check_lang(lang)
     target = Path(target).expanduser().resolve()
     check_target(target, force)
+    with lock_folder(target, "samskab init"):  # a second init into the same folder is refused while this writes
+        check_target(target, force)  # and one that waited for this one finds the folder taken
+        return _write_project(target, lang, from_package)
+
+
+def _write_project(target: Path, lang: str, from_package: bool) -> list[Path]:
+    """Write the project's files into the locked, checked *target*."""
     study = study_root()
     say = strings(lang)
     values = {

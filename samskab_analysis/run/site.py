@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import html as html_text
 import io
 import json
 import os
@@ -144,9 +145,10 @@ def collect_pages(jobs: Iterable, manifest: dict, out_dir: Path, instrument) -> 
     entries = manifest.get("jobs", {})
     pages = []
     for job in jobs:
-        if not (out_dir / "notebooks" / f"{job.name}.ipynb").is_file():
-            continue
-        recorded = [Path(f).name for f in entries.get(job.name, {}).get("figures", [])]
+        if getattr(job, "lang", None) or not (out_dir / "notebooks" / f"{job.name}.ipynb").is_file():
+            continue  # a further language's run is shown on that language's page of its job
+        runs = [job.name, *(f"{job.name}.{code}" for code in LANGS)]  # each language's run of the job
+        recorded = [Path(f).name for name in runs for f in entries.get(name, {}).get("figures", [])]
         if not recorded and (out_dir / "figures").is_dir():  # no manifest record (fresh clone): the naming rule
             prefixes = tuple(f"{p}_" for p in (job.name, job.item_id) if p)
             recorded = [p.name for p in (out_dir / "figures").iterdir() if p.name.startswith(prefixes)]
@@ -193,6 +195,7 @@ class Context:
     pages: list[Page]
     item_csv: dict[str, Path]
     failed: tuple[str, ...] = ()  # jobs whose last run failed (manifest status): no page, listed on the landing page
+    totals: frozenset[str] = frozenset()  # items whose figure draws a stated total (a bracket marked Σ)
 
     def up(self, depth: int) -> str:
         """From a page *depth* folders below the language root back to ``<out>/`` (site/<lang>/…)."""
@@ -235,29 +238,51 @@ def md_escape(text: str) -> str:
     return "".join("\\" + ch if ch in "\\`*_{}[]<>#|$" else ch for ch in str(text))
 
 
-def caption(ctx: Context, page: Page, figure: str) -> str:
-    """A figure's caption: title as published, N, provenance legend and source (published study only)."""
+#: Provenance kinds in the order a caption explains them (each only when the figure draws it).
+CAPTION_KINDS = ("stated", "derived", "derived_under_assumption", "assumed")
+
+
+def item_caption(ctx: Context, page: Page) -> str:
+    """An item figure's caption: N once, then only the kinds of cell, totals and intervals the figure draws."""
     say = ctx.say
-    base, _, _ = split_figure(figure)
-    if page.item_id and base == page.item_id:
-        inst = ctx.instrument
-        head = f"{inst.exhibit_name(page.item_id, ctx.lang)}: {inst.title(page.item_id, ctx.lang)}"
-        rows = [r for r in ctx.counts if r.get("item_id") == page.item_id]
-    else:
-        key = f"figure_{base}"
-        head = say(key) if key in say.table else ctx.title(page)
-        rows = ctx.counts
-    parts = [head if head.endswith(("?", ".", "!")) else head + ".", f"N = {ctx.n}."]
-    if ctx.config.published and {r.get("provenance") for r in rows} - {"observed"}:
-        parts.append(say("legend_provenance"))
-        parts.append(ctx.instrument.label("source_note", ctx.lang) + ".")
-    elif ctx.config.synthetic:
-        parts.append(say("synthetic_caption"))
+    rows = [r for r in ctx.counts if r.get("item_id") == page.item_id]
+    parts = [say("caption_item", n=ctx.n)]
+    kinds = {r.get("provenance") for r in rows}
+    parts += [say(f"legend_{kind}") for kind in CAPTION_KINDS if kind in kinds]
+    if ctx.config.published and page.item_id in ctx.totals:
+        parts.append(say("legend_total"))
+    parts.append(say("legend_interval", n=ctx.n))
     return " ".join(parts)
 
 
+def caption(ctx: Context, page: Page, figure: str) -> str:
+    """A figure's caption, specific to what it draws: N once, the kinds of cell it shows, the source.
+
+    Item figures explain only their own kinds of cell (:func:`item_caption`); other figures have their own
+    caption (``caption_<figure>`` in the strings table).  The source credit is given for the published
+    study only; a cohort's figure says SYNTHETIC when its data are invented.
+    """
+    say = ctx.say
+    base, _, _ = split_figure(figure)
+    if page.item_id and base == page.item_id:
+        text = item_caption(ctx, page)
+    else:
+        key = f"caption_{base}"
+        text = say(key, n=ctx.n) if key in say.table else say("caption_other", n=ctx.n)
+        if base == "overview":
+            kinds = {r.get("provenance") for r in ctx.counts}
+            text += "".join(" " + say(f"legend_{kind}") for kind in CAPTION_KINDS if kind in kinds)
+            if ctx.config.published and ctx.totals:
+                text += " " + say("legend_total")
+    if ctx.config.published:
+        text += " " + ctx.instrument.label("source_note", ctx.lang) + "."
+    elif ctx.config.synthetic:
+        text += " " + say("synthetic_caption")
+    return text
+
+
 def header_markdown(ctx: Context, page: Page) -> str:
-    """The generated first cell of an exhibit page."""
+    """The generated first cell of an exhibit page: the title (once), N and data, figures with captions, links."""
     say = ctx.say
     up = ctx.up(1)
     rows = [r for r in ctx.counts if r.get("item_id") == page.item_id] if page.item_id else ctx.counts
@@ -266,13 +291,17 @@ def header_markdown(ctx: Context, page: Page) -> str:
     scope = "" if page.item_id else say("whole_study") + ": "
     lines.append(html("meta", n=ctx.n, data=ctx.data_label(), with_badge=True, scope=scope, badge=badge))
     lines.append("")
+    intro = f"intro_job_{page.stem}"
+    if intro in say.table:
+        lines += [md_escape(say(intro)), ""]
     for figure in figures_in(page, ctx.lang):
+        text = caption(ctx, page, figure)
         lines += [
             f"```{{figure}} /_figures/{figure}",
-            f":alt: {caption(ctx, page, figure)}",
-            ":width: 100%",
+            f":alt: {md_escape(figure_alt(ctx, page, figure))}",
+            ":class: samskab-figure",
             "",
-            md_escape(caption(ctx, page, figure)),
+            md_escape(text),
             "```",
             "",
         ]
@@ -285,14 +314,29 @@ def header_markdown(ctx: Context, page: Page) -> str:
     produced = say("produced_by", version=__version__, inputs=ctx.inputs)
     lines.append(html("links", links=links, produced=produced))
     lines.append("")
-    if ctx.lang != "en":
-        lines += [f"## {md_escape(say('notebook_heading'))}", "", md_escape(say("notebook_note")), ""]
+    lines += [f"## {md_escape(say('notebook_heading'))}", "", md_escape(say("notebook_note")), ""]
     return "\n".join(lines)
+
+
+def figure_alt(ctx: Context, page: Page, figure: str) -> str:
+    """A figure's text alternative: what it shows (the page's title names it already for an item)."""
+    base, _, _ = split_figure(figure)
+    if page.item_id and base == page.item_id:
+        return ctx.say("alt_item", exhibit=ctx.instrument.exhibit_name(page.item_id, ctx.lang), n=ctx.n)
+    key = f"figure_{base}"
+    return ctx.say(key) if key in ctx.say.table else ctx.title(page)
+
+
+def page_notebook(out_dir: Path, name: str, lang: str) -> Path:
+    """The executed notebook of job *name* in *lang*: ``<name>.<lang>.ipynb`` (a further language's run,
+    :func:`~samskab_analysis.run.plan.language_jobs`), else ``<name>.ipynb`` (the run's own language)."""
+    own = out_dir / "notebooks" / f"{name}.{lang}.ipynb"
+    return own if own.is_file() else out_dir / "notebooks" / f"{name}.ipynb"
 
 
 def exhibit_notebook(ctx: Context, page: Page) -> str:
     """The page's notebook: the executed notebook behind a generated header, code collapsed, PNGs replaced."""
-    source = Path(ctx.config.out_dir) / "notebooks" / f"{page.name}.ipynb"
+    source = page_notebook(Path(ctx.config.out_dir), page.name, ctx.lang)
     nb = json.loads(source.read_text(encoding="utf-8"))
     has_svg = bool(figures_in(page, ctx.lang))
     cells = [{"cell_type": "markdown", "id": "samskab-header", "metadata": {}, "source": header_markdown(ctx, page)}]
@@ -300,12 +344,17 @@ def exhibit_notebook(ctx: Context, page: Page) -> str:
     for cell in nb.get("cells", []):
         cell = copy.deepcopy(cell)
         if cell["cell_type"] == "markdown":
-            if first_markdown or ctx.lang != "en":  # the title is generated; prose is kept in the English site
+            text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            if first_markdown:  # the title is generated
                 first_markdown = False
                 continue
-            cell["source"] = demote_title(
-                "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-            )
+            if ctx.lang != "en":  # the notebook's prose is English: keep its headings, translated
+                heading = translated_heading(ctx, text)
+                if heading is None:
+                    continue
+                cell["source"] = heading
+            else:
+                cell["source"] = demote_title(text)
         elif cell["cell_type"] == "code":
             tags = [t for t in cell.get("metadata", {}).get("tags", []) if t not in ("hide-input", "remove-cell")]
             cell.setdefault("metadata", {})["tags"] = [*tags, "hide-input"]
@@ -320,6 +369,18 @@ def exhibit_notebook(ctx: Context, page: Page) -> str:
     nb["cells"] = cells
     nb.setdefault("metadata", {}).pop("papermill", None)
     return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def translated_heading(ctx: Context, text: str) -> str | None:
+    """A markdown cell's heading in the page's language (``heading:<English>`` in the strings table), or None."""
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    match = re.match(r"^(#+)\s+(.*)$", first)
+    if not match:
+        return None
+    key = "heading:" + match.group(2).strip()
+    if key not in ctx.say.table:
+        return None
+    return f"{'#' * max(3, len(match.group(1)) + 1)} {md_escape(ctx.say(key))}"
 
 
 def demote_title(text: str) -> str:
@@ -462,10 +523,32 @@ def ledger_html(ctx: Context) -> str:
     return html("table", head=head, rows=body)
 
 
+#: Test fixtures and examples under ``data/raw/``: not inputs of the study (a run's own respondent file is).
+FIXTURES = "data/raw/examples/"
+
+
+def study_inputs(hashes: dict[str, str], responses: str | None = None) -> dict[str, str]:
+    """The run's input files with their sha256, without the shipped examples and test fixtures."""
+    return {p: h for p, h in hashes.items() if not p.startswith(FIXTURES) or p == responses}
+
+
+def kinds_markdown(ctx: Context) -> list[str]:
+    """What the cell kinds mean: a definition list, only the kinds the study's cells have."""
+    say = ctx.say
+    present = {r.get("provenance") for r in ctx.counts}
+    kinds = [k for k in (*CAPTION_KINDS, "observed") if k in present]
+    lines = [f"## {md_escape(say('kinds_heading'))}", "", md_escape(say("kinds_intro")), ""]
+    for kind in kinds:
+        name = ctx.instrument.label(kind, ctx.lang)
+        lines += [f"- **{md_escape(name)}**: {md_escape(say('kind_def_' + kind))}", ""]
+    return lines
+
+
 def data_markdown(ctx: Context, hashes: dict[str, str]) -> str:
-    """The data and provenance page: claims ledger (published study), version, sha256 of raw files."""
+    """The data and provenance page: the cell kinds, claims ledger (published study), version, sha256 of the inputs."""
     say = ctx.say
     lines = [f"# {md_escape(say('nav_data'))}", ""]
+    lines += kinds_markdown(ctx)
     if ctx.config.published:
         lines += [
             f"## {md_escape(say('ledger_heading'))}",
@@ -483,11 +566,7 @@ def data_markdown(ctx: Context, hashes: dict[str, str]) -> str:
         md_escape(say("produced_by", version=__version__, inputs=ctx.inputs)),
         "",
         "```{raw} html",
-        html(
-            "table",
-            head=[(say("col_file"), None), ("sha256", None)],
-            rows=[(None, [(p, None, False), (s, None, True)]) for p, s in hashes.items()],
-        ),
+        html("hashes", file=say("col_file"), hashes=list(hashes.items())),
         "```",
         "",
     ]
@@ -512,6 +591,7 @@ def site_json(ctx: Context, strings: dict[str, dict[str, str]]) -> str:
         "languages": [[code, LANG_NAMES[code]] for code in ctx.config.langs],
         "code_show": say("code_show"),
         "code_hide": say("code_hide"),
+        "search_placeholder": say("search_placeholder"),
         "strings": {"language": say("language"), "footer": say("footer", version=__version__, inputs=ctx.inputs)},
     }
     return json.dumps(info, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
@@ -528,6 +608,32 @@ def theme_catalog(strings: dict[str, dict[str, str]], lang: str) -> str:
         if key.startswith("theme:"):
             lines += [f"msgid {quoted(key[len('theme:') :])}", f"msgstr {quoted(row[lang])}", ""]
     return "\n".join(lines)
+
+
+#: The search page's messages (Sphinx's searchtools.js) and their keys in the strings table.
+SEARCH_MESSAGES = {
+    "Search Results": "search_results",
+    "Searching": "search_searching",
+    "Preparing search...": "search_preparing",
+    "Your search did not match any documents. Please make sure that all words are spelled correctly and that "
+    "you've selected enough categories.": "search_none",
+    ", in ": "search_in",
+    "Hide Search Matches": "search_hide",
+    "Search": "search_button",
+}
+SEARCH_PLURAL = (
+    "Search finished, found one page matching the search query.",
+    "Search finished, found ${resultCount} pages matching the search query.",
+)
+
+
+def search_catalog(strings: dict[str, dict[str, str]], lang: str) -> str:
+    """``sphinx.js``: the search page's messages in *lang* (Sphinx ships none, or empty ones, for Norwegian)."""
+    say = Strings(strings, lang)
+    messages: dict[str, object] = {msgid: say(key) for msgid, key in SEARCH_MESSAGES.items()}
+    messages[SEARCH_PLURAL[0]] = [say("search_found_one"), say("search_found_many")]
+    catalog = {"locale": SPHINX_LANGUAGE[lang], "messages": messages, "plural_expr": "n === 1 ? 0 : 1"}
+    return "Documentation.addTranslations(" + json.dumps(catalog, indent=1, sort_keys=True, ensure_ascii=False) + ");\n"
 
 
 def write_sources(config: SiteConfig, lang: str, pages: list[Page], shared: dict) -> Path:
@@ -556,10 +662,13 @@ def write_sources(config: SiteConfig, lang: str, pages: list[Page], shared: dict
         pages,
         shared["item_csv"],
         shared["failed"],
+        shared["totals"],
     )
     put("site.json", site_json(ctx, shared["strings"]))
+    locale = f"locale/{SPHINX_LANGUAGE[lang]}/LC_MESSAGES"
     if lang != "en":  # the theme's own strings (search, previous/next, ...) from the strings table
-        put(f"locale/{SPHINX_LANGUAGE[lang]}/LC_MESSAGES/sphinx.po", theme_catalog(shared["strings"], lang))
+        put(f"{locale}/sphinx.po", theme_catalog(shared["strings"], lang))
+    put(f"{locale}/sphinx.js", search_catalog(shared["strings"], lang))  # the search page's messages
     put("index.md", landing_markdown(ctx, shared["design"]))
     results_doc = "/exhibits/results.ipynb" if any(p.stem == "results" for p in pages) else None
     for level_id, label in level_rows(ctx):
@@ -612,10 +721,35 @@ def stale_page(rel: Path, docs: set[str]) -> bool:
     return False
 
 
-def mirror(source: Path, target: Path, docs: set[str] | None = None) -> None:
+#: Attributes whose text a reader sees (tooltips, placeholders) or hears (screen readers).
+VISIBLE_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt", "data-bs-title")
+
+
+def translate_attributes(data: bytes, words: dict[str, str]) -> bytes:
+    """English words the themes hard-code in tooltips and labels, in the page's language (``attr:`` strings)."""
+    if not words:
+        return data
+    pattern = re.compile(r'\b(' + "|".join(VISIBLE_ATTRIBUTES) + r')="([^"]*)"')
+
+    def swap(match: re.Match[str]) -> str:
+        value = html_text.unescape(match.group(2))
+        return f'{match.group(1)}="{html_text.escape(words[value])}"' if value in words else match.group(0)
+
+    return pattern.sub(swap, data.decode("utf-8")).encode("utf-8")
+
+
+def attribute_words(strings: dict[str, dict[str, str]], lang: str) -> dict[str, str]:
+    """``{English: translation}`` of the strings table's ``attr:<English>`` rows (none for English)."""
+    if lang == "en":
+        return {}
+    return {key[len("attr:") :]: row[lang] for key, row in strings.items() if key.startswith("attr:")}
+
+
+def mirror(source: Path, target: Path, docs: set[str] | None = None, words: dict[str, str] | None = None) -> None:
     """Make *target* a copy of *source*, rewriting only changed files (quiet git, stable mtimes).
 
-    With *docs* (the source documents, without suffix), pages of documents no longer built are left out.
+    With *docs* (the source documents, without suffix), pages of documents no longer built are left out;
+    *words* translates the themes' hard-coded English tooltips and labels (:func:`translate_attributes`).
     """
     wanted = {
         p.relative_to(source)
@@ -630,7 +764,7 @@ def mirror(source: Path, target: Path, docs: set[str] | None = None) -> None:
     for rel in sorted(wanted):
         data = (source / rel).read_bytes()
         if rel.suffix == ".html":  # cache-busting checksums: Sphinx adds some only on a second build
-            data = CACHE_BUSTER.sub(b'\\1"', data)
+            data = translate_attributes(CACHE_BUSTER.sub(b'\\1"', data), words or {})
         elif rel.name == "searchindex.js":
             data = clean_search_index(data)
         write_if_changed(target / rel, data)
@@ -650,6 +784,20 @@ def write_redirect(out_dir: Path, lang: str) -> Path:
     return path
 
 
+def stated_total_items(config: SiteConfig, counts: list[dict[str, str]]) -> frozenset[str]:
+    """Items whose figure draws a stated total: a statement over several categories not all of them stated."""
+    if not config.published:
+        return frozenset()
+    _, statements = read_csv(Path(config.data_dir) / "published" / "statements.csv")
+    kinds = {(r.get("item_id"), r.get("category_id")): r.get("provenance") for r in counts}
+    items = set()
+    for row in statements:
+        cats = [c.strip() for c in row.get("categories", "").split("|") if c.strip()]
+        if len(cats) > 1 and any(kinds.get((row.get("item_id"), c)) != "stated" for c in cats):
+            items.add(row.get("item_id", ""))
+    return frozenset(items)
+
+
 def shared_inputs(config: SiteConfig, manifest: dict) -> dict:
     """What every language's pages use: strings, instrument, counts, N, inputs hash, data hashes."""
     from samskab_analysis.data.instrument import load_instrument
@@ -665,8 +813,9 @@ def shared_inputs(config: SiteConfig, manifest: dict) -> dict:
         "design": {r["key"]: r["value"] for r in design_rows},
         "inputs": inputs_id(manifest),
         "item_csv": item_data_files(config.processed_dir, config.out_dir),
-        "hashes": dict(sorted((manifest.get("data") or {}).items())),
+        "hashes": study_inputs(dict(sorted((manifest.get("data") or {}).items())), manifest.get("responses")),
         "failed": tuple(sorted(n for n, e in (manifest.get("jobs") or {}).items() if e.get("status") == "failed")),
+        "totals": stated_total_items(config, counts),
     }
 
 
@@ -693,7 +842,7 @@ def build_site(config: SiteConfig, jobs: Iterable, manifest: dict) -> tuple[Path
                 for p in sources[lang].rglob("*")
                 if p.suffix in (".md", ".ipynb") and not p.relative_to(sources[lang]).parts[0].startswith("_")
             }
-            mirror(staging / lang / "html", config.site_dir / lang, docs)
+            mirror(staging / lang / "html", config.site_dir / lang, docs, attribute_words(shared["strings"], lang))
         return lang, result
 
     failed = []
@@ -730,7 +879,7 @@ def build_site(config: SiteConfig, jobs: Iterable, manifest: dict) -> tuple[Path
 def site_config(run_config, pdf: bool = True) -> SiteConfig:
     """The site of a ``samskab reproduce`` run (published study or a cohort)."""
     responses = run_config.responses
-    langs = tuple(dict.fromkeys([run_config.lang, *LANGS]))
+    langs = tuple(dict.fromkeys([run_config.lang, *run_config.langs]))  # the languages the run executed
     return SiteConfig(
         out_dir=Path(run_config.out_dir),
         processed_dir=Path(run_config.processed_dir),

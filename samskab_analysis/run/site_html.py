@@ -34,6 +34,11 @@ TEMPLATES = {
         "{% endif %}>{% if code %}<code>{{ text }}</code>{% else %}{{ text }}{% endif %}</td>{% endfor %}"
         "</tr>{% endfor %}</tbody></table></div>"
     ),
+    "hashes": (  # a cell class of its own: the PDF prints every sha256 whole, on one line
+        '<div class="samskab-table"><table class="samskab"><thead><tr><th>{{ file }}</th><th>sha256</th></tr></thead>'
+        '<tbody>{% for path, digest in hashes %}<tr><td>{{ path }}</td><td class="sha256"><code>{{ digest }}</code>'
+        "</td></tr>{% endfor %}</tbody></table></div>"
+    ),
     "redirect": (
         '<!doctype html>\n<html lang="{{ lang }}">\n<head>\n<meta charset="utf-8">\n'
         '<meta http-equiv="refresh" content="0; url={{ target }}">\n<title>samskab</title>\n</head>\n'

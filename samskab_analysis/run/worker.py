@@ -6,6 +6,7 @@ byte-identical), a standalone offline HTML page and the figure files it saved.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import multiprocessing as mp
@@ -236,8 +237,26 @@ def write_atomic(target: Path, data: bytes) -> None:
     """Write *data* to *target* through the output gate (a temporary file, ``fsync``, ``os.replace``)."""
     write_bytes(target, data)
 
-def saved_figures(nb, job_name: str, item_id: str | None, figures_dir: Path) -> list[str]:
-    """Figure files the job wrote: names printed in its outputs plus ``<job or item>_*`` files in *figures_dir*.
+def figure_stamps(job, out_dir: Path) -> dict[str, tuple[int, int]]:
+    """``{name: (inode, mtime_ns)}`` of the ``<job or item>_*`` files in ``figures/`` (taken as a job starts)."""
+    figures_dir = Path(out_dir) / "figures"
+    prefixes = tuple(f"{p}_" for p in (job.name, job.item_id) if p)
+    stamps = {}
+    if figures_dir.is_dir():
+        for path in figures_dir.iterdir():
+            if path.name.startswith(prefixes):
+                with contextlib.suppress(OSError):
+                    info = path.stat()
+                    stamps[path.name] = (info.st_ino, info.st_mtime_ns)
+    return stamps
+
+
+def saved_figures(
+    nb, job_name: str, item_id: str | None, figures_dir: Path, before: dict[str, tuple[int, int]] | None = None
+) -> list[str]:
+    """Figure files the job wrote: names printed in its outputs plus ``<job or item>_*`` files in *figures_dir*
+    that are new or rewritten since *before* (:func:`figure_stamps` at the job's start; ``None``: all), so a
+    stale file of an earlier run that only shares the prefix is not adopted.
 
     Returned as paths relative to the output folder (``figures/fig07_da.svg``), sorted.
     """
@@ -248,7 +267,15 @@ def saved_figures(nb, job_name: str, item_id: str | None, figures_dir: Path) -> 
             names.update(FIGURE_FILE.findall(text if isinstance(text, str) else "".join(text)))
     if figures_dir.is_dir():
         prefixes = tuple(f"{p}_" for p in (job_name, item_id) if p)
-        names.update(p.name for p in figures_dir.iterdir() if p.name.startswith(prefixes))
+        for path in figures_dir.iterdir():
+            if not path.name.startswith(prefixes):
+                continue
+            if before is not None and path.name in before:
+                with contextlib.suppress(OSError):
+                    info = path.stat()
+                    if (info.st_ino, info.st_mtime_ns) == before[path.name]:
+                        continue  # untouched by this run
+            names.add(path.name)
     found = [n for n in names if (figures_dir / n).is_file()]
     return sorted(f"{figures_dir.name}/{n}" for n in found)
 
@@ -293,8 +320,8 @@ def failed_job(job, partial: Path, out_dir: Path, message: str, start: float, fa
     return JobResult(job.name, time.perf_counter() - start, message, fatal=fatal)
 
 
-def write_outputs(nb, job, out_dir: Path, partial: Path) -> list[str]:
-    """Write an executed notebook and return the figures it saved (the common tail of a job)."""
+def write_outputs(nb, job, out_dir: Path, partial: Path, before: dict | None = None) -> list[str]:
+    """Write an executed notebook and return the figures it saved (new or rewritten since *before*)."""
     import nbformat
 
     strip_volatile(nb)
@@ -302,13 +329,18 @@ def write_outputs(nb, job, out_dir: Path, partial: Path) -> list[str]:
     write_atomic(out_dir / "notebooks" / f"{job.name}.ipynb", nbformat.writes(nb).encode("utf-8") + b"\n")
     remove_private_file(partial)
     remove_file(out_dir / "failed" / f"{job.name}.ipynb", root=out_dir)
-    return saved_figures(nb, job.name, job.item_id, out_dir / "figures")
+    from samskab_analysis.run.plan import other_language
+
+    figures = saved_figures(nb, job.name, job.item_id, out_dir / "figures", before)
+    return [f for f in figures if not other_language(job, f)]  # a language's figures belong to its own run
 
 
-def finish_job(nb, job, out_dir: Path, partial: Path, start: float, notes: list[str] | None = None) -> JobResult:
+def finish_job(
+    nb, job, out_dir: Path, partial: Path, start: float, notes: list[str] | None = None, before: dict | None = None
+) -> JobResult:
     """Write the job's outputs; a write error becomes the job's failure (fatal when the disk is full/read-only)."""
     try:
-        figures = write_outputs(nb, job, out_dir, partial)
+        figures = write_outputs(nb, job, out_dir, partial, before)
     except OutputError as err:
         return JobResult(job.name, time.perf_counter() - start, str(err), fatal=is_fatal(err))
     return JobResult(job.name, time.perf_counter() - start, None, figures, notes or [])

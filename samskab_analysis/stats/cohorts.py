@@ -51,12 +51,18 @@ def is_synthetic(study: Study) -> bool:
     return not study.is_published and "synthetic" in study.label.lower()
 
 
-def cohort_label(study: Study) -> str:
-    """A short name with N; synthetic data are labelled as such."""
+def cohort_label(study: Study, lang: str = "en") -> str:
+    """A short name with N in *lang*; synthetic data are labelled as such (``analysis/cohort_labels.csv``)."""
     if study.is_published:
-        return f"Published study, reconstructed (N = {study.n})"
-    prefix = "SYNTHETIC example " if is_synthetic(study) else ""
+        return _text("published", lang).format(n=study.n)
+    prefix = _text("synthetic_prefix", lang) + " " if is_synthetic(study) else ""
     return f"{prefix}{Path(study.label).stem} (N = {study.n})"
+
+
+def _text(key: str, lang: str) -> str:
+    from samskab_analysis.data.labels import label_table
+
+    return label_table("analysis/cohort_labels.csv")[key][lang]
 
 
 def cohort_pair(
@@ -117,9 +123,7 @@ def side_by_side(a: Study, b: Study, lang: str = "da", min_count: int = 0) -> pd
                     "pct_a": round(100 * ca / a.n, 1),
                     "count_b": cb,
                     "pct_b": round(100 * cb / b.n, 1),
-                    "note": {"assumed": "A assumed", "derived_under_assumption": "A under assumed scale"}.get(
-                        prov, ""
-                    ),
+                    "note_a": prov if prov in ("assumed", "derived_under_assumption") else "",
                 }
             )
     table = pd.DataFrame(rows)

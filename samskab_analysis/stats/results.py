@@ -28,7 +28,7 @@ def item_result(study: Study, item_id: str, min_count: int = 0) -> dict[str, obj
     counts = study.item_counts(item_id)
     n = int(counts["count"].sum())
     top = int(counts.loc[counts["top_box"].astype(bool), "count"].sum())
-    lo, hi = proportion_interval(top, n, "wilson")
+    lo, hi = proportion_interval(top, n, "clopper-pearson")  # exact: coverage at least 95 % for every true share
     _, every = item_statistics(study, item_id)
     share_min, share_max = float(every["top2_share"].min()), float(every["top2_share"].max())
     if not study.is_published:
@@ -51,7 +51,10 @@ def item_result(study: Study, item_id: str, min_count: int = 0) -> dict[str, obj
 
 
 def item_results(study: Study, min_count: int = 0) -> pd.DataFrame:
-    """One row per item: level, N, top-2 count and %, 95 % Wilson interval, min/max % over consistent tables.
+    """One row per item: level, N, top-2 count and %, exact 95 % interval, min/max % over consistent tables.
+
+    The interval is Clopper–Pearson's (exact; coverage at least 95 % whatever the true share) for the share of
+    the N respondents.
 
     ``basis`` is ``observed`` (respondent-level data), ``fixed`` (the report's statements alone determine
     the percentage) or ``assumed`` (it depends on the reconstruction's assumptions). With *min_count* > 0 a

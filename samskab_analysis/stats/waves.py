@@ -89,7 +89,7 @@ def load_wave_labels(data_dir: str | Path | None = DATA_DIR) -> pd.DataFrame:
 def wave_name(wave: Wave, lang: str, text: pd.DataFrame) -> str:
     """The wave's label, ``published`` translated, with N."""
     name = str(text.at["published", lang]) if wave.label == PUBLISHED else wave.label
-    prefix = "SYNTHETIC " if is_synthetic(wave.study) else ""
+    prefix = f"{text.at['synthetic_mark', lang]} " if is_synthetic(wave.study) else ""
     return f"{prefix}{name} (N = {wave.study.n})"
 
 
