@@ -9,7 +9,7 @@ share a server. (Not under pytest's own ``tmp_path``: MariaDB runs as user ``mys
 starts on the machine resets ``/tmp/pytest-of-<user>`` to mode 0700, which would lock it out mid-run.) It starts
 once per module (about 30 s; the packages are installed by ``.ci/install-system-deps``), ``stop_limesurvey.sh``
 stops it after the module, its logs are copied into the module's ``tmp_path`` and the folder is removed. Without
-the tools, root, or a working setup the module is skipped with the reason.
+the tools or root the module is skipped with the reason; a setup that fails where both are present fails.
 """
 
 from __future__ import annotations
@@ -106,6 +106,10 @@ def response_rows() -> list[tuple[dict[str, str | None], bool]]:
     return rows
 
 
+#: The system's temporary folder (not the suite's private one, which only its owner can enter).
+SYSTEM_TMP = "/tmp" if os.path.isdir("/tmp") else None
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     tools = shared_tools("limesurvey")
@@ -115,11 +119,16 @@ def server(tmp_path_factory):
         pytest.skip("the LimeSurvey setup needs root (Debian packages, a private MariaDB run as user mysql)")
     if shutil.which("php") is None and shutil.which("apt-get") is None:
         pytest.skip("neither PHP nor apt-get available: run .ci/install-system-deps on a Debian machine")
-    home = Path(tempfile.mkdtemp(prefix="ls-home-"))
+    # The suite's private TMPDIR lies under /tmp/pytest-of-<user> (mode 0700), which MariaDB (user mysql) cannot
+    # pass: the server's folder is a fresh one of its own in the system's temporary folder, with its own TMPDIR.
+    home = Path(tempfile.mkdtemp(prefix="samskab-ls-home-", dir=SYSTEM_TMP))
     home.chmod(0o711)  # MariaDB (user mysql) passes through to its own folder run/db
+    server_tmp = home / "tmp"
+    server_tmp.mkdir()
+    server_tmp.chmod(0o1777)  # the database's temporary files (written as user mysql)
     logs = tmp_path_factory.mktemp("limesurvey-logs")
     port = free_port()
-    env = {**os.environ, "LS_HOME": str(home), "LS_PORT": str(port)}
+    env = {**os.environ, "LS_HOME": str(home), "LS_PORT": str(port), "TMPDIR": str(server_tmp)}
     try:
         done = subprocess.run(
             ["bash", str(tools / "setup_limesurvey.sh"), str(tools / TARBALL), str(port)],
@@ -131,7 +140,8 @@ def server(tmp_path_factory):
     if done.returncode != 0:
         stop(tools, env, home, logs)
         tail = " | ".join((done.stdout + done.stderr).strip().splitlines()[-6:])
-        pytest.skip(f"LimeSurvey could not be set up (exit {done.returncode}; logs in {logs}): {tail}")
+        # the tools, root and a package manager are here: a setup that fails is a broken promise, not a skip
+        pytest.fail(f"LimeSurvey could not be set up (exit {done.returncode}; logs in {logs}): {tail}")
     rpc = load_client_module(tools)
     secret = credentials(home)
     client = rpc.Client(
