@@ -91,6 +91,21 @@ def test_strings_have_every_language() -> None:
         assert f"intro_{level}" in strings
 
 
+def test_every_notebook_heading_has_a_translation() -> None:
+    """A Danish or Norwegian page keeps a notebook's markdown cell only as its translated heading
+    (``heading:<English>``): a heading without one drops the whole section, heading and all, in da and no."""
+    strings = load_strings()
+    missing = []
+    for path in sorted((REPO_ROOT / "notebooks").glob("*.ipynb")):
+        cells = [c for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "markdown"]
+        for cell in cells[1:]:  # the first is the page's title, generated
+            text = "".join(cell["source"]).strip()
+            match = re.match(r"^#+\s+(.*)$", text.splitlines()[0] if text else "")
+            if match is None or f"heading:{match.group(1).strip()}" not in strings:
+                missing.append(f"{path.name}: {text[:60]!r}")
+    assert not missing, "\n".join(missing)
+
+
 def test_missing_translation_is_reported(tmp_path: Path) -> None:
     (tmp_path / "site").mkdir()
     (tmp_path / "site" / "strings.csv").write_text("key,da,no,en\nhello,hej,,hello\n", encoding="utf-8")
@@ -175,6 +190,8 @@ def test_exhibit_page_has_title_figure_caption_links_and_collapsed_code(built) -
     assert 'class="prov-assumed"' in page  # the table as HTML with provenance per row
     assert 'href="../../en/exhibits/figure_fig03.html"' in page  # language switch to the same page
     assert "One survey item" not in page  # the notebook's English title is replaced
+    english = (built[0] / "en" / "exhibits" / "figure_fig03.html").read_text(encoding="utf-8")
+    assert 'href="../../../notebooks/figure_fig03.en.ipynb"' in english  # the English page links the English run
 
 
 def test_results_page_sentences_carry_the_computed_numbers(built) -> None:

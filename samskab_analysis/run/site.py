@@ -305,7 +305,8 @@ def header_markdown(ctx: Context, page: Page) -> str:
             "```",
             "",
         ]
-    links = [(f"{up}notebooks/{page.name}.ipynb", say("link_notebook"))]
+    own_run = page_notebook(Path(ctx.config.out_dir), page.name, ctx.lang).name  # this language's run
+    links = [(f"{up}notebooks/{own_run}", say("link_notebook"))]
     if page.item_id and page.item_id in ctx.item_csv:
         links.append((f"{up}data/{page.item_id}.csv", say("link_data_rows")))
     elif (Path(ctx.config.processed_dir) / "counts.csv").is_file():
