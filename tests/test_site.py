@@ -426,3 +426,23 @@ def test_each_language_page_shows_its_own_run(tmp_path: Path) -> None:
     # a language run twice as the primary and as a further language never mixes: the own run wins
     (notebooks / "figure_fig03.da.ipynb").write_text("{}", encoding="utf-8")
     assert page_notebook(tmp_path, "figure_fig03", "da").name == "figure_fig03.da.ipynb"
+
+
+def test_empty_sections_are_left_out_and_headings_share_one_level_in_every_language() -> None:
+    """A heading over code that printed nothing is dropped with its prose; prose-only sections and sections with
+    results stay; the English notebook's headings sit where the translated ones do (level 3 under '## ')."""
+    from samskab_analysis.run.site import demote_title, without_empty_sections
+
+    def md(text: str) -> dict:
+        return {"cell_type": "markdown", "source": text}
+
+    def code(*outputs: dict) -> dict:
+        return {"cell_type": "code", "source": "x", "outputs": list(outputs)}
+
+    table = {"output_type": "display_data", "data": {"text/html": "<table/>"}}
+    cells = [md("## 1. About"), md("prose"), md("### 1a. Empty"), md("why"), code(), md("### 1b. Full"), code(table),
+             md("## 2. Empty too"), code(), code()]  # fmt: skip
+    kept = [c["source"] for c in without_empty_sections(cells)]
+    assert kept == ["## 1. About", "prose", "### 1b. Full", "x"]
+    fenced = "text\n```\n# a comment\n```"
+    assert demote_title("# Title\n## Part\n" + fenced) == "### Title\n### Part\n" + fenced
