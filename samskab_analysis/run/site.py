@@ -319,7 +319,9 @@ def header_markdown(ctx: Context, page: Page, shows_numbers: bool = True) -> str
     produced = say("produced_by", version=__version__, inputs=ctx.inputs)
     lines.append(html("links", links=links, produced=produced))
     lines.append("")
-    lines += [f"## {md_escape(say('notebook_heading'))}", "", md_escape(say("notebook_note")), ""]
+    code_note = html_text.escape(say("notebook_note_code"))
+    note = f'{html_text.escape(say("notebook_note"))} <span class="samskab-screen-only">{code_note}</span>'
+    lines += [f"## {md_escape(say('notebook_heading'))}", "", f"<p>{note}</p>", ""]  # the PDF has no code to unfold
     return "\n".join(lines)
 
 
