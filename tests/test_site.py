@@ -392,9 +392,10 @@ def test_nbval_fails_when_a_number_in_a_table_changes(tmp_path: Path) -> None:
     for cell in nb["cells"]:
         for output in cell.get("outputs", []):
             data = output.get("data", {})
-            if "text/html" in data and "text/plain" in data and "   50.0" in "".join(data["text/plain"]):
-                text = "".join(data["text/plain"])
-                data["text/plain"] = text.replace("   50.0", "   60.0", 1)
+            text = "".join(data.get("text/plain", ""))
+            fifty = next((f for f in ("   50.0", "   50,0") if f in text), None)  # the run's language's decimal mark
+            if "text/html" in data and fifty:
+                data["text/plain"] = text.replace(fifty, fifty.replace("5", "6"), 1)
                 changed = data["text/plain"] != text
                 break
         if changed:
@@ -409,7 +410,7 @@ def test_nbval_fails_when_a_number_in_a_table_changes(tmp_path: Path) -> None:
     ]  # fmt: skip
     result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
     assert result.returncode != 0, result.stdout[-2000:]
-    assert "60.0" in result.stdout and "50.0" in result.stdout
+    assert any(f"60{m}0" in result.stdout and f"50{m}0" in result.stdout for m in ".,")
     shutil.rmtree(tmp_path, ignore_errors=True)
 
 
@@ -446,3 +447,16 @@ def test_empty_sections_are_left_out_and_headings_share_one_level_in_every_langu
     assert kept == ["## 1. About", "prose", "### 1b. Full", "x"]
     fenced = "text\n```\n# a comment\n```"
     assert demote_title("# Title\n## Part\n" + fenced) == "### Title\n### Part\n" + fenced
+
+
+def test_tables_use_each_languages_decimal_mark() -> None:
+    """Danish and Norwegian tables write 0,25 (text and HTML), English 0.25; integers stay as they are."""
+    import pandas as pd
+
+    from samskab_analysis.figures.display import Table
+
+    frame = pd.DataFrame({"share": [0.25, 0.5], "count": [1, 2]})
+    for lang, mark in (("da", ","), ("no", ","), ("en", ".")):
+        table = Table(frame, lang=lang)
+        assert f"0{mark}25" in repr(table) and f">0{mark}25<" in table._repr_html_(), lang
+        assert ">1<" in table._repr_html_()
