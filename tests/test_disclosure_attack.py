@@ -165,7 +165,10 @@ class Seen:
 
 
 def number(text: str) -> float | None:
+    """A number as a table shows it: ``0.25``, or ``0,25`` in the Danish and Norwegian tables."""
     text = str(text).strip()
+    if re.fullmatch(r"-?\d+,\d+", text):
+        text = text.replace(",", ".")
     try:
         value = float(text)
     except ValueError:
@@ -299,7 +302,7 @@ def read_table(seen: Seen, header: list[str], rows: list[dict[str, str]], where:
         seen.tables["answers"] = seen.tables.get("answers", 0) + 1
         for row in rows:
             it = item_of_name(row["item_id"])
-            seen.n.add(int(float(row["respondents"])))
+            seen.n.add(int(number(row["respondents"])))
             seen.total(it, Q.substantive[it], row["answered"], where)
             other = [c for c in Q.categories[it][:-1] if c not in Q.substantive[it]]
             seen.total(it, other, row["dont_know"], where)
@@ -308,7 +311,7 @@ def read_table(seen: Seen, header: list[str], rows: list[dict[str, str]], where:
         seen.tables["summary"] = seen.tables.get("summary", 0) + 1
         for row in rows:
             it = item_of_name(row["exhibit"])
-            seen.n.add(int(float(row["N"])))
+            seen.n.add(int(number(row["N"])))
             seen.share(it, Q.top[it], row["top2_pct"], where)
             seen.stat(it, Q.scored[it], row["mean"], where)
             seen.stat(it, Q.scored[it], row["median"], where)
@@ -354,7 +357,7 @@ def read_table(seen: Seen, header: list[str], rows: list[dict[str, str]], where:
     elif {"key", "value"} <= cols:
         for row in rows:
             if "respondents" in codes_of(row["key"]):
-                seen.n.add(int(float(row["value"])))
+                seen.n.add(int(number(row["value"])))
 
 
 def index_definitions() -> dict[str, list[str]]:
@@ -369,13 +372,13 @@ def read_counts_csv(seen: Seen, path: Path, where: str) -> None:
         seen.cell(row["item_id"], row["category_id"], row["count"], where)
         seen.share(row["item_id"], [row["category_id"]], row["share"], where, scale=100.0)
         if number(row.get("n", "")) is not None:
-            seen.n.add(int(float(row["n"])))
+            seen.n.add(int(number(row["n"])))
 
 
 def read_summary_csv(seen: Seen, path: Path, where: str) -> None:
     for row in read_csv(path):
         it = row["item_id"]
-        seen.n.add(int(float(row["n"])))
+        seen.n.add(int(number(row["n"])))
         seen.total(it, Q.scored[it], row["n_scored"], where)
         seen.total(it, [c for c in Q.categories[it] if c not in Q.scored[it]], row["n_not_scored"], where)
         seen.total(it, Q.top[it], row["top_box_count"], where)

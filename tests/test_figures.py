@@ -143,3 +143,21 @@ def test_saved_site_figures_are_legible(tmp_path: Path) -> None:
 
 def test_published_study_loads_for_the_figures() -> None:
     assert load_study(DATA_DIR).n == 10
+
+
+def test_every_assumed_or_scale_derived_cell_has_its_rule_and_reason_in_every_language(study) -> None:
+    """The exhibit page's reasons table lists each cell the badge counts as resting on an assumption: assumed cells
+    with their rule and rationale, cells derived under an assumed answer scale with that scale's reason."""
+    from samskab_analysis.figures.exhibits import item_assumptions
+
+    for item_id in study.instrument.item_ids:
+        counts = study.item_counts(item_id)
+        resting = counts[counts["provenance"].isin(["assumed", "derived_under_assumption"])]
+        for lang in ("da", "no", "en"):
+            table = item_assumptions(study, item_id, lang)
+            assert len(table) == len(resting), (item_id, lang)
+            assert table["rationale"].str.len().min() > 20 if len(table) else True, (item_id, lang)
+    fig10 = item_assumptions(study, "fig10", "en").set_index("category")
+    assert fig10.at["don't know", "rule"] == "assumed answer scale" and fig10.at["don't know", "count"] == 2
+    assert "does not give the answer scale" in fig10.at["don't know", "rationale"]
+    assert "»mener« / »ikke mener«" in item_assumptions(study, "fig10", "da").at[0, "rationale"]

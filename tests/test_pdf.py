@@ -90,7 +90,8 @@ def test_no_blank_pages_and_no_interface_text(lang: str, tmp_path: Path) -> None
         dark = image.point(lambda value: 255 if value < 200 else 0).histogram()[255]
         assert dark > 0.01 * image.width * image.height, f"page {number} of {pdf.name} is blank"
     text = squash("\n".join(pdf_pages(lang)))
-    interface = [say[key][lang] for key in ("code_show", "code_hide", "search_placeholder", "link_pdf")]
+    keys = ("code_show", "code_hide", "search_placeholder", "link_pdf", "notebook_note_code")
+    interface = [say[key][lang] for key in keys]
     interface += ["Dansk Norsk English", "klik for", "klikk for", "click to"]
     for word in interface:
         assert word not in text, f"{word!r} printed in {pdf.name}"

@@ -71,11 +71,15 @@ def _numeric_columns(df: pd.DataFrame) -> list[int]:
     return numeric
 
 
-def _cell(value: object) -> str:
+#: The decimal mark of each language's tables (Danish and Norwegian write 0,25).
+DECIMAL = {"da": ",", "no": ","}
+
+
+def _cell(value: object, decimal: str = ".") -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     if isinstance(value, float):
-        return f"{value:g}"
+        return f"{value:g}".replace(".", decimal)
     return str(value)
 
 
@@ -178,8 +182,10 @@ def table_html(
     provenance: str = "provenance",
     kinds: list[str] | None = None,
     legend_words: Mapping[str, str] | None = None,
+    decimal: str = ".",
 ) -> str:
-    """The table as HTML: a scrollable wrapper, aligned numbers, provenance per row (class, colour, marker).
+    """The table as HTML: a scrollable wrapper, aligned numbers (with *decimal* as the decimal mark), provenance
+    per row (class, colour, marker).
 
     *kinds* gives each row's provenance code when the table's own column is already translated;
     *legend_words* names the markers' kinds under the table (only the kinds the table has).
@@ -203,7 +209,7 @@ def table_html(
             attrs += f' style="{ROW_STYLE[kind]}" title="{html.escape(tooltip)}"'
         cells = []
         for position, value in enumerate(record):
-            text = html.escape(_cell(value))
+            text = html.escape(_cell(value, decimal))
             if position == marked and kind in MARKERS:
                 text += MARKERS[kind]
             style = NUM_STYLE if position in numeric else TEXT_STYLE
@@ -242,6 +248,7 @@ class Table:
         self.index = index
         self.kinds = [str(k) for k in df[provenance]] if provenance in df.columns else None
         self.legend_words = None
+        self.decimal = DECIMAL.get(lang or "", ".")
         if lang is not None:
             self.shown = localize(df, lang, instrument, data_dir, keep, names, **fields)
             values = label_table(VALUES_FILE, data_dir)
@@ -250,11 +257,11 @@ class Table:
             self.shown = df
 
     def __repr__(self) -> str:
-        return self.shown.to_string(index=self.index)
+        return self.shown.to_string(index=self.index, decimal=self.decimal)
 
     def _repr_html_(self) -> str:
         shown = self.shown.reset_index() if self.index else self.shown
-        return table_html(shown, self.provenance, self.kinds, self.legend_words)
+        return table_html(shown, self.provenance, self.kinds, self.legend_words, self.decimal)
 
 
 class Text:

@@ -124,7 +124,9 @@ def item_assumptions(study: Study, item_id: str, lang: str = "da", min_count: in
 
     The rationale is the ``rationale_<lang>`` column of the assumptions file (``rationale`` when the file has
     no translation, e.g. an override file); a row that says ``see fig01/some`` is shown with the rationale
-    it points to.  Only cells the reconstruction leaves to an assumption are listed (none for respondent data).
+    it points to.  A cell derived under an assumed answer scale (``derived_under_assumption``) is listed with the
+    rule "assumed answer scale" and the item's ``scale_reason_<lang>`` (``items.csv``).  Only cells the
+    reconstruction leaves to an assumption are listed (none for respondent data).
     """
     columns = ["category", "count", "rule", "rationale"]
     if study.assumptions is None or not study.is_published:
@@ -134,31 +136,42 @@ def item_assumptions(study: Study, item_id: str, lang: str = "da", min_count: in
     assumed = set(counts.index[counts["provenance"] == "assumed"])
     frame = study.assumptions
     frame = frame[(frame["item_id"] == item_id) & frame["category_id"].isin(assumed)]
+    cells = [(str(row["category_id"]), int(row["count"]), str(row.get("rule", "") or "override"),
+              assumption_rationale(study.assumptions, row, lang)) for _, row in frame.iterrows()]  # fmt: skip
+    under_scale = counts.index[counts["provenance"] == "derived_under_assumption"]
+    if len(under_scale):
+        note = scale_reason(inst, item_id, lang)
+        reason = phrase("scale_assumed_reason", lang, note=note)
+        cells += [(str(c), int(counts.at[c, "count"]), "assumed_scale", reason) for c in under_scale]
     order = {c: i for i, c in enumerate(inst.item_categories(item_id))}
-    frame = frame.iloc[sorted(range(len(frame)), key=lambda i: order.get(frame["category_id"].iloc[i], 99))]
+    cells.sort(key=lambda cell: order.get(cell[0], 99))
     scale_id = inst.items.at[item_id, "scale_id"]
-    records = []
-    for _, row in frame.iterrows():
-        records.append(
-            {
-                "category": inst.category_label(scale_id, row["category_id"], lang),
-                "count": int(row["count"]),
-                "rule": rule_label(str(row.get("rule", "") or "override"), lang),
-                "rationale": assumption_rationale(study.assumptions, row, lang),
-            }
-        )
+    records = [
+        {"category": inst.category_label(scale_id, c, lang), "count": k, "rule": rule_label(r, lang), "rationale": why}
+        for c, k, r, why in cells
+    ]
     table = pd.DataFrame(records, columns=columns)
     if min_count <= 0:
         return table
     gone = hidden_categories(study.counts, min_count).get(item_id, set())  # as the figure's table hides them
-    hidden = [c in gone for c in frame["category_id"]]
+    hidden = [c in gone for c, *_ in cells]
     table = mask_rows(table, hidden, ["count"])
     ds = dataset_id(study)
     terms = [n_term(ds, study.n), public_term("category, rule, rationale")]
-    for category, count, hide in zip(frame["category_id"], frame["count"], hidden, strict=True):
-        shown = cells_term(ds, item_id, [category], int(count))
+    for (category, count, *_), hide in zip(cells, hidden, strict=True):
+        shown = cells_term(ds, item_id, [category], count)
         terms.append(suppressed_term(ds, item_id, [category]) if hide else shown)
     return attach(table, terms, min_count)
+
+
+def scale_reason(inst, item_id: str, lang: str) -> str:
+    """Why the item's answer scale is assumed, in *lang* (``scale_reason_<lang>`` of ``items.csv``; the
+    developer's ``scale_note`` when the instrument has no reader's text)."""
+    items = inst.items
+    for column in (f"scale_reason_{lang}", "scale_note"):
+        if column in items.columns and str(items.at[item_id, column] or "").strip():
+            return str(items.at[item_id, column]).strip()
+    return ""
 
 
 def item_claims(study: Study, item_id: str, lang: str = "en", min_count: int = 0) -> pd.DataFrame:

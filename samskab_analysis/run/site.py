@@ -281,15 +281,19 @@ def caption(ctx: Context, page: Page, figure: str) -> str:
     return text
 
 
-def header_markdown(ctx: Context, page: Page) -> str:
-    """The generated first cell of an exhibit page: the title (once), N and data, figures with captions, links."""
+def header_markdown(ctx: Context, page: Page, shows_numbers: bool = True) -> str:
+    """The generated first cell of an exhibit page: the title (once), N and data, figures with captions, links.
+
+    A page that shows no numbers (no table and no figure: the published run's cohorts and waves pages) has no
+    badge about the cells' kinds.
+    """
     say = ctx.say
     up = ctx.up(1)
     rows = [r for r in ctx.counts if r.get("item_id") == page.item_id] if page.item_id else ctx.counts
     lines = [f"# {md_escape(ctx.title(page))}", ""]
     badge = ctx.badge(rows)
     scope = "" if page.item_id else say("whole_study") + ": "
-    lines.append(html("meta", n=ctx.n, data=ctx.data_label(), with_badge=True, scope=scope, badge=badge))
+    lines.append(html("meta", n=ctx.n, data=ctx.data_label(), with_badge=shows_numbers, scope=scope, badge=badge))
     lines.append("")
     intro = f"intro_job_{page.stem}"
     if intro in say.table:
@@ -305,7 +309,8 @@ def header_markdown(ctx: Context, page: Page) -> str:
             "```",
             "",
         ]
-    links = [(f"{up}notebooks/{page.name}.ipynb", say("link_notebook"))]
+    own_run = page_notebook(Path(ctx.config.out_dir), page.name, ctx.lang).name  # this language's run
+    links = [(f"{up}notebooks/{own_run}", say("link_notebook"))]
     if page.item_id and page.item_id in ctx.item_csv:
         links.append((f"{up}data/{page.item_id}.csv", say("link_data_rows")))
     elif (Path(ctx.config.processed_dir) / "counts.csv").is_file():
@@ -314,7 +319,9 @@ def header_markdown(ctx: Context, page: Page) -> str:
     produced = say("produced_by", version=__version__, inputs=ctx.inputs)
     lines.append(html("links", links=links, produced=produced))
     lines.append("")
-    lines += [f"## {md_escape(say('notebook_heading'))}", "", md_escape(say("notebook_note")), ""]
+    code_note = html_text.escape(say("notebook_note_code"))
+    note = f'{html_text.escape(say("notebook_note"))} <span class="samskab-screen-only">{code_note}</span>'
+    lines += [f"## {md_escape(say('notebook_heading'))}", "", f"<p>{note}</p>", ""]  # the PDF has no code to unfold
     return "\n".join(lines)
 
 
@@ -339,7 +346,7 @@ def exhibit_notebook(ctx: Context, page: Page) -> str:
     source = page_notebook(Path(ctx.config.out_dir), page.name, ctx.lang)
     nb = json.loads(source.read_text(encoding="utf-8"))
     has_svg = bool(figures_in(page, ctx.lang))
-    cells = [{"cell_type": "markdown", "id": "samskab-header", "metadata": {}, "source": header_markdown(ctx, page)}]
+    cells = []
     first_markdown = True
     for cell in nb.get("cells", []):
         cell = copy.deepcopy(cell)
@@ -366,9 +373,43 @@ def exhibit_notebook(ctx: Context, page: Page) -> str:
                 outputs.append(output)
             cell["outputs"] = outputs
         cells.append(cell)
-    nb["cells"] = cells
+    cells = without_empty_sections(cells)
+    shows_numbers = has_svg or any(shows_table_or_image(c) for c in cells)
+    header = {"cell_type": "markdown", "id": "samskab-header", "metadata": {},
+              "source": header_markdown(ctx, page, shows_numbers)}  # fmt: skip
+    nb["cells"] = [header, *cells]
     nb.setdefault("metadata", {}).pop("papermill", None)
     return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def shows_table_or_image(cell: dict) -> bool:
+    """Whether a code cell's outputs show a table (HTML) or an image."""
+    return cell["cell_type"] == "code" and any(
+        key.startswith(("text/html", "image/")) for output in cell.get("outputs", []) for key in output.get("data", {})
+    )
+
+
+def heading_level(cell: dict) -> int:
+    """The level of a markdown cell that starts with a heading (0: not a heading cell)."""
+    if cell["cell_type"] != "markdown":
+        return 0
+    text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+    match = re.match(r"^(#+)\s", text.strip())
+    return len(match.group(1)) if match else 0
+
+
+def without_empty_sections(cells: list[dict]) -> list[dict]:
+    """Leave out each section (a heading cell up to the next heading) whose code cells all came out empty: its
+    heading and prose would stand over nothing (the published run's cohorts and waves pages). A section of prose
+    alone, or one whose subsections hold results, stays."""
+    starts = [i for i, c in enumerate(cells) if heading_level(c)]
+    drop: set[int] = set()
+    for k, start in enumerate(starts):
+        end = starts[k + 1] if k + 1 < len(starts) else len(cells)
+        code = [c for c in cells[start + 1 : end] if c["cell_type"] == "code"]
+        if code and not any(c.get("outputs") for c in code):
+            drop.update(range(start, end))
+    return [c for i, c in enumerate(cells) if i not in drop]
 
 
 def translated_heading(ctx: Context, text: str) -> str | None:
@@ -384,8 +425,15 @@ def translated_heading(ctx: Context, text: str) -> str | None:
 
 
 def demote_title(text: str) -> str:
-    """A markdown cell's ``# `` headings become ``## `` (one title per page)."""
-    return "\n".join("#" + line if line.startswith("# ") else line for line in text.splitlines())
+    """A markdown cell's headings go one level down, to level 3 at least, as :func:`translated_heading` puts them
+    (the page has one title and its ``## `` sections; fenced code is left alone)."""
+    lines, fenced = [], False
+    for line in text.splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        match = None if fenced else re.match(r"^(#+)(\s.*)$", line)
+        lines.append(f"{'#' * max(3, len(match.group(1)) + 1)}{match.group(2)}" if match else line)
+    return "\n".join(lines)
 
 
 def toctree(caption_text: str, entries: Sequence[str]) -> list[str]:

@@ -120,7 +120,7 @@ span[id^="document-"] + section.samskab-flowing { break-before: auto; }
 h1 { break-before: auto !important; }
 .bd-header, .bd-header-article, .bd-sidebar-primary, .bd-sidebar-secondary, .prev-next-area, .bd-footer,
 .bd-footer-content, .cell_input, details.hide, #jb-print-docs-body, .headerlink, .samskab-langs,
-.toctree-wrapper > p.caption { display: none !important; }
+.toctree-wrapper > p.caption, .samskab-screen-only { display: none !important; }
 .bd-main .bd-content .bd-article-container, .bd-page-width { max-width: 100% !important; }
 .samskab-table, .cell_output, .cell_output .output, div.output_area, .pst-scrollable-table-container {
   overflow: visible !important; max-width: none !important; }
