@@ -292,6 +292,25 @@ def test_init_scaffolds_a_project(project_no):
     assert "python=3.11" in env["dependencies"] and {"pip": ["-r requirements.txt"]} in env["dependencies"]
 
 
+def test_project_makefile_takes_every_answer_format_the_reader_reads(tmp_path):
+    """`make reproduce`/`make test` of a project run every answer file directly in data/raw/: a LimeSurvey JSON
+    export (or .xlsm, .zsav) that `samskab validate` accepts must not be skipped silently."""
+    from samskab_analysis.ingest.files import EXCEL_SUFFIXES, JSON_SUFFIXES, SPSS_SUFFIXES, TEXT_SUFFIXES
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    target = tmp_path / "replication"
+    init_project(target, lang="en")
+    # .txt is read too, but a notes file directly in data/raw/ is more likely than a .txt answer file
+    suffixes = [s for s in (*TEXT_SUFFIXES, *EXCEL_SUFFIXES, *SPSS_SUFFIXES, *JSON_SUFFIXES) if s != ".txt"]
+    for suffix in suffixes:
+        (target / "data" / "raw" / f"answers{suffix}").write_text("x", encoding="utf-8")
+    result = subprocess.run(["make", "-n", "test", "SAMSKAB=samskab"], cwd=target, capture_output=True, text=True,
+                            timeout=60)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert [s for s in suffixes if f"data/raw/answers{s}" not in result.stdout] == []
+
+
 def test_init_pins_the_runtime_environment(project_no):
     lines = [x for x in (project_no / "requirements.txt").read_text().splitlines() if x and not x.startswith("#")]
     assert lines[0] == f"samskab-analysis=={samskab_analysis.__version__}"
