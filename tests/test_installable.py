@@ -473,3 +473,24 @@ def test_workers_adopt_the_runs_project_and_answers_cache(tmp_path, monkeypatch,
         assert (out / "figures" / "fig02_en.svg").is_file() and (out / "notebooks" / "figure_fig02.ipynb").is_file()
     assert len(made) == 2 and not [folder for folder in made if Path(folder).exists()]
     assert not (REPO_ROOT / "reports" / "cohorts" / "first").exists()
+
+
+def test_out_never_lands_in_the_sources_of_another_project_without_git(tmp_path, monkeypatch, capsys):
+    """From outside a new project (no repository yet), ``--out`` into its data/raw, notebooks or instrument
+    folder is refused for every command that writes; its reports/ folder is not a source."""
+    init_project(tmp_path / "other", lang="en")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    monkeypatch.chdir(outside)
+    for target in ("data/raw/newdir", "notebooks/newdir", "data/raw/instrument/new"):
+        out = str(tmp_path / "other" / target)
+        for command in (["instrument", "export", "--lang", "no", "--out", out], ["archive", "--out", out],
+                        ["reproduce", "--no-site", "--only", "overview", "--out", out]):  # fmt: skip
+            assert main(command) == 2, (command, capsys.readouterr())
+            assert "of the samskab project" in capsys.readouterr().err
+            assert not Path(out).exists()
+    from samskab_analysis.output import check_out_dir
+
+    assert check_out_dir(tmp_path / "other" / "reports" / "mine") == (tmp_path / "other" / "reports" / "mine").resolve()
+    assert main(["init", str(tmp_path / "other" / "data" / "raw" / "nested")]) == 2
+    assert "of the samskab project" in capsys.readouterr().err

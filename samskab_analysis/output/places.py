@@ -13,7 +13,14 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from samskab_analysis.output.messages import shown
-from samskab_analysis.paths import OUTPUT_ENTRIES, UnsafeOutputError, protected_places
+from samskab_analysis.paths import (
+    OUTPUT_ENTRIES,
+    PROJECT_FILE,
+    ProjectError,
+    UnsafeOutputError,
+    find_project,
+    protected_places,
+)
 
 #: The lock (and marker) file of a folder samskab writes into.
 LOCK_NAME = ".samskab.lock"
@@ -75,9 +82,32 @@ def refusal(folder: Path, what: str = "--out", repositories: bool = True) -> str
     for env in environment_dirs():
         if _inside(folder, env) or (_inside(env, folder) and folder != Path(folder.anchor)):
             return f"{what} {shown(folder)} is (or contains) the Python environment {env}; choose another folder"
+    other = other_project_source(folder, places.roots) if repositories else None  # init checks its own target
+    if other:
+        return f"{what} {shown(folder)} is inside {other}, which holds sources; choose another folder"
     for parent in (folder, *folder.parents) if repositories else ():
         if (parent / ".git").exists() and parent not in places.roots:
             return f"{what} {shown(folder)} is inside another repository ({shown(parent)}); choose another folder"
+    return None
+
+
+def other_project_source(folder: Path, roots: Iterable[Path] = ()) -> str | None:
+    """``data/raw/ of the samskab project <root>`` when *folder* lies in a source folder (or ``.git``, ``.venv``)
+    of another samskab project (a ``samskab.toml`` above it) than the command's own; else None. That project
+    need not be a repository yet (``samskab init`` does not make one)."""
+    for parent in (folder, *folder.parents):
+        if parent in roots or not (parent / PROJECT_FILE).is_file():
+            continue
+        try:
+            project = find_project(explicit=parent)
+            sources = [*project.source_dirs(), parent / ".git", parent / ".venv"]
+        except (ProjectError, OSError, ValueError):  # an unreadable samskab.toml: the whole project is off limits
+            return f"the samskab project {shown(parent)}"
+        for source in sources:
+            source = Path(source).resolve()
+            if _inside(folder, source) and _inside(source, parent):
+                return f"{source.relative_to(parent).as_posix()}/ of the samskab project {shown(parent)}"
+        return None
     return None
 
 

@@ -21,7 +21,7 @@ from string import Template
 
 from samskab_analysis import __version__
 from samskab_analysis.output import lock_folder, write_bytes
-from samskab_analysis.output.places import LOCK_NAME, refusal
+from samskab_analysis.output.places import LOCK_NAME, other_project_source, refusal
 from samskab_analysis.paths import (
     LANGS,
     PACKAGE,
@@ -118,6 +118,9 @@ def check_target(target: Path, force: bool) -> None:
     (source folders, the Python environment; another repository is fine); an existing non-empty folder unless
     *force*."""
     reason = refusal(target, "samskab init", repositories=False)
+    other = other_project_source(target.parent)  # the target itself may be a project re-written with --force
+    if other:
+        reason = reason or f"samskab init {target} is inside {other}, which holds sources; choose another folder"
     if reason:
         raise UnsafeOutputError(reason)
     study = study_root().resolve()
