@@ -8,7 +8,7 @@ import errno
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from samskab_analysis import __version__
@@ -310,6 +310,34 @@ def interrupted(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
+@contextlib.contextmanager
+def reader_warnings(command: str) -> Iterator[None]:
+    """The input warnings of a command as one ``samskab: …`` line each, once (never Python's warning format with a
+    library path); incomplete responses are said by ``reproduce`` and ``validate`` themselves."""
+    import warnings
+
+    seen: set[str] = set()
+    previous = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001 - warnings' API
+        from samskab_analysis.ingest.responses import CompletionWarning, IngestWarning  # loaded: it warned
+
+        if not issubclass(category, IngestWarning):
+            previous(message, category, filename, lineno, file, line)
+            return
+        text = str(message).replace(" (include_incomplete=True)", "")
+        if text in seen or (issubclass(category, CompletionWarning) and command in ("reproduce", "validate")):
+            return
+        seen.add(text)
+        print(f"samskab: {text}", file=sys.stderr)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = previous
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``samskab`` console script: every failure is one line on stderr, never a traceback."""
     for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 is printed escaped, never a traceback
@@ -329,7 +357,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     project = None
     try:
         check_environment()
-        with project_scope(getattr(args, "project", None)) as project:
+        with project_scope(getattr(args, "project", None)) as project, reader_warnings(args.command):
             return int(args.func(args) or 0)
     except ProjectError as err:
         print(f"samskab: {err}", file=sys.stderr)

@@ -102,6 +102,10 @@ class IngestWarning(UserWarning):
     """A decision taken while reading a respondent file that the user should know about."""
 
 
+class CompletionWarning(IngestWarning):
+    """Incomplete responses left out or kept: the commands ``reproduce`` and ``validate`` say it in their own line."""
+
+
 class CellProvenance:
     """Where each answer came from: the cells as written (respondent x item frame) and the file row per respondent.
 
@@ -401,7 +405,7 @@ def warn_about(
     if left_out:
         column = completion["completion_column"]
         warnings.warn(
-            IngestWarning(
+            CompletionWarning(
                 f"{raw.file}: {left_out} incomplete response(s) left out (empty or false '{column}': never "
                 f"submitted); {len(frame)} complete response(s) analysed; --include-incomplete "
                 "(include_incomplete=True) keeps them"
@@ -411,7 +415,7 @@ def warn_about(
     kept = int(completion.get("incomplete_kept", 0))
     if kept:
         warnings.warn(
-            IngestWarning(
+            CompletionWarning(
                 f"{raw.file}: {kept} incomplete response(s) kept (--include-incomplete): "
                 f"{completion.get('not_reached', 0)} unanswered question(s) after their last page count as "
                 "'not reached', not 'no answer'"

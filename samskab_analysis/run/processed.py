@@ -46,7 +46,7 @@ def build_processed(study: Study, out_dir: str | Path = PROCESSED_DIR, min_count
     With *min_count* > 0, cells and statistics are suppressed (:mod:`samskab_analysis.stats.disclosure`).
     """
     out = Path(out_dir)
-    check_writable_place(out, "processed_dir")
+    check_writable_place(out, "the processed tables' folder")
     check_enough_respondents(study.n, min_count, study.label)
     counts = processed_counts(study)
     written = {

@@ -392,7 +392,12 @@ def print_summary(todo, fresh, failures, out_dir: Path, index: Path, seconds: fl
         print(f"  executed:   {grouped(ran)}")
     if fresh:
         print(f"  up to date: {grouped(fresh)}" + ("" if todo else "  (use --force to rerun)"))
-    print(f"  report:     {shown(index)} -> {shown(out_dir / 'site')}/<da|no|en>/, PDFs in {shown(out_dir / 'pdf')}/")
+    if index.is_file():  # say only what is there: no site after --no-site, no PDFs without Chromium or --no-pdf
+        pdfs = sorted((out_dir / "pdf").glob("*.pdf")) if (out_dir / "pdf").is_dir() else []
+        where = f", PDFs in {shown(out_dir / 'pdf')}/" if pdfs else ""
+        print(f"  report:     {shown(index)} -> {shown(out_dir / 'site')}/<da|no|en>/{where}")
+    else:
+        print("  report:     not built (--no-site or a failed site step); `samskab site` builds it")
     print(f"  notebooks:  {shown(out_dir / 'notebooks')}/ (executed)")
     print(f"  figures:    {shown(out_dir / 'figures')}/")
     for name, error in sorted(failures.items()):

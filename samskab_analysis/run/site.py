@@ -205,7 +205,7 @@ class Context:
         if page.item_id:
             return page.titles.get(self.lang) or page.name
         key = f"job_{page.stem}"
-        return self.say(key) if key in self.say.table else page.title or page.stem
+        return self.say(key, n=self.n) if key in self.say.table else page.title or page.stem
 
     def badge(self, rows: list[dict[str, str]]) -> str:
         return provenance_badge([r.get("provenance", "") for r in rows], self.say)
@@ -826,7 +826,7 @@ def mirror(source: Path, target: Path, docs: set[str] | None = None, words: dict
 def write_redirect(out_dir: Path, lang: str) -> Path:
     """``<out>/index.html``: a redirect to the site, so old links keep working."""
     target = f"site/{lang}/index.html"
-    page = html("redirect", lang="da", target=target)
+    page = html("redirect", lang=lang, target=target)
     path = Path(out_dir) / "index.html"
     write_if_changed(path, page)
     return path
