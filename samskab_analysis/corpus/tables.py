@@ -8,7 +8,7 @@ import pandas as pd
 
 from samskab_analysis.corpus.files import KIRKPATRICK, TYPOLOGY, date_bounds
 from samskab_analysis.data.instrument import Instrument
-from samskab_analysis.data.labels import VALUES_FILE, label_table
+from samskab_analysis.data.labels import VALUES_FILE, label_table, value_label
 from samskab_analysis.stats.sensitivity import sensitivity_table
 
 if TYPE_CHECKING:
@@ -100,9 +100,7 @@ def framework_table(corpus: Corpus, framework_id: str, lang: str = "en") -> pd.D
 
 def section_name(section: str, lang: str) -> str:
     """A section of a source document named in *lang* (``data/raw/site/values.csv``; ``;``-separated lists too)."""
-    values = label_table(VALUES_FILE)
-    parts = [p.strip() for p in section.split(";")]
-    return "; ".join(values[p][lang] if p in values and values[p].get(lang) else p for p in parts)
+    return "; ".join(value_label(p.strip(), lang) for p in section.split(";"))
 
 
 def corpus_names(corpus: Corpus, lang: str) -> dict[str, str]:

@@ -175,8 +175,8 @@ def discard_outputs(job: Job, out_dir: Path, entry: dict[str, object] | None) ->
     paths += [out_dir / str(f) for f in (entry or {}).get("figures", [])]  # type: ignore[union-attr]
     figures_dir = out_dir / "figures"
     if figures_dir.is_dir():
-        prefixes = tuple(f"{p}_" for p in (job.name, job.item_id) if p)
-        paths += [p for p in figures_dir.iterdir() if p.name.startswith(prefixes) and not other_language(job, p.name)]
+        paths += [p for p in figures_dir.iterdir()
+                  if p.name.startswith(job.figure_prefixes) and not other_language(job, p.name)]  # fmt: skip
     return [path for path in dict.fromkeys(paths) if remove_file(path, root=out_dir)]
 
 

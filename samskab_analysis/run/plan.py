@@ -30,6 +30,11 @@ EXHIBIT_COLUMNS = ("notebook", "per_item", "applies_to", "title")
 DISCLOSURE_COLUMN = "disclosure_control"
 
 
+def figure_prefixes(name: str, item_id: str | None) -> tuple[str, ...]:
+    """The name prefixes of the figure files of job *name* (and of its item): ``<name>_``, ``<item>_``."""
+    return tuple(f"{p}_" for p in (name, item_id) if p)
+
+
 @dataclass(frozen=True)
 class Job:
     """One papermill execution: input notebook, output stem and parameters."""
@@ -52,6 +57,11 @@ class Job:
     def base(self) -> str:
         """The job's name without its language (``figure_fig07`` for ``figure_fig07.en``)."""
         return self.name.removesuffix(f".{self.lang}") if self.lang else self.name
+
+    @property
+    def figure_prefixes(self) -> tuple[str, ...]:
+        """The name prefixes of the job's figure files (``figure_fig07_``, ``fig07_``): the naming rule."""
+        return figure_prefixes(self.name, self.item_id)
 
     def title_in(self, lang: str) -> str:
         """The job's title in *lang* (item titles are translated; others fall back to :attr:`title`)."""

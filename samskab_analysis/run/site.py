@@ -150,8 +150,7 @@ def collect_pages(jobs: Iterable, manifest: dict, out_dir: Path, instrument) -> 
         runs = [job.name, *(f"{job.name}.{code}" for code in LANGS)]  # each language's run of the job
         recorded = [Path(f).name for name in runs for f in entries.get(name, {}).get("figures", [])]
         if not recorded and (out_dir / "figures").is_dir():  # no manifest record (fresh clone): the naming rule
-            prefixes = tuple(f"{p}_" for p in (job.name, job.item_id) if p)
-            recorded = [p.name for p in (out_dir / "figures").iterdir() if p.name.startswith(prefixes)]
+            recorded = [p.name for p in (out_dir / "figures").iterdir() if p.name.startswith(job.figure_prefixes)]
         figures = tuple(sorted(n for n in recorded if (out_dir / "figures" / n).is_file()))
         level = instrument.items.at[job.item_id, "level_id"] if job.item_id else None
         pages.append(Page(job.name, job.stem, job.item_id, level, figures, dict(job.titles), job.title))

@@ -240,7 +240,7 @@ def write_atomic(target: Path, data: bytes) -> None:
 def figure_stamps(job, out_dir: Path) -> dict[str, tuple[int, int]]:
     """``{name: (inode, mtime_ns)}`` of the ``<job or item>_*`` files in ``figures/`` (taken as a job starts)."""
     figures_dir = Path(out_dir) / "figures"
-    prefixes = tuple(f"{p}_" for p in (job.name, job.item_id) if p)
+    prefixes = job.figure_prefixes
     stamps = {}
     if figures_dir.is_dir():
         for path in figures_dir.iterdir():
@@ -266,7 +266,9 @@ def saved_figures(
             text = output.get("text", "") or output.get("data", {}).get("text/plain", "")
             names.update(FIGURE_FILE.findall(text if isinstance(text, str) else "".join(text)))
     if figures_dir.is_dir():
-        prefixes = tuple(f"{p}_" for p in (job_name, item_id) if p)
+        from samskab_analysis.run.plan import figure_prefixes
+
+        prefixes = figure_prefixes(job_name, item_id)
         for path in figures_dir.iterdir():
             if not path.name.startswith(prefixes):
                 continue
